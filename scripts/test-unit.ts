@@ -1,0 +1,33 @@
+/**
+ * Runs every unit test file under lib/test (files named *.test.ts) with node's built-in test
+ * runner, TypeScript loaded through tsx. Extra arguments filter files by substring:
+ *   npm run test:unit -- eval laws
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findTests(p));
+    else if (e.name.endsWith(".test.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+const root = path.resolve(__dirname, "..");
+const filters = process.argv.slice(2);
+const files = findTests(path.join(root, "lib", "test")).filter(
+  (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
+);
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.exit(r.status ?? 1);
