@@ -8,3 +8,5 @@ export const VERSION = "0.1.0";
 export * from "./util/rng";
 export * from "./util/fsutil";
 export * from "./util/profile";
+export * from "./eval";
+export * from "./records";
