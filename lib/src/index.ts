@@ -10,3 +10,4 @@ export * from "./util/fsutil";
 export * from "./util/profile";
 export * from "./eval";
 export * from "./records";
+export * from "./plots";

@@ -1,0 +1,93 @@
+/**
+ * Shared notebook-execution logic for `npm run notebooks`, `npm run reproduce` and the tests.
+ *
+ * Two engines execute a notebook with the tslab kernel, from the notebook's own folder:
+ *  - "jupyter": a real Jupyter client (Debian python3-nbclient) talking to the tslab kernel
+ *    registered in .jupyter/kernels/tslab -- exactly how JupyterLab runs it;
+ *  - "inprocess": tslab's own converter and executor inside a Node process (no Python at all).
+ * "auto" picks jupyter when nbclient is importable, else inprocess.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const NOTEBOOK_DIR = path.join(ROOT, "notebooks");
+
+export type Engine = "jupyter" | "inprocess";
+
+/** Notebooks in run order (NN_ prefix), optionally filtered by name prefixes ("01", "01_data"). */
+export function listNotebooks(filters: string[] = []): string[] {
+  const all = fs.readdirSync(NOTEBOOK_DIR).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
+  if (filters.length === 0) return all.map((f) => path.join(NOTEBOOK_DIR, f));
+  const picked = all.filter((f) => filters.some((s) => f.startsWith(s) || f === `${s}.ipynb`));
+  const unknown = filters.filter((s) => !all.some((f) => f.startsWith(s) || f === `${s}.ipynb`));
+  if (unknown.length) throw new Error(`no notebook matches: ${unknown.join(", ")} (have: ${all.join(", ")})`);
+  return picked.map((f) => path.join(NOTEBOOK_DIR, f));
+}
+
+/** The Python that has nbclient: $NOTEBOOK_PYTHON, Debian's /usr/bin/python3, or PATH's python3. */
+export function findJupyterPython(): string | null {
+  const candidates = [process.env.NOTEBOOK_PYTHON, "/usr/bin/python3", "python3"].filter((x): x is string => !!x);
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import nbclient, nbformat"], { stdio: "ignore" });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/** Resolve "auto" to a concrete engine, explaining when Jupyter is missing. */
+export function resolveEngine(requested: string): Engine {
+  if (requested === "jupyter" || requested === "inprocess") return requested;
+  if (requested !== "auto") throw new Error(`unknown engine "${requested}" (auto | jupyter | inprocess)`);
+  return findJupyterPython() ? "jupyter" : "inprocess";
+}
+
+/** Environment for the kernel: our kernelspec on JUPYTER_PATH and node_modules/.bin on PATH. */
+export function kernelEnv(profile: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SCALERANK_PROFILE: profile,
+    JUPYTER_PATH: path.join(ROOT, ".jupyter") + (process.env.JUPYTER_PATH ? path.delimiter + process.env.JUPYTER_PATH : ""),
+    JUPYTER_RUNTIME_DIR: path.join(ROOT, ".jupyter", "runtime"),
+    PATH: path.join(ROOT, "node_modules", ".bin") + path.delimiter + (process.env.PATH ?? ""),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+}
+
+export interface NotebookResult {
+  notebook: string;
+  output: string;
+  ok: boolean;
+  seconds: number;
+  engine: Engine;
+}
+
+/** Where the executed copy of `nb` goes for a profile. */
+export function executedPath(nb: string, profile: string): string {
+  return path.join(ROOT, "results", "notebooks", profile, path.basename(nb));
+}
+
+/**
+ * Execute one notebook; stderr of the child (cell progress, and on failure the failing cell's
+ * source and stderr) goes to our stderr. Returns whether every cell succeeded.
+ */
+export function runNotebook(nb: string, opts: { engine: Engine; profile: string; timeoutSec?: number; output?: string }): NotebookResult {
+  const output = opts.output ?? executedPath(nb, opts.profile);
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  const env = kernelEnv(opts.profile);
+  const t0 = Date.now();
+  let status: number | null;
+  if (opts.engine === "jupyter") {
+    const py = findJupyterPython();
+    if (!py) throw new Error("the jupyter engine needs Python with nbclient: apt-get install jupyter-nbconvert jupyter-client python3-nbclient (or use --engine inprocess)");
+    status = spawnSync(py, [path.join(ROOT, "scripts", "run_nb.py"), nb, output, String(opts.timeoutSec ?? 3600)], {
+      cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "inherit"],
+    }).status;
+  } else {
+    status = spawnSync(process.execPath, [path.join(ROOT, "scripts", "tslab-inprocess.cjs"), nb, output], {
+      cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "inherit"], timeout: (opts.timeoutSec ?? 3600) * 1000,
+    }).status;
+  }
+  return { notebook: nb, output, ok: status === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine };
+}
