@@ -61,6 +61,8 @@ export interface NotebookResult {
   ok: boolean;
   seconds: number;
   engine: Engine;
+  /** Everything the runner printed to stderr (cell progress; on failure the cell and its message). */
+  stderr: string;
 }
 
 /** Where the executed copy of `nb` goes for a profile. */
@@ -72,22 +74,24 @@ export function executedPath(nb: string, profile: string): string {
  * Execute one notebook; stderr of the child (cell progress, and on failure the failing cell's
  * source and stderr) goes to our stderr. Returns whether every cell succeeded.
  */
-export function runNotebook(nb: string, opts: { engine: Engine; profile: string; timeoutSec?: number; output?: string }): NotebookResult {
+export function runNotebook(nb: string, opts: { engine: Engine; profile: string; timeoutSec?: number; output?: string; quiet?: boolean }): NotebookResult {
   const output = opts.output ?? executedPath(nb, opts.profile);
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const env = kernelEnv(opts.profile);
   const t0 = Date.now();
-  let status: number | null;
+  let cmd: string[];
   if (opts.engine === "jupyter") {
     const py = findJupyterPython();
     if (!py) throw new Error("the jupyter engine needs Python with nbclient: apt-get install jupyter-nbconvert jupyter-client python3-nbclient (or use --engine inprocess)");
-    status = spawnSync(py, [path.join(ROOT, "scripts", "run_nb.py"), nb, output, String(opts.timeoutSec ?? 3600)], {
-      cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "inherit"],
-    }).status;
+    cmd = [py, path.join(ROOT, "scripts", "run_nb.py"), nb, output, String(opts.timeoutSec ?? 3600)];
   } else {
-    status = spawnSync(process.execPath, [path.join(ROOT, "scripts", "tslab-inprocess.cjs"), nb, output], {
-      cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "inherit"], timeout: (opts.timeoutSec ?? 3600) * 1000,
-    }).status;
+    cmd = [process.execPath, path.join(ROOT, "scripts", "tslab-inprocess.cjs"), nb, output];
   }
-  return { notebook: nb, output, ok: status === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine };
+  const r = spawnSync(cmd[0], cmd.slice(1), {
+    cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "pipe"], encoding: "utf8",
+    timeout: (opts.timeoutSec ?? 3600) * 1000 + 30000, maxBuffer: 256 * 1024 * 1024,
+  });
+  const stderr = r.stderr ?? "";
+  if (!opts.quiet) process.stderr.write(stderr);
+  return { notebook: nb, output, ok: r.status === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine, stderr };
 }

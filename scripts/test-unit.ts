@@ -1,5 +1,5 @@
 /**
- * Runs every unit test file under lib/test (files named *.test.ts) with node's built-in test
+ * Runs every test file under lib/test (or the folder given by --dir; files named *.test.ts) with node's built-in test
  * runner, TypeScript loaded through tsx. Extra arguments filter files by substring:
  *   npm run test:unit -- eval laws
  */
@@ -18,8 +18,11 @@ function findTests(dir: string): string[] {
 }
 
 const root = path.resolve(__dirname, "..");
-const filters = process.argv.slice(2);
-const files = findTests(path.join(root, "lib", "test")).filter(
+const argv = process.argv.slice(2);
+const dirArg = argv.indexOf("--dir");
+const testDir = dirArg >= 0 ? argv.splice(dirArg, 2)[1] : path.join("lib", "test");
+const filters = argv;
+const files = findTests(path.join(root, testDir)).filter(
   (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
 );
 if (files.length === 0) {

@@ -11,3 +11,4 @@ export * from "./util/profile";
 export * from "./eval";
 export * from "./records";
 export * from "./plots";
+export * from "./backend";

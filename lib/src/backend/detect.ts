@@ -105,7 +105,7 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   for (const a of attempts) {
     try {
       if (a.create.includes("backend=opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
-      const gpu = mod.create(a.create);
+      const gpu = dawnInstance(mod, a.create);
       const adapter = await gpu.requestAdapter(a.adapter);
       if (!adapter) {
         tried.push(`${a.label}: no adapter`);
@@ -128,6 +128,19 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   return none(`no WebGPU adapter (${tried.join("; ")})`);
 }
 
+const dawnCache = new Map<string, GPULike>();
+
+/** One Dawn `GPU` object per option set, shared by detection and selection. */
+export function dawnInstance(mod: { create(o: string[]): GPULike }, options: string[]): GPULike {
+  const key = options.join(",");
+  let g = dawnCache.get(key);
+  if (!g) {
+    g = mod.create(options);
+    dawnCache.set(key, g);
+  }
+  return g;
+}
+
 /** The parts of Dawn's GPU objects that detection and selection touch. */
 export interface GPULike {
   requestAdapter(o?: Record<string, unknown>): Promise<{ info?: Record<string, string> } | null>;
@@ -146,13 +159,14 @@ export async function detectBackends(): Promise<BackendProbe[]> {
   const wg = await probeWebGpu();
   out.push({ id: "webgpu", backend: "webgpu", available: wg.ok, gpu: wg.ok && !wg.software, rank: !wg.ok ? 0 : wg.software ? 30 : 90, detail: wg.detail });
   const wasmOk = tf.findBackendFactory("wasm") != null;
+  const simd = wasmOk ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : false;
   out.push({
     id: "wasm",
     backend: "wasm",
     available: wasmOk,
     gpu: false,
     rank: wasmOk ? 50 : 0,
-    detail: wasmOk ? `@tensorflow/tfjs-backend-wasm (SIMD ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "on" : "off"}, 1 thread in Node)` : "@tensorflow/tfjs-backend-wasm did not register",
+    detail: wasmOk ? `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread in Node)` : "@tensorflow/tfjs-backend-wasm did not register",
   });
   out.push({ id: "cpu", backend: "cpu", available: true, gpu: false, rank: 10, detail: "plain JavaScript kernels (always available, slowest)" });
   return out.sort((a, b) => b.rank - a.rank);

@@ -1,0 +1,4 @@
+export * from "./tf";
+export * from "./kernels";
+export * from "./detect";
+export * from "./select";
