@@ -1,2 +1,4 @@
 export * from "./display";
 export * from "./export";
+export * from "./png";
+export * from "./figures";
