@@ -9,13 +9,14 @@
  * depends on changed (its source, the compiled library, the profile) -- recorded in
  * results/notebooks/<profile>/stamps.json after each success. An interrupted run therefore
  * restarts at the first notebook that did not finish, and the training inside it resumes from
- * its own checkpoints.
+ * its own checkpoints. At the end results/REPORT.md is written from the notebooks' summaries.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { activeProfile } from "../lib/src/util/profile";
 import { writeJsonAtomic } from "../lib/src/util/fsutil";
+import { writeReport } from "../lib/src/report/report";
 import { ROOT, executedPath, listNotebooks, resolveEngine, runNotebook } from "./nbrun";
 
 /** Hash of every file under a folder (sorted), used to notice library changes. */
@@ -65,7 +66,10 @@ function main(): number {
     writeJsonAtomic(stampFile, stamps);
     console.error(`${head}: done in ${r.seconds.toFixed(1)} s`);
   }
+  const timings = Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, v.seconds]));
+  const report = writeReport({ profile, timings });
   console.error(`\nreproduce: all notebooks done in ${((Date.now() - t0) / 1000).toFixed(1)} s; executed copies in results/notebooks/${profile}/`);
+  console.error(`report: ${path.relative(process.cwd(), report)}`);
   return 0;
 }
 
