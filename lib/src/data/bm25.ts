@@ -21,6 +21,7 @@
  * ranks a run, so the k kept are exactly the k that evaluation sees at the top.
  */
 import type { Run, RunQuery } from "../eval/types";
+import { compareDocnos } from "../eval/ranking";
 import { createAnalyzer, type Analyzer, type AnalyzerOptions } from "./analyzer";
 
 /** BM25 parameters (defaults in brackets). */
@@ -195,7 +196,7 @@ export class Bm25Searcher {
     }
     const docnos = index.docnos;
     // better(a, b): a ranks above b (score desc, docno desc)
-    const better = (a: number, b: number): boolean => acc[a] > acc[b] || (acc[a] === acc[b] && docnos[a] > docnos[b]);
+    const better = (a: number, b: number): boolean => acc[a] > acc[b] || (acc[a] === acc[b] && compareDocnos(docnos[a], docnos[b]) > 0);
     const kk = Math.min(k, nTouched);
     // min-heap (worst at root) of size kk
     const heap = new Int32Array(kk);
