@@ -43,6 +43,8 @@ export interface LsqOptions {
   xtol?: number;
   /** Stop when max_j |(Jᵀr)_j| / (‖J_j‖·‖r‖) ≤ gtol over free parameters [1e-12]. */
   gtol?: number;
+  /** Σr² at or below which the fit is exact to machine precision ("zero-residual") [0]. */
+  costFloor?: number;
 }
 
 /** Why a solver stopped. `max-iterations`, `stalled` and `non-finite` are not convergence. */
@@ -79,6 +81,7 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
   const { m, n } = problem;
   const lo = options.lower, hi = options.upper;
   const maxIt = options.maxIterations ?? 500, ftol = options.ftol ?? 1e-14, xtol = options.xtol ?? 1e-12, gtol = options.gtol ?? 1e-12;
+  const floor = options.costFloor ?? 0;
   const u = Float64Array.from(u0 as ArrayLike<number>);
   clampInto(u, lo, hi);
   const r = new Float64Array(m), rNew = new Float64Array(m), J = new Float64Array(m * n);
@@ -92,7 +95,7 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
   let reason: LsqReason = "max-iterations";
   let it = 0;
   outer: for (; it < maxIt; it++) {
-    if (cost === 0) { reason = "zero-residual"; break; }
+    if (cost <= floor) { reason = "zero-residual"; break; }
     problem.jacobian(u, J);
     JtJ.fill(0); g.fill(0);
     for (let i = 0; i < m; i++) {
@@ -154,7 +157,7 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
       lambda *= 4;
       if (lambda > 1e20) {
         // No step lowers Σr² any more: at a minimum to machine precision if the gradient is small.
-        reason = gmax <= 1e-6 ? "ftol" : "stalled";
+        reason = cost <= floor ? "zero-residual" : gmax <= 1e-6 ? "ftol" : "stalled";
         it++;
         break outer;
       }
@@ -174,6 +177,7 @@ export function mljsLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, opt
   const { m, n } = problem;
   const lo = options.lower, hi = options.upper;
   const maxIt = options.maxIterations ?? 500, ftol = options.ftol ?? 1e-14, gtol = options.gtol ?? 1e-12;
+  const floor = options.costFloor ?? 0;
   const chunk = options.chunk ?? 20;
   let u = Float64Array.from(u0 as ArrayLike<number>);
   clampInto(u, lo, hi);
@@ -186,7 +190,7 @@ export function mljsLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, opt
   let it = 0;
   let reason: LsqReason = "max-iterations";
   while (it < maxIt) {
-    if (cost === 0) { reason = "zero-residual"; break; }
+    if (cost <= floor) { reason = "zero-residual"; break; }
     problem.jacobian(u, J);
     const s = new Float64Array(n);
     let gmax = 0;
@@ -233,7 +237,7 @@ export function mljsLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, opt
     const costNew = okNew ? sumSq(r) : Infinity;
     if (!(costNew < cost)) {
       problem.residuals(u, r);
-      reason = gmax <= 1e-6 ? "ftol" : "stalled";
+      reason = cost <= floor ? "zero-residual" : gmax <= 1e-6 ? "ftol" : "stalled";
       break;
     }
     const rel = (cost - costNew) / cost;

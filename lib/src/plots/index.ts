@@ -2,3 +2,4 @@ export * from "./display";
 export * from "./export";
 export * from "./png";
 export * from "./figures";
+export * from "./laws";

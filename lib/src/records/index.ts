@@ -1,1 +1,5 @@
 export * from "./types";
+export * from "./jsonl";
+export * from "./authors";
+export * from "./synthetic";
+export * from "./source";

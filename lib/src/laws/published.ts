@@ -1,0 +1,58 @@
+/**
+ * Published scaling-law numbers (the reranker paper's joint NDCG@10 parameters, the allocation
+ * exponents they imply, the generative-retrieval paper's CGL series and its refit), read from
+ * a JSON data file written by hand from the project's research brief (papers.md §A5, §A7, §B3).
+ * The file lives at `lib/test/fixtures/laws/published.json`; tests and notebooks read the same one.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InputError } from "../util/fsutil";
+import { projectRoot } from "../util/paths";
+import type { Objective } from "../records/types";
+
+/** Joint-law parameters by name. */
+export interface NamedJointParams { a: number; b: number; c: number; d: number; e: number }
+
+/** A published (x, CGL) series. */
+export interface CglSeries { x: number[]; cgl: number[] }
+
+/** The published numbers file. */
+export interface PublishedLaws {
+  rerankerJointNdcg10: Record<Objective, NamedJointParams> & { source: string };
+  rerankerAllocationExponents: Record<Objective, { n: number; d: number }> & { source: string };
+  rerankerEqualCompute: Record<Objective, { small: number; large: number }> & { source: string; small: { params: number; step: number }; large: { params: number; step: number } };
+  cglSeries: Record<"minderT5" | "minderLlama" | "minderLlama7bData" | "riporT5" | "riporLlama", CglSeries> & { source: string };
+  cglRefit: { source: string; minderT5: { a: number; b: number; c: number; r2: number }; minderT5AuthorsScript: { b: number; c: number }; minderLlama7bData: { b: number; c: number } };
+}
+
+/** Default location of the published numbers: `<root>/lib/test/fixtures/laws/published.json`. */
+export function publishedLawsPath(): string {
+  return path.join(projectRoot(), "lib", "test", "fixtures", "laws", "published.json");
+}
+
+/**
+ * Read and check the published numbers. Throws `InputError(file, 0, problem)` when a block is
+ * missing or a number is not finite, or a series has mismatched lengths.
+ */
+export function readPublishedLaws(file: string = publishedLawsPath()): PublishedLaws {
+  let v: PublishedLaws;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8")) as PublishedLaws;
+  } catch (e) {
+    throw new InputError(file, 0, `cannot read published numbers (${(e as Error).message})`);
+  }
+  const need = (ok: boolean, what: string) => { if (!ok) throw new InputError(file, 0, what); };
+  const num = (x: unknown) => typeof x === "number" && Number.isFinite(x);
+  for (const o of ["listwise", "pairwise", "pointwise"] as const) {
+    const p = v.rerankerJointNdcg10?.[o];
+    need(!!p && ["a", "b", "c", "d", "e"].every((k) => num((p as unknown as Record<string, unknown>)[k])), `rerankerJointNdcg10.${o} needs numbers a..e`);
+    need(num(v.rerankerAllocationExponents?.[o]?.n) && num(v.rerankerAllocationExponents?.[o]?.d), `rerankerAllocationExponents.${o} needs n and d`);
+  }
+  for (const [name, s] of Object.entries(v.cglSeries ?? {})) {
+    if (name === "source") continue;
+    const ser = s as CglSeries;
+    need(Array.isArray(ser.x) && Array.isArray(ser.cgl) && ser.x.length === ser.cgl.length && ser.x.every(num) && ser.cgl.every(num), `cglSeries.${name} needs equal-length numeric x and cgl`);
+  }
+  need(num(v.cglRefit?.minderT5?.b) && num(v.cglRefit?.minderT5?.c), "cglRefit.minderT5 needs b and c");
+  return v;
+}

@@ -1,0 +1,91 @@
+/**
+ * Checkpoint records on disk: one JSON object per line (`results/runs/**.jsonl`), written
+ * atomically and validated on read, so a malformed line fails loudly with `file:line: problem`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InputError, appendJsonLinesAtomic, readJsonLines, writeFileAtomic } from "../util/fsutil";
+import type { CheckpointRecord } from "./types";
+
+const OBJECTIVES = new Set(["pointwise", "pairwise", "listwise"]);
+const NUMERIC: readonly (keyof CheckpointRecord)[] = ["params", "totalParams", "step", "examples", "tokens", "flops", "wallSeconds", "seed"];
+const STRINGS: readonly (keyof CheckpointRecord)[] = ["tier", "backend", "profile", "evalSet"];
+
+/**
+ * Check one parsed value against the {@link CheckpointRecord} contract. Returns the first problem
+ * as a sentence, or null when the value is a valid record. Numbers must be finite and `params`
+ * positive; metric values must be finite numbers.
+ */
+export function checkpointRecordProblem(v: unknown): string | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "record is not a JSON object";
+  const o = v as Record<string, unknown>;
+  for (const k of STRINGS) if (typeof o[k] !== "string") return `field "${k}" must be a string`;
+  for (const k of NUMERIC) if (typeof o[k] !== "number" || !Number.isFinite(o[k] as number)) return `field "${k}" must be a finite number`;
+  if (!((o.params as number) > 0)) return `field "params" must be > 0`;
+  if (typeof o.objective !== "string" || !OBJECTIVES.has(o.objective)) return `field "objective" must be one of pointwise, pairwise, listwise`;
+  if (typeof o.metrics !== "object" || o.metrics === null || Array.isArray(o.metrics)) return `field "metrics" must be an object`;
+  for (const [k, m] of Object.entries(o.metrics as Record<string, unknown>)) {
+    if (typeof m !== "number" || !Number.isFinite(m)) return `metric "${k}" must be a finite number`;
+  }
+  return null;
+}
+
+/** Line numbers (1-based) of the non-blank lines of a text, in order. */
+function nonBlankLines(text: string): number[] {
+  const out: number[] = [];
+  text.split("\n").forEach((l, i) => { if (l.trim() !== "") out.push(i + 1); });
+  return out;
+}
+
+/**
+ * Read a JSON-lines file of checkpoint records, validating every line; throws
+ * `InputError(file, line, problem)` on the first bad one.
+ */
+export function readCheckpointRecords(file: string): CheckpointRecord[] {
+  const rows = readJsonLines<unknown>(file);
+  const lines = nonBlankLines(fs.readFileSync(file, "utf8"));
+  rows.forEach((r, i) => {
+    const problem = checkpointRecordProblem(r);
+    if (problem) throw new InputError(file, lines[i] ?? 0, problem);
+  });
+  return rows as CheckpointRecord[];
+}
+
+function checkAll(file: string, records: readonly CheckpointRecord[]): void {
+  records.forEach((r, i) => {
+    const problem = checkpointRecordProblem(r);
+    if (problem) throw new InputError(file, 0, `record ${i} not written: ${problem}`);
+  });
+}
+
+/** Write records as JSON lines, atomically (validated first: nothing is written if one is bad). */
+export function writeCheckpointRecords(file: string, records: readonly CheckpointRecord[]): void {
+  checkAll(file, records);
+  writeFileAtomic(file, records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : ""));
+}
+
+/** Append records to a JSON-lines file atomically (validated first). */
+export function appendCheckpointRecords(file: string, records: readonly CheckpointRecord[]): void {
+  checkAll(file, records);
+  appendJsonLinesAtomic(file, records);
+}
+
+/** All `*.jsonl` files under a folder, recursively, sorted by path ([] when the folder is missing). */
+export function findRecordFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith(".jsonl")) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Read every record under a folder (e.g. `results/runs`), in file order. */
+export function loadCheckpointRecords(dir: string): CheckpointRecord[] {
+  return findRecordFiles(dir).flatMap((f) => readCheckpointRecords(f));
+}

@@ -1,0 +1,61 @@
+/**
+ * Where a notebook's records come from: the trainer's `results/runs/**.jsonl` when there are any,
+ * otherwise synthetic records drawn from a known law (so the scaling-law notebooks run before
+ * training exists, and can be checked against the truth).
+ */
+import { findRecordFiles, readCheckpointRecords } from "./jsonl";
+import { DEFAULT_SYNTHETIC, syntheticRecords, type SyntheticConfig } from "./synthetic";
+import type { CheckpointRecord } from "./types";
+
+/** Records plus where they came from. */
+export interface RecordSource {
+  records: CheckpointRecord[];
+  /** True when no training records were found and synthetic ones were generated. */
+  synthetic: boolean;
+  /** The JSONL files read (empty for synthetic). */
+  files: string[];
+  /** The synthetic configuration used (null for training records). */
+  config: SyntheticConfig | null;
+  /** The (profile, evalSet, seed) the records were narrowed to, and how many were dropped. */
+  selection: { profile: string; evalSet: string; seed: number; dropped: number };
+}
+
+function mostCommon<T>(values: readonly T[]): T {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = values[0], n = -1;
+  for (const [v, c] of counts) if (c > n) { best = v; n = c; }
+  return best;
+}
+
+/**
+ * Narrow records to one consistent series — one profile, one evaluation set, one seed — so that
+ * each (tier, objective, step) appears once: the preferred profile / evalSet when present, else
+ * the most common; then the most common seed among those.
+ */
+export function consistentRecords(records: readonly CheckpointRecord[], prefer: { profile?: string; evalSet?: string } = {}): { records: CheckpointRecord[]; profile: string; evalSet: string; seed: number; dropped: number } {
+  if (records.length === 0) return { records: [], profile: "", evalSet: "", seed: 0, dropped: 0 };
+  const profile = prefer.profile && records.some((r) => r.profile === prefer.profile) ? prefer.profile : mostCommon(records.map((r) => r.profile));
+  const p = records.filter((r) => r.profile === profile);
+  const evalSet = prefer.evalSet && p.some((r) => r.evalSet === prefer.evalSet) ? prefer.evalSet : mostCommon(p.map((r) => r.evalSet));
+  const e = p.filter((r) => r.evalSet === evalSet);
+  const seed = mostCommon(e.map((r) => r.seed));
+  const out = e.filter((r) => r.seed === seed);
+  return { records: out, profile, evalSet, seed, dropped: records.length - out.length };
+}
+
+/**
+ * Read every record under `dir` (e.g. `resultsPath("runs")`) and narrow them with
+ * {@link consistentRecords} (`prefer`: e.g. the active profile and "dev"); when there are none,
+ * generate {@link syntheticRecords} with `synthetic` overriding {@link DEFAULT_SYNTHETIC}.
+ */
+export function recordsOrSynthetic(dir: string, synthetic: Partial<SyntheticConfig> = {}, prefer: { profile?: string; evalSet?: string } = {}): RecordSource {
+  const files = findRecordFiles(dir);
+  const all = files.flatMap((f) => readCheckpointRecords(f));
+  if (all.length > 0) {
+    const sel = consistentRecords(all, prefer);
+    return { records: sel.records, synthetic: false, files, config: null, selection: { profile: sel.profile, evalSet: sel.evalSet, seed: sel.seed, dropped: sel.dropped } };
+  }
+  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...synthetic };
+  return { records: syntheticRecords(config), synthetic: true, files: [], config, selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 } };
+}

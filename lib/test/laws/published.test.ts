@@ -1,0 +1,46 @@
+/**
+ * The fitter against published numbers (papers.md §B3): the generative-retrieval paper's CGL
+ * series refit with y = (a/x)^b + c must reproduce the brief's refit (a = 0.0225, b = 0.402,
+ * c = 0.003556, R² = 0.999), and SciPy, run live, must agree.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { fitLaw, goodnessOfFit, inversePowerLaw, readPublishedLaws } from "../../src/laws";
+import { InputError } from "../../src/util/fsutil";
+
+const FIXTURE = path.join(__dirname, "..", "fixtures", "laws", "published.json");
+const published = readPublishedLaws(FIXTURE);
+
+test("refit of the MINDER-T5 CGL size series reproduces the published refit", () => {
+  const s = published.cglSeries.minderT5;
+  const data = { x: s.x.map((v) => [v]), y: s.cgl };
+  const fit = fitLaw(inversePowerLaw(), data, { starts: 64 });
+  assert.equal(fit.status, "ok", fit.warnings.join("; "));
+  const want = published.cglRefit.minderT5;
+  // the brief quotes 3–4 significant digits
+  assert.ok(Math.abs(fit.named.b - want.b) < 0.0015, `b ${fit.named.b}`);
+  assert.ok(Math.abs(fit.named.c - want.c) < 1.5e-6, `c ${fit.named.c}`);
+  assert.ok(Math.abs(fit.named.a / want.a - 1) < 0.05, `a ${fit.named.a}`);
+  assert.ok(goodnessOfFit(fit, data).r2 >= want.r2 - 5e-4);
+  // and SciPy's curve_fit from the published refit agrees (live)
+  const job = { mode: "fit", tasks: [{ form: "inverse-power", x: data.x, y: data.y, p0: [want.a, want.b, want.c], lower: [0, 0, null], upper: [null, 10, null] }] };
+  const out = spawnSync("/usr/bin/python3", [path.join(__dirname, "scipy_peer.py")], { input: JSON.stringify(job), encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  const peer = JSON.parse(out.stdout).results[0] as { params: number[]; sse: number; ok: boolean };
+  assert.ok(peer.ok);
+  assert.ok(fit.sse <= peer.sse * (1 + 1e-9));
+  peer.params.forEach((q, j) => assert.ok(Math.abs(fit.params[j] / q - 1) < 1e-4, `${fit.form.params[j]} ${fit.params[j]} vs SciPy ${q}`));
+});
+
+test("the LLaMA-7B data series saturates: exponent near 4, asymptote 0.003350", () => {
+  const s = published.cglSeries.minderLlama7bData;
+  const fit = fitLaw(inversePowerLaw(), { x: s.x.map((v) => [v]), y: s.cgl }, { starts: 64 });
+  assert.ok(Math.abs(fit.named.c - published.cglRefit.minderLlama7bData.c) < 1e-6, `c ${fit.named.c}`);
+  assert.ok(Math.abs(fit.named.b - published.cglRefit.minderLlama7bData.b) < 0.5, `b ${fit.named.b}`);
+});
+
+test("a damaged published-numbers file is refused with its path", () => {
+  assert.throws(() => readPublishedLaws(path.join(__dirname, "no-such.json")), (e: unknown) => e instanceof InputError && /cannot read/.test((e as Error).message));
+});

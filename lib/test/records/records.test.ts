@@ -1,0 +1,96 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  DEFAULT_SYNTHETIC, appendCheckpointRecords, formatModelSize, fromAuthorRecord, jointLawValue, loadCheckpointRecords, metricFromAuthors,
+  metricToAuthors, parseModelSize, readCheckpointRecords, recordsOrSynthetic, syntheticRecords, toAuthorRecord, writeCheckpointRecords, type AuthorRecord,
+} from "../../src/records";
+import { InputError } from "../../src/util/fsutil";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-records-"));
+
+test("JSONL round trip, recursive loading and append", () => {
+  const dir = tmp();
+  const recs = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }] });
+  const f = path.join(dir, "runs", "a", "t1.jsonl");
+  writeCheckpointRecords(f, recs.slice(0, 3));
+  appendCheckpointRecords(f, recs.slice(3));
+  assert.deepEqual(readCheckpointRecords(f), recs);
+  writeCheckpointRecords(path.join(dir, "runs", "b.jsonl"), recs.slice(0, 1));
+  assert.equal(loadCheckpointRecords(path.join(dir, "runs")).length, recs.length + 1);
+  assert.deepEqual(loadCheckpointRecords(path.join(dir, "missing")), []);
+});
+
+test("a bad line fails with file:line and a bad record is never written", () => {
+  const dir = tmp();
+  const [r] = syntheticRecords({ steps: [500], tiers: [{ name: "t1", params: 1e6 }], objectives: ["pairwise"] });
+  const f = path.join(dir, "bad.jsonl");
+  fs.writeFileSync(f, `${JSON.stringify(r)}\n\n${JSON.stringify({ ...r, objective: "listmle" })}\n`);
+  assert.throws(() => readCheckpointRecords(f), (e: unknown) => e instanceof InputError && (e as Error).message === `${f}:3: field "objective" must be one of pointwise, pairwise, listwise`);
+  fs.writeFileSync(f, `${JSON.stringify({ ...r, metrics: { "ndcg@10": "0.3" } })}\n`);
+  assert.throws(() => readCheckpointRecords(f), /bad\.jsonl:1: metric "ndcg@10" must be a finite number/);
+  const g = path.join(dir, "never.jsonl");
+  assert.throws(() => writeCheckpointRecords(g, [r, { ...r, params: 0 }]), /record 1 not written: field "params" must be > 0/);
+  assert.equal(fs.existsSync(g), false);
+});
+
+test("model sizes and metric keys convert both ways", () => {
+  assert.equal(parseModelSize("17m"), 17e6);
+  assert.equal(parseModelSize("1b"), 1e9);
+  assert.equal(parseModelSize("1.5B"), 1.5e9);
+  assert.throws(() => parseModelSize("big"), /not like/);
+  assert.equal(formatModelSize(17e6), "17m");
+  assert.equal(formatModelSize(1e9), "1b");
+  for (const [theirs, ours] of [["CE64", "ce@64"], ["MAP", "map"], ["MRR", "mrr"], ["precision@10", "p@10"], ["ndcg@10", "ndcg@10"], ["recall@10", "recall@10"]]) {
+    assert.equal(metricFromAuthors(theirs), ours);
+    assert.equal(metricToAuthors(ours), theirs);
+  }
+});
+
+test("authors' layout converts to records and back", () => {
+  const a: AuthorRecord = { model_size: "68m", loss_fn: "ranknet", step: 5000, "ndcg@10": 0.3547, MAP: 0.31, MRR: 0.32, CE64: 2.9, "precision@10": 0.055 };
+  const r = fromAuthorRecord(a, { tokensPerPair: 100 });
+  assert.equal(r.objective, "pairwise");
+  assert.equal(r.params, 68e6);
+  assert.equal(r.examples, 5000 * 176); // 16 queries × 11 passages per step
+  assert.equal(r.tokens, 5000 * 176 * 100);
+  assert.equal(r.flops, 6 * 68e6 * 5000 * 176 * 100);
+  assert.deepEqual(r.metrics, { "ndcg@10": 0.3547, map: 0.31, mrr: 0.32, "ce@64": 2.9, "p@10": 0.055 });
+  assert.deepEqual(toAuthorRecord(r), a);
+  assert.equal(fromAuthorRecord({ model_size: "17m", loss_fn: "bce", step: 10 }).examples, 1280);
+  assert.throws(() => fromAuthorRecord({ ...a, loss_fn: "lambda" as never }), /not listnet, ranknet or bce/);
+});
+
+test("synthetic records follow the configured law, seeded", () => {
+  const exact = syntheticRecords({ metrics: { "ndcg@10": { ...DEFAULT_SYNTHETIC.metrics["ndcg@10"], sd: 0 } } });
+  assert.equal(exact.length, 6 * 3 * 20);
+  const r = exact.find((x) => x.tier === "68m" && x.objective === "listwise" && x.step === 5000)!;
+  // 0.4323 − 9.53e6·(68e6)^−1.082 − 2.633·5000^−0.449 = 0.4323 − 0.0319 − 0.0575 = 0.3429 (papers.md §A7: 0.343)
+  assert.ok(Math.abs(r.metrics["ndcg@10"] - 0.3429) < 1e-4);
+  assert.equal(r.metrics["ndcg@10"], jointLawValue(DEFAULT_SYNTHETIC.metrics["ndcg@10"].laws.listwise, 68e6, 5000));
+  assert.equal(r.flops, 6 * 68e6 * 5000 * 176 * 128);
+  const a = syntheticRecords({ seed: 1 }), b = syntheticRecords({ seed: 1 }), c = syntheticRecords({ seed: 2 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.map((x) => x.metrics["ndcg@10"]), c.map((x) => x.metrics["ndcg@10"]));
+  // noise has the configured sd
+  const res = a.map((x, i) => x.metrics["ndcg@10"] - exact[i].metrics["ndcg@10"]);
+  const sd = Math.sqrt(res.reduce((s, v) => s + v * v, 0) / res.length);
+  assert.ok(Math.abs(sd / 0.004 - 1) < 0.15, `noise sd ${sd}`);
+});
+
+test("records are narrowed to one profile, evaluation set and seed; synthetic when none exist", () => {
+  const dir = tmp();
+  const base = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }], objectives: ["listwise"] });
+  const mk = (profile: string, evalSet: string, seed: number) => base.map((r) => ({ ...r, profile: profile, evalSet: evalSet, seed: seed }));
+  writeCheckpointRecords(path.join(dir, "runs", "mini.jsonl"), [...mk("mini", "dev", 1), ...mk("mini", "test", 1), ...mk("mini", "dev", 2).slice(0, 1)]);
+  writeCheckpointRecords(path.join(dir, "runs", "smoke.jsonl"), mk("smoke", "dev", 1));
+  const s = recordsOrSynthetic(path.join(dir, "runs"), {}, { profile: "mini", evalSet: "dev" });
+  assert.equal(s.synthetic, false);
+  assert.deepEqual(s.selection, { profile: "mini", evalSet: "dev", seed: 1, dropped: 2 + 2 + 1 });
+  assert.equal(s.records.length, 2);
+  const none = recordsOrSynthetic(path.join(dir, "nothing"), { steps: [500] });
+  assert.equal(none.synthetic, true);
+  assert.equal(none.records.length, 6 * 3 * 1);
+});
