@@ -129,6 +129,10 @@ export function isSkippable(buf: Buffer, start: number, end: number): boolean {
   return i === end || buf[i] === 35;
 }
 
+/** Node's fast byte→string slice for 1-byte encodings (not in the public typings). */
+const latin1: (buf: Buffer, s: number, e: number) => string = (buf, s, e) =>
+  (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e);
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -137,16 +141,26 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * {@link compareDocnos}).
  */
 export function fieldString(buf: Buffer, s: number, e: number, file: string, line: number): string {
-  for (let i = s; i < e; i++) {
-    if (buf[i] >= 0x80) {
-      try {
-        return utf8.decode(buf.subarray(s, e));
-      } catch {
-        throw new InputError(file, line, "field is not valid UTF-8");
-      }
+  if (e - s <= 24) {
+    // Short ASCII ids: building the string in JS is faster than a call into C++.
+    let r = "";
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return decodeUtf8(buf, s, e, file, line);
+      r += String.fromCharCode(c);
     }
+    return r;
   }
-  return buf.latin1Slice(s, e);
+  for (let i = s; i < e; i++) if (buf[i] >= 0x80) return decodeUtf8(buf, s, e, file, line);
+  return latin1(buf, s, e);
+}
+
+function decodeUtf8(buf: Buffer, s: number, e: number, file: string, line: number): string {
+  try {
+    return utf8.decode(buf.subarray(s, e));
+  } catch {
+    throw new InputError(file, line, "field is not valid UTF-8");
+  }
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
@@ -174,7 +188,6 @@ export function parseDecimal(buf: Buffer, s: number, e: number): number {
     digits++;
     i++;
   }
-  const intDigits = digits;
   if (i < e && buf[i] === 46) {
     i++;
     while (i < e && (c = buf[i]) >= 48 && c <= 57) {
@@ -190,7 +203,7 @@ export function parseDecimal(buf: Buffer, s: number, e: number): number {
       const v = frac === 0 ? mant : mant / POW10[frac];
       return neg ? -v : v;
     }
-    return Number(buf.latin1Slice(s, e));
+    return Number(latin1(buf, s, e));
   }
   // Exponent part.
   if (buf[i] !== 101 && buf[i] !== 69) return NaN;
@@ -199,8 +212,7 @@ export function parseDecimal(buf: Buffer, s: number, e: number): number {
   const expStart = i;
   while (i < e && (c = buf[i]) >= 48 && c <= 57) i++;
   if (i === expStart || i !== e) return NaN;
-  void intDigits;
-  return Number(buf.latin1Slice(s, e));
+  return Number(latin1(buf, s, e));
 }
 
 /**
