@@ -70,7 +70,11 @@ export function appendCheckpointRecords(file: string, records: readonly Checkpoi
   appendJsonLinesAtomic(file, records);
 }
 
-/** All `*.jsonl` files under a folder, recursively, sorted by path ([] when the folder is missing). */
+/**
+ * All record files under a folder, recursively, sorted by path ([] when the folder is missing):
+ * every `*.jsonl` except `*.authors.jsonl` (the same records in the paper authors' layout, read
+ * with {@link fromAuthorRecord} instead).
+ */
 export function findRecordFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
@@ -78,14 +82,32 @@ export function findRecordFiles(dir: string): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith(".jsonl")) out.push(p);
+      else if (e.isFile() && e.name.endsWith(".jsonl") && !e.name.endsWith(".authors.jsonl")) out.push(p);
     }
   };
   walk(dir);
   return out.sort();
 }
 
-/** Read every record under a folder (e.g. `results/runs`), in file order. */
+/** The identity of a checkpoint: one evaluation of one run at one step. */
+export function checkpointKey(r: CheckpointRecord): string {
+  return [r.profile, r.evalSet, r.tier, r.objective, r.seed, r.step].join("\u0000");
+}
+
+/**
+ * Read every record under a folder (e.g. `results/runs`), in file order. The same checkpoint
+ * found in several files (a run's own file and the grid's merged file) is kept once: the first
+ * occurrence in path order.
+ */
 export function loadCheckpointRecords(dir: string): CheckpointRecord[] {
-  return findRecordFiles(dir).flatMap((f) => readCheckpointRecords(f));
+  const seen = new Set<string>();
+  const out: CheckpointRecord[] = [];
+  for (const r of findRecordFiles(dir).flatMap((f) => readCheckpointRecords(f))) {
+    const k = checkpointKey(r);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(r);
+    }
+  }
+  return out;
 }

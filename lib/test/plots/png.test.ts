@@ -49,3 +49,15 @@ test("a 10×10 image with a 2-pixel-wide black stripe has 20% content (Up filter
 test("not a PNG is rejected", () => {
   assert.throws(() => decodePng(Buffer.from("hello world!")), /not a PNG/);
 });
+
+test("stale figures of the same notebook are removed, others kept", async () => {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { removeStaleFigures } = await import("../../src/plots/figures");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "figs-"));
+  for (const f of ["04_a.svg", "04_a.png", "04_old.png", "05_x.svg", "notes.txt"]) fs.writeFileSync(path.join(dir, f), "x");
+  assert.deepEqual(removeStaleFigures(dir, ["04_a"]), ["04_old.png"]);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["04_a.png", "04_a.svg", "05_x.svg", "notes.txt"]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-  DEFAULT_SYNTHETIC, appendCheckpointRecords, formatModelSize, fromAuthorRecord, jointLawValue, loadCheckpointRecords, metricFromAuthors,
+  checkpointKey, findRecordFiles, DEFAULT_SYNTHETIC, appendCheckpointRecords, formatModelSize, fromAuthorRecord, jointLawValue, loadCheckpointRecords, metricFromAuthors,
   metricToAuthors, parseModelSize, readCheckpointRecords, recordsOrSynthetic, syntheticRecords, toAuthorRecord, writeCheckpointRecords, type AuthorRecord,
 } from "../../src/records";
 import { InputError } from "../../src/util/fsutil";
@@ -18,7 +18,7 @@ test("JSONL round trip, recursive loading and append", () => {
   writeCheckpointRecords(f, recs.slice(0, 3));
   appendCheckpointRecords(f, recs.slice(3));
   assert.deepEqual(readCheckpointRecords(f), recs);
-  writeCheckpointRecords(path.join(dir, "runs", "b.jsonl"), recs.slice(0, 1));
+  writeCheckpointRecords(path.join(dir, "runs", "b.jsonl"), recs.slice(0, 1).map((r) => ({ ...r, seed: 99 })));
   assert.equal(loadCheckpointRecords(path.join(dir, "runs")).length, recs.length + 1);
   assert.deepEqual(loadCheckpointRecords(path.join(dir, "missing")), []);
 });
@@ -93,4 +93,18 @@ test("records are narrowed to one profile, evaluation set and seed; synthetic wh
   const none = recordsOrSynthetic(path.join(dir, "nothing"), { steps: [500] });
   assert.equal(none.synthetic, true);
   assert.equal(none.records.length, 6 * 3 * 1);
+});
+
+test("loading skips the authors' layout file and keeps a checkpoint found in two files once", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rec-dedupe-"));
+  const recs = syntheticRecords({ seed: 3 }).slice(0, 4);
+  fs.mkdirSync(path.join(dir, "t0-listwise-s1"));
+  writeCheckpointRecords(path.join(dir, "t0-listwise-s1", "records.jsonl"), recs.slice(0, 2));
+  writeCheckpointRecords(path.join(dir, "records.jsonl"), recs);
+  fs.writeFileSync(path.join(dir, "records.authors.jsonl"), JSON.stringify({ model_size: "17m", loss_fn: "bce", step: 1 }) + "\n");
+  assert.deepEqual(findRecordFiles(dir).map((f) => path.relative(dir, f)), ["records.jsonl", path.join("t0-listwise-s1", "records.jsonl")]);
+  const loaded = loadCheckpointRecords(dir);
+  assert.equal(loaded.length, 4);
+  assert.deepEqual(loaded.map(checkpointKey).sort(), recs.map(checkpointKey).sort());
+  fs.rmSync(dir, { recursive: true, force: true });
 });
