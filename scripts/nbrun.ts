@@ -26,6 +26,16 @@ export function listNotebooks(filters: string[] = []): string[] {
   return picked.map((f) => path.join(NOTEBOOK_DIR, f));
 }
 
+/**
+ * Whether `npm run reproduce` runs this notebook by default: false when the notebook's metadata
+ * says `"scalerank": {"reproduce": false, "why": "..."}` (work whose mini run does not yet fit the
+ * reproduction budget); such notebooks still run in the tests and with `reproduce -- --all`.
+ */
+export function inReproduction(nb: string): { included: boolean; why: string } {
+  const meta = (JSON.parse(fs.readFileSync(nb, "utf8")) as { metadata?: { scalerank?: { reproduce?: boolean; why?: string } } }).metadata?.scalerank;
+  return { included: meta?.reproduce !== false, why: meta?.why ?? "" };
+}
+
 /** The Python that has nbclient: $NOTEBOOK_PYTHON, Debian's /usr/bin/python3, or PATH's python3. */
 export function findJupyterPython(): string | null {
   const candidates = [process.env.NOTEBOOK_PYTHON, "/usr/bin/python3", "python3"].filter((x): x is string => !!x);

@@ -1,5 +1,5 @@
 /**
- * `npm run reproduce [-- --profile mini] [--engine auto|jupyter|inprocess] [--force]`
+ * `npm run reproduce [-- --profile mini] [--engine auto|jupyter|inprocess] [--force] [--all]`
  *
  * Runs every notebook in order on the chosen profile (default: SCALERANK_PROFILE or `mini`) and
  * writes executed copies to results/notebooks/<profile>/. Works with Node alone (tslab's
@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { activeProfile } from "../lib/src/util/profile";
 import { writeJsonAtomic } from "../lib/src/util/fsutil";
 import { writeReport } from "../lib/src/report/report";
-import { ROOT, executedPath, listNotebooks, resolveEngine, runNotebook } from "./nbrun";
+import { ROOT, executedPath, inReproduction, listNotebooks, resolveEngine, runNotebook } from "./nbrun";
 
 /** Hash of every file under a folder (sorted), used to notice library changes. */
 function hashTree(dir: string, h = createHash("sha256")): ReturnType<typeof createHash> {
@@ -44,7 +44,12 @@ function main(): number {
   const stamps: Record<string, { stamp: string; seconds: number; finished: string }> =
     fs.existsSync(stampFile) ? JSON.parse(fs.readFileSync(stampFile, "utf8")) : {};
   const libHash = hashTree(path.join(ROOT, "lib", "dist")).digest("hex");
-  const notebooks = listNotebooks();
+  const all = argv.includes("--all");
+  const notebooks = listNotebooks().filter((nb) => {
+    const r = inReproduction(nb);
+    if (!r.included && !all) console.error(`${path.basename(nb)}: not part of the default reproduction (${r.why}); run with --all to include it`);
+    return r.included || all;
+  });
   console.error(`reproduce: ${notebooks.length} notebooks, profile=${profile}, engine=${engine}`);
   const t0 = Date.now();
   for (const [i, nb] of notebooks.entries()) {

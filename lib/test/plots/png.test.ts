@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as zlib from "node:zlib";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { decodePng, pngContent } from "../../src/plots/png";
+import { removeStaleFigures } from "../../src/plots/figures";
 
 /** Build a PNG by hand: RGB, 8 bit, with the given filter per row. */
 function makePng(width: number, height: number, pixel: (x: number, y: number) => [number, number, number], filter = 0): Buffer {
@@ -50,11 +54,7 @@ test("not a PNG is rejected", () => {
   assert.throws(() => decodePng(Buffer.from("hello world!")), /not a PNG/);
 });
 
-test("stale figures of the same notebook are removed, others kept", async () => {
-  const fs = await import("node:fs");
-  const os = await import("node:os");
-  const path = await import("node:path");
-  const { removeStaleFigures } = await import("../../src/plots/figures");
+test("stale figures of the same notebook are removed, others kept", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "figs-"));
   for (const f of ["04_a.svg", "04_a.png", "04_old.png", "05_x.svg", "notes.txt"]) fs.writeFileSync(path.join(dir, f), "x");
   assert.deepEqual(removeStaleFigures(dir, ["04_a"]), ["04_old.png"]);

@@ -1,0 +1,197 @@
+/**
+ * FM-index-constrained beam search and SEAL-style aggregation of generated n-grams into a
+ * document ranking (papers.md §B1, §B3 "Inference scaling": the beam size of MINDER's constrained
+ * beam search is the inference-compute knob; SEAL: Bevilacqua et al. 2022, §3.2–3.3).
+ *
+ * Search. A hypothesis is a token sequence that occurs in the corpus (the empty sequence at
+ * the start). At each step every live hypothesis h asks the scorer for next-token
+ * log-probabilities and the index for the tokens t with h·t in the corpus; only those tokens are
+ * candidates, with score(h·t) = score(h) + log p(t | q, h). The `beam` best candidates (ties by
+ * token sequence) survive. A hypothesis that cannot be extended (it reaches a document end
+ * everywhere it occurs) is finished. Every hypothesis ever kept in the beam is an emitted n-gram
+ * — so emitted n-grams are, by construction, n-grams of the corpus (tested against a brute-force
+ * scan).
+ *
+ * Aggregation (SEAL's n-gram weighting, our reading). The weight of an emitted n-gram g is
+ *   w(g) = max(0, log[ P(g|q) · (1 − P(g)) / ( P(g) · (1 − P(g|q)) ) ])
+ * with P(g|q) = exp(score(g)) the model's probability of the n-gram and P(g) = F(g)/|corpus| its
+ * corpus frequency: an n-gram scores when the model likes it more than its frequency explains.
+ * A document's score is the sum of the weights of the emitted n-grams it contains, counting a
+ * chain of nested n-grams of the same beam path once (only its longest member present in the
+ * document), so a long match is not also paid for by each of its prefixes.
+ */
+import type { Run, RunQuery } from "../eval/types";
+import type { NgramIndex, Tokens } from "./ngramindex";
+
+/**
+ * Next-token scorer: for each prefix (the generated tokens so far), log-probabilities of every
+ * token of the vocabulary (length ≥ the index's vocabSize). May be async (a tfjs model).
+ */
+export type NextTokenScorer = (prefixes: readonly Int32Array[]) => Float32Array[] | Promise<Float32Array[]>;
+
+/** Beam-search settings. */
+export interface BeamConfig {
+  /** Beam size B (the inference-compute knob; the paper sweeps 1, 5, 15, 50, 100). */
+  beam: number;
+  /** Maximum n-gram length in tokens [10, MINDER's span length]. */
+  maxLen: number;
+}
+
+/** One emitted n-gram. */
+export interface GeneratedNgram {
+  tokens: Int32Array;
+  /** Sum of the token log-probabilities, log P(g|q). */
+  logProb: number;
+  /** Corpus occurrences F(g). */
+  count: number;
+  /** Index of its parent (the n-gram minus its last token) in the output list, −1 at length 1. */
+  parent: number;
+}
+
+/** Output of {@link constrainedBeamSearch}. */
+export interface BeamResult {
+  /** Every n-gram that was in the beam at some step, in order of emission. */
+  ngrams: GeneratedNgram[];
+  /** The final beam (indices into `ngrams`), best first. */
+  final: number[];
+  /** Scorer calls made (one per step) and prefixes scored (the number of model forwards). */
+  steps: number;
+  prefixesScored: number;
+}
+
+function lexLess(a: Int32Array, b: Int32Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/**
+ * Beam search constrained to corpus n-grams (see the module comment). Returns every n-gram that
+ * entered the beam, with its log-probability and corpus count.
+ */
+export async function constrainedBeamSearch(index: NgramIndex, scorer: NextTokenScorer, config: BeamConfig): Promise<BeamResult> {
+  const { beam, maxLen } = config;
+  if (!(Number.isInteger(beam) && beam >= 1)) throw new RangeError(`beam must be a positive integer, got ${beam}`);
+  if (!(Number.isInteger(maxLen) && maxLen >= 1)) throw new RangeError(`maxLen must be a positive integer, got ${maxLen}`);
+  const ngrams: GeneratedNgram[] = [];
+  // The beam: hypotheses with their score, id in `ngrams` (−1 for the empty root) and whether
+  // they are finished (no corpus continuation).
+  type Hyp = { tokens: Int32Array; logProb: number; id: number; done: boolean };
+  let beamHyps: Hyp[] = [{ tokens: new Int32Array(0), logProb: 0, id: -1, done: false }];
+  let steps = 0, prefixesScored = 0;
+  for (let len = 0; len < maxLen; len++) {
+    const open = beamHyps.filter((h) => !h.done);
+    const exts = open.map((h) => index.extensions(h.tokens));
+    open.forEach((h, i) => {
+      if (exts[i].tokens.length === 0) h.done = true;
+    });
+    const expandable = open.filter((h) => !h.done);
+    if (expandable.length === 0) break;
+    const expExts = exts.filter((e) => e.tokens.length > 0);
+    const logps = await scorer(expandable.map((h) => h.tokens));
+    steps++;
+    prefixesScored += expandable.length;
+    const pool: Array<Hyp & { count: number; parentId: number }> = [];
+    expandable.forEach((h, j) => {
+      const e = expExts[j], lp = logps[j];
+      for (let k = 0; k < e.tokens.length; k++) {
+        const t = e.tokens[k];
+        const v = lp[t];
+        if (v === undefined) throw new RangeError(`scorer returned ${lp.length} log-probabilities; token ${t} is out of range`);
+        const tokens = new Int32Array(h.tokens.length + 1);
+        tokens.set(h.tokens);
+        tokens[h.tokens.length] = t;
+        pool.push({ tokens, logProb: h.logProb + v, id: -1, done: false, count: e.counts[k], parentId: h.id });
+      }
+    });
+    // Finished hypotheses compete for beam slots with the new candidates (they keep their score).
+    for (const h of beamHyps) if (h.done && h.id >= 0) pool.push({ ...h, count: 0, parentId: -1 });
+    pool.sort((a, b) => b.logProb - a.logProb || lexLess(a.tokens, b.tokens));
+    beamHyps = pool.slice(0, beam).map((c) => {
+      if (c.done) return c;
+      const id = ngrams.length;
+      ngrams.push({ tokens: c.tokens, logProb: c.logProb, count: c.count, parent: c.parentId });
+      return { tokens: c.tokens, logProb: c.logProb, id, done: false };
+    });
+  }
+  const finalIds = beamHyps.filter((h) => h.id >= 0).map((h) => h.id);
+  // Final beam: best first.
+  finalIds.sort((a, b) => ngrams[b].logProb - ngrams[a].logProb);
+  return { ngrams, final: finalIds, steps, prefixesScored };
+}
+
+/**
+ * SEAL-style n-gram weight (see the module comment):
+ *   w = max(0, log(P(g|q)(1 − P(g)) / (P(g)(1 − P(g|q)))),  P(g|q) = exp(logProb), P(g) = count/numTokens.
+ * P(g|q) is clamped below 1 − 1e−9 so that a certain n-gram has a finite weight.
+ */
+export function ngramWeight(logProb: number, count: number, numTokens: number): number {
+  const pq = Math.min(Math.exp(logProb), 1 - 1e-9);
+  const pc = Math.min(Math.max(count / numTokens, 1e-12), 1 - 1e-9);
+  return Math.max(0, Math.log((pq * (1 - pc)) / (pc * (1 - pq))));
+}
+
+/**
+ * Aggregate emitted n-grams into document scores (see the module comment): documents containing
+ * at least one n-gram of positive weight, with the sum over distinct beam-path chains of the
+ * weight of the longest chain member the document contains. `maxDocsPerNgram` skips n-grams so
+ * frequent that listing their documents is pointless (their weight is near zero anyway).
+ */
+export function aggregateNgrams(index: NgramIndex, result: BeamResult, maxDocsPerNgram = 5000): Map<number, number> {
+  const { ngrams } = result;
+  const w = ngrams.map((g) => ngramWeight(g.logProb, g.count, index.numTokens));
+  // For every document: the set of emitted n-grams it contains (positive weight only).
+  const docHits = new Map<number, Set<number>>();
+  ngrams.forEach((g, i) => {
+    if (w[i] <= 0 || g.count > maxDocsPerNgram) return;
+    const { docs } = index.documents(g.tokens);
+    for (const d of docs) {
+      let s = docHits.get(d);
+      if (!s) docHits.set(d, (s = new Set()));
+      s.add(i);
+    }
+  });
+  const scores = new Map<number, number>();
+  for (const [d, hits] of docHits) {
+    // An n-gram counts unless one of its emitted extensions (a child on the beam path) is also a hit.
+    const covered = new Set<number>();
+    for (const i of hits) {
+      let p = ngrams[i].parent;
+      while (p >= 0) {
+        covered.add(p);
+        p = ngrams[p].parent;
+      }
+    }
+    let s = 0;
+    for (const i of hits) if (!covered.has(i)) s += w[i];
+    scores.set(d, s);
+  }
+  return scores;
+}
+
+/** Document scores as a {@link RunQuery} (docnos from `docnos[docId]`), at most `depth` best. */
+export function scoresToRunQuery(scores: Map<number, number>, docnos: readonly string[], depth = 100): RunQuery {
+  const entries = [...scores.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, depth);
+  return { docnos: entries.map(([d]) => docnos[d]), scores: Float64Array.from(entries.map(([, s]) => s)) };
+}
+
+/**
+ * Retrieve for many queries: beam search with `scorerFor(query)` and aggregation, one
+ * {@link Run} entry per qid (queries with no retrieved document get an empty entry).
+ */
+export async function generativeRetrievalRun(
+  index: NgramIndex,
+  queries: ReadonlyArray<{ qid: string; tokens: Tokens }>,
+  scorerFor: (queryTokens: Tokens) => NextTokenScorer,
+  docnos: readonly string[],
+  config: BeamConfig & { depth?: number },
+): Promise<{ run: Run; prefixesScored: number }> {
+  const run: Run = new Map();
+  let prefixesScored = 0;
+  for (const q of queries) {
+    const res = await constrainedBeamSearch(index, scorerFor(q.tokens), config);
+    prefixesScored += res.prefixesScored;
+    run.set(q.qid, scoresToRunQuery(aggregateNgrams(index, res), docnos, config.depth ?? 100));
+  }
+  return { run, prefixesScored };
+}

@@ -1,0 +1,387 @@
+/**
+ * A small decoder-only transformer that generates document identifiers given a query (papers.md
+ * §B1: the paper fine-tunes T5 and LLaMA; LLaMA, decoder-only, does best, so the stand-in here is
+ * decoder-only, GPT-2 shaped: Radford et al. 2019).
+ *
+ * Sequence layout (one row): [query tokens, left-padded to Lq] [SEP] [target tokens, right-padded
+ * to S]. Targets start at the same position in every row, so one forward pass of a batch gives,
+ * at positions Lq … Lq+S−1, the next-token distributions of the S target tokens (teacher forcing).
+ * Padding keys are masked out of attention, as are future positions (causal mask).
+ *
+ * Architecture: token + learned position embeddings; L pre-LN blocks (LayerNorm → causal
+ * multi-head attention with fused QKV → residual; LayerNorm → FFN d×4d, GELU, 4d×d → residual);
+ * final LayerNorm; logits by the transposed token embedding (tied input/output embedding, as
+ * GPT-2). Initialisation as the cross-encoder (model/crossencoder.ts): N(0, 0.02²), residual
+ * output projections N(0, (0.02/√(2L))²), from the seeded {@link createRng}.
+ *
+ * Accounting, in the style of model/tiers.ts (same tier table):
+ *   N (non-embedding) = L·(12d² + 13d) + 2d         (no head: the output layer is tied)
+ *   E (embedding)     = (V + T)·d
+ *   forward FLOPs of a row of T tokens with logits at P positions
+ *                     = 2·N·T + 4·L·T²·d + 2·V·d·P
+ *   training FLOPs    = 3 × forward
+ * The 2·V·d·P term is the output projection (tied weights are still a matmul); it dominates for
+ * the smallest tiers and is reported separately so N stays Kaplan's non-embedding count.
+ * Attention is counted over the full T×T score matrix, as computed (the causal mask zeroes half).
+ */
+import { tf } from "../backend/tf";
+import { createRng } from "../util/rng";
+import { getTier, type Tier } from "../model/tiers";
+import { AdamW } from "../train/optimizer";
+import { learningRate, type ScheduleConfig } from "../train/schedule";
+import { SPECIAL_IDS } from "../data/tokenizer";
+import type { GenPair } from "./pairs";
+
+/** Padding id of the generator's rows: the word tokenizer's [PAD] (data/tokenizer.ts), 0. */
+export const PAD_ID: number = SPECIAL_IDS.pad;
+/** Separator between query and target: the word tokenizer's [SEP], 3. */
+export const SEP_ID: number = SPECIAL_IDS.sep;
+
+/** Shape of one generator. */
+export interface GenConfig {
+  layers: number;
+  dModel: number;
+  heads: number;
+  /** Vocabulary size V (words and docid codes). */
+  vocabSize: number;
+  /** Query tokens Lq (longer queries keep their last Lq tokens). */
+  queryLen: number;
+  /** Target tokens S. */
+  targetLen: number;
+}
+
+/** Positions T = Lq + 1 + S of a full row. */
+export function genMaxLen(c: GenConfig): number {
+  return c.queryLen + 1 + c.targetLen;
+}
+
+/** Generator config of a tier of model/tiers.ts. */
+export function genTierConfig(tier: Tier | string, vocabSize: number, queryLen: number, targetLen: number): GenConfig {
+  const t = typeof tier === "string" ? getTier(tier) : tier;
+  return { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, queryLen, targetLen };
+}
+
+/** Parameter counts: N = L(12d² + 13d) + 2d, E = (V + T)d (see the module comment). */
+export function genParamCounts(c: GenConfig): { nonEmbedding: number; embedding: number; total: number } {
+  const d = c.dModel;
+  const nonEmbedding = c.layers * (12 * d * d + 13 * d) + 2 * d;
+  const embedding = (c.vocabSize + genMaxLen(c)) * d;
+  return { nonEmbedding, embedding, total: nonEmbedding + embedding };
+}
+
+/** Forward FLOPs of one row of `seqLen` tokens with logits at `logitPositions`: 2NT + 4LT²d + 2VdP. */
+export function genForwardFlops(c: GenConfig, seqLen: number, logitPositions: number): number {
+  const n = genParamCounts(c).nonEmbedding;
+  return 2 * n * seqLen + 4 * c.layers * seqLen * seqLen * c.dModel + 2 * c.vocabSize * c.dModel * logitPositions;
+}
+
+/** Training FLOPs of one (query → target) row: 3 × forward with logits at the S target positions. */
+export function genTrainFlopsPerPair(c: GenConfig): number {
+  return 3 * genForwardFlops(c, genMaxLen(c) - 1, c.targetLen);
+}
+
+/**
+ * FLOPs of constrained beam search as implemented (no key/value cache: every step re-runs each
+ * live prefix, logits at its last position): Σ over scored prefixes of forward(Lq + 1 + t, 1),
+ * with `prefixesPerStep[t]` prefixes of t generated tokens scored at step t. For a planned search
+ * pass `Array(maxLen).fill(beam)` (an upper bound: beams can be narrower than B early on).
+ */
+export function beamSearchFlops(c: GenConfig, prefixesPerStep: readonly number[]): number {
+  let f = 0;
+  prefixesPerStep.forEach((k, t) => {
+    f += k * genForwardFlops(c, c.queryLen + 1 + t, 1);
+  });
+  return f;
+}
+
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  init: "normal" | "normal-residual" | "zeros" | "ones";
+}
+
+function genWeightSpecs(c: GenConfig): WeightSpec[] {
+  const d = c.dModel;
+  const s: WeightSpec[] = [
+    { name: "tok_emb", shape: [c.vocabSize, d], decay: true, init: "normal" },
+    { name: "pos_emb", shape: [genMaxLen(c), d], decay: true, init: "normal" },
+  ];
+  for (let l = 0; l < c.layers; l++) {
+    const p = `l${l}.`;
+    s.push(
+      { name: p + "ln1_g", shape: [d], decay: false, init: "ones" },
+      { name: p + "ln1_b", shape: [d], decay: false, init: "zeros" },
+      { name: p + "w_qkv", shape: [d, 3 * d], decay: true, init: "normal" },
+      { name: p + "b_qkv", shape: [3 * d], decay: false, init: "zeros" },
+      { name: p + "w_o", shape: [d, d], decay: true, init: "normal-residual" },
+      { name: p + "b_o", shape: [d], decay: false, init: "zeros" },
+      { name: p + "ln2_g", shape: [d], decay: false, init: "ones" },
+      { name: p + "ln2_b", shape: [d], decay: false, init: "zeros" },
+      { name: p + "w_1", shape: [d, 4 * d], decay: true, init: "normal" },
+      { name: p + "b_1", shape: [4 * d], decay: false, init: "zeros" },
+      { name: p + "w_2", shape: [4 * d, d], decay: true, init: "normal-residual" },
+      { name: p + "b_2", shape: [d], decay: false, init: "zeros" },
+    );
+  }
+  s.push({ name: "lnf_g", shape: [d], decay: false, init: "ones" }, { name: "lnf_b", shape: [d], decay: false, init: "zeros" });
+  return s;
+}
+
+/** A generator instance. */
+export interface GenDecoder {
+  config: GenConfig;
+  /** Variables in a fixed order with their weight-decay flags. */
+  variables: tf.Variable[];
+  decay: boolean[];
+  /** Logits [B, P, V] at positions `from … from+P−1` for ids [B, T'] (T' ≤ maxLen). Call in tf.tidy. */
+  logits(ids: tf.Tensor2D, from: number, count: number): tf.Tensor3D;
+  /** Number of weights: total and without the two embedding tables. */
+  countWeights(): { total: number; nonEmbedding: number };
+  dispose(): void;
+}
+
+let varCounter = 0;
+const INIT_STD = 0.02;
+
+/** Build a generator with seeded weights (see the module comment). */
+export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
+  if (config.dModel % config.heads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
+  const specs = genWeightSpecs(config);
+  const rng = createRng(seed);
+  const W = new Map<string, tf.Variable>();
+  const residStd = INIT_STD / Math.sqrt(2 * config.layers);
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    if (s.init === "ones") v.fill(1);
+    else if (s.init !== "zeros") {
+      const std = s.init === "normal" ? INIT_STD : residStd;
+      for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
+    }
+    W.set(s.name, tf.variable(tf.tensor(v, s.shape, "float32"), true, `gen_${s.name}_${varCounter++}`));
+  }
+  const w = (name: string) => W.get(name)!;
+  const d = config.dModel, H = config.heads, dh = d / H, maxLen = genMaxLen(config);
+  const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true);
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+
+  const logits = (ids: tf.Tensor2D, from: number, count: number): tf.Tensor3D => {
+    const [B, T] = ids.shape;
+    if (T > maxLen) throw new Error(`sequence length ${T} exceeds ${maxLen}`);
+    if (from < 0 || from + count > T) throw new Error(`logit positions ${from}..${from + count - 1} outside 0..${T - 1}`);
+    const tok = tf.gather(w("tok_emb"), tf.reshape(ids, [B * T]));
+    const pos = tf.slice(w("pos_emb"), [0, 0], [T, d]);
+    let x = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [B * T, d]);
+    // Mask [B, 1, T, T]: −1e9 for padded keys, −1e10 for keys after the query position (larger,
+    // so that a padding position, whose past keys are all padding, still never sees the future).
+    const causal = tf.tensor2d(
+      Float32Array.from({ length: T * T }, (_, k) => (k % T > Math.floor(k / T) ? -1e10 : 0)),
+      [T, T],
+    );
+    const padBias = tf.reshape(tf.mul(tf.cast(tf.equal(ids, PAD_ID), "float32"), -1e9), [B, 1, 1, T]);
+    const mask = tf.add(padBias, tf.reshape(causal, [1, 1, T, T]));
+    const scale = 1 / Math.sqrt(dh);
+    for (let l = 0; l < config.layers; l++) {
+      const p = `l${l}.`;
+      const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
+      const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
+      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
+      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask));
+      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
+      x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));
+      const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
+      const f = gelu(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
+      x = tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
+    }
+    const sel = tf.reshape(tf.slice(tf.reshape(x, [B, T, d]), [0, from, 0], [B, count, d]), [B * count, d]);
+    const hf = layerNorm(sel, w("lnf_g"), w("lnf_b"));
+    return tf.reshape(tf.matMul(hf, w("tok_emb"), false, true), [B, count, config.vocabSize]) as tf.Tensor3D;
+  };
+  const variables = specs.map((s) => W.get(s.name)!);
+  return {
+    config,
+    variables,
+    decay: specs.map((s) => s.decay),
+    logits,
+    countWeights: () => {
+      let total = 0, emb = 0;
+      for (const s of specs) {
+        const n = s.shape.reduce((a, b) => a * b, 1);
+        total += n;
+        if (s.name === "tok_emb" || s.name === "pos_emb") emb += n;
+      }
+      return { total, nonEmbedding: total - emb };
+    },
+    dispose: () => W.forEach((v) => v.dispose()),
+  };
+}
+
+/** Rows of (query → target) pairs: ids [n, Lq + S] (the last target token is never an input). */
+export interface GenBatch {
+  /** Inputs [n, Lq + S]: left-padded query, SEP, target without its last token. */
+  inputs: Int32Array;
+  /** Targets [n, S] (PAD beyond the target's length). */
+  targets: Int32Array;
+  /** 1 where a target token is real, 0 for padding, [n, S]. */
+  mask: Float32Array;
+  n: number;
+}
+
+/**
+ * Encode pairs as rows (see the module comment). Queries longer than Lq keep their last Lq
+ * tokens; targets longer than S are cut to S.
+ */
+export function encodePairs(c: GenConfig, pairs: ReadonlyArray<Pick<GenPair, "query" | "target">>): GenBatch {
+  const Lq = c.queryLen, S = c.targetLen, T = Lq + S;
+  const n = pairs.length;
+  const inputs = new Int32Array(n * T).fill(PAD_ID);
+  const targets = new Int32Array(n * S).fill(PAD_ID);
+  const mask = new Float32Array(n * S);
+  pairs.forEach((p, r) => {
+    const q = p.query.length > Lq ? p.query.subarray(p.query.length - Lq) : p.query;
+    inputs.set(q, r * T + (Lq - q.length));
+    inputs[r * T + Lq] = SEP_ID;
+    const t = p.target.length > S ? p.target.subarray(0, S) : p.target;
+    if (t.length === 0) throw new RangeError(`pair ${r}: empty target`);
+    inputs.set(t.subarray(0, Math.min(t.length, S - 1)), r * T + Lq + 1);
+    targets.set(t, r * S);
+    mask.fill(1, r * S, r * S + t.length);
+  });
+  return { inputs, targets, mask, n };
+}
+
+/**
+ * Teacher-forced negative log-likelihood per row: sum over real target tokens of −log p(token)
+ * and the number of those tokens, tensors [n]. Call inside tf.tidy.
+ */
+export function rowNll(model: GenDecoder, inputs: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D): { sum: tf.Tensor1D; tokens: tf.Tensor1D } {
+  const { queryLen: Lq, targetLen: S, vocabSize: V } = model.config;
+  const n = inputs.shape[0];
+  // −log softmax(z)[y], gathered from the flat log-softmax at row·V + y (no one-hot matrix; and
+  // log-softmax rather than logsumexp − z[y], whose max-gradient costs an [n·S, V] Equal).
+  const logp = tf.logSoftmax(tf.reshape(model.logits(inputs, Lq, S), [n * S, V]));
+  const flatIdx = tf.add(tf.mul(tf.range(0, n * S, 1, "int32"), tf.scalar(V, "int32")), tf.cast(tf.reshape(targets, [n * S]), "int32"));
+  const nll = tf.reshape(tf.neg(tf.gather(tf.reshape(logp, [n * S * V]), flatIdx)), [n, S]);
+  return { sum: tf.sum(tf.mul(nll, mask), 1) as tf.Tensor1D, tokens: tf.sum(mask, 1) as tf.Tensor1D };
+}
+
+/** Training settings of the generator (defaults in brackets). */
+export interface GenTrainConfig {
+  /** Pairs per step [32]. */
+  batchSize: number;
+  /** Passes over the pairs [1, as the paper]. */
+  epochs: number;
+  /** Learning-rate schedule [inverse-sqrt, peak 1e-3, 50 warmup steps]. */
+  schedule: ScheduleConfig;
+  /** Seed of the shuffling. */
+  seed: number;
+  /** Called after every step with the step number and the batch's token-averaged loss. */
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** Default generator training settings. */
+export const DEFAULT_GEN_TRAIN: GenTrainConfig = {
+  batchSize: 32,
+  epochs: 1,
+  schedule: { kind: "inverse-sqrt", peakLr: 1e-3, warmupSteps: 50, totalSteps: 0 },
+  seed: 1,
+};
+
+/**
+ * Train the generator on (query → target) pairs with teacher forcing: the loss of a batch is the
+ * token-averaged NLL Σ(−log p)/Σ(real target tokens), minimised with AdamW (train/optimizer.ts)
+ * under the schedule. Returns the per-step losses and the training FLOPs spent.
+ */
+export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[], config: GenTrainConfig = DEFAULT_GEN_TRAIN): Promise<{ losses: number[]; steps: number; flops: number }> {
+  if (pairs.length === 0) throw new RangeError("trainGenerator: no pairs");
+  const opt = new AdamW(model.variables, model.decay);
+  const rng = createRng(config.seed);
+  const losses: number[] = [];
+  const { queryLen: Lq, targetLen: S } = model.config;
+  let step = 0;
+  try {
+    for (let ep = 0; ep < config.epochs; ep++) {
+      const order = rng.shuffle(pairs.map((_, i) => i));
+      for (let s = 0; s < order.length; s += config.batchSize) {
+        const b = encodePairs(model.config, order.slice(s, s + config.batchSize).map((i) => pairs[i]));
+        const { value, grads } = tf.tidy(() => {
+          const inp = tf.tensor2d(b.inputs, [b.n, Lq + S], "int32");
+          const tgt = tf.tensor2d(b.targets, [b.n, S], "int32");
+          const msk = tf.tensor2d(b.mask, [b.n, S], "float32");
+          return tf.variableGrads(() => {
+            const r = rowNll(model, inp, tgt, msk);
+            return tf.div(tf.sum(r.sum), tf.sum(r.tokens)) as tf.Scalar;
+          }, model.variables);
+        });
+        step++;
+        const norm = opt.apply(model.variables.map((v) => grads[v.name]), learningRate(config.schedule, step));
+        const loss = (await value.data())[0];
+        value.dispose();
+        norm.dispose();
+        for (const k of Object.keys(grads)) grads[k].dispose();
+        losses.push(loss);
+        config.onStep?.(step, loss);
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  return { losses, steps: step, flops: genTrainFlopsPerPair(model.config) * pairs.length * config.epochs };
+}
+
+/**
+ * Teacher-forced NLL of many (query → target) rows without gradients: per row the summed NLL of
+ * its real target tokens and their number, in chunks of `batchSize`.
+ */
+export async function pairNll(model: GenDecoder, pairs: ReadonlyArray<Pick<GenPair, "query" | "target">>, batchSize = 256): Promise<{ sum: Float64Array; tokens: Float64Array }> {
+  const sum = new Float64Array(pairs.length), tokens = new Float64Array(pairs.length);
+  const { queryLen: Lq, targetLen: S } = model.config;
+  for (let s = 0; s < pairs.length; s += batchSize) {
+    const b = encodePairs(model.config, pairs.slice(s, s + batchSize));
+    const r = tf.tidy(() => {
+      const o = rowNll(model, tf.tensor2d(b.inputs, [b.n, Lq + S], "int32"), tf.tensor2d(b.targets, [b.n, S], "int32"), tf.tensor2d(b.mask, [b.n, S], "float32"));
+      return [o.sum, o.tokens];
+    });
+    sum.set(await r[0].data(), s);
+    tokens.set(await r[1].data(), s);
+    r.forEach((t) => t.dispose());
+  }
+  return { sum, tokens };
+}
+
+/**
+ * A {@link NextTokenScorer} for beam search: log-probabilities of the next token after
+ * [query, SEP, prefix] for each prefix (prefixes of up to S tokens, all of one call of equal
+ * length, as in a beam step). Counts the prefixes and FLOPs it spends in `stats`.
+ */
+export function modelScorer(model: GenDecoder, query: ArrayLike<number>, stats?: { prefixes: number; flops: number }): (prefixes: readonly Int32Array[]) => Promise<Float32Array[]> {
+  const { queryLen: Lq, vocabSize: V } = model.config;
+  const q = Int32Array.from(query as ArrayLike<number>);
+  const qq = q.length > Lq ? q.subarray(q.length - Lq) : q;
+  return async (prefixes) => {
+    const len = prefixes[0]?.length ?? 0;
+    if (prefixes.some((p) => p.length !== len)) throw new RangeError("modelScorer: prefixes of one step must have equal length");
+    if (len > model.config.targetLen) throw new RangeError(`prefix of ${len} tokens exceeds targetLen ${model.config.targetLen}`);
+    const T = Lq + 1 + len, B = prefixes.length;
+    const ids = new Int32Array(B * T).fill(PAD_ID);
+    prefixes.forEach((p, r) => {
+      ids.set(qq, r * T + (Lq - qq.length));
+      ids[r * T + Lq] = SEP_ID;
+      ids.set(p, r * T + Lq + 1);
+    });
+    const out = tf.tidy(() => tf.logSoftmax(tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V])));
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    if (stats) {
+      stats.prefixes += B;
+      stats.flops += B * genForwardFlops(model.config, T, 1);
+    }
+    return prefixes.map((_, r) => data.slice(r * V, (r + 1) * V));
+  };
+}

@@ -1,0 +1,402 @@
+/**
+ * The generative-retrieval scaling experiment (papers.md PAPER B; issue 10): train decoder-only
+ * generators of several sizes and on several data fractions, for n-gram identifiers (MINDER
+ * style, body spans) and for semantic docids (hierarchical k-means, the RIPOR contrast), measure
+ * CGL (§B2) on test queries against the ln(1 + 1/K) ceiling, and measure retrieval quality of
+ * the n-gram model under constrained beam search for several beam sizes (§B3 inference scaling).
+ *
+ * Pipeline per model:
+ *  1. data: passages and queries tokenised with the dataset's word tokenizer; positives of a
+ *     query = documents with grade ≥ `minGrade`;
+ *  2. training pairs: n-gram — `trainSpans` spans of every positive per training query
+ *     (pairs.ts); docid — (query → docid) per positive, repeated `trainSpans` times so both methods
+ *     take the same number of steps, plus one indexing pair per document (a sampled span of the
+ *     document → its docid, as DSI's indexing task: without it no test document's docid is ever
+ *     seen, since every query has its own source document);
+ *  3. training: teacher forcing, token-averaged loss, AdamW, `epochs` passes (the paper trains 1
+ *     epoch; the small profiles use more so that small data still moves the models);
+ *  4. CGL: the first `cglQueries` test queries with positives, K = 256 uniform negatives drawn
+ *     from one seeded stream (identical for every model), identifiers: n-gram — `idSpans` spans
+ *     of `spanLen` tokens sampled per (query, document) from a (query, document)-derived seed (so
+ *     identical for every model); docid — the docid; loss = Σ NLL / Σ tokens over the identifier;
+ *  5. retrieval: constrained beam search over the n-gram index with each beam size, SEAL-style
+ *     aggregation, recall@k / nDCG@10 / MRR by the evaluation module (binary relevance at
+ *     `minGrade`); inference FLOPs counted per scored prefix (decoder.ts).
+ */
+import { createRng, deriveSeed } from "../util/rng";
+import type { ProfileName } from "../util/profile";
+import type { Qrels, Run } from "../eval/types";
+import { evaluate } from "../eval/measures";
+import { fitLaw, type LawFit } from "../laws/fit";
+import { inversePowerLaw } from "../laws/forms";
+import { buildNgramIndex, type NgramIndex } from "./ngramindex";
+import { generativeRetrievalRun } from "./beam";
+import { CGL_NEGATIVES, cglCeiling, computeCgl } from "./cgl";
+import { buildDocidPairs, buildSpanPairs, nestedFraction, sampleSpans, type GenPair } from "./pairs";
+import { docidTokenSequences, docidVocabSize, documentVectors, hierarchicalKMeans } from "./docids";
+import { createGenDecoder, genParamCounts, genTierConfig, modelScorer, pairNll, trainGenerator, type GenConfig, type GenDecoder } from "./decoder";
+
+/** Experiment settings (per profile in {@link GENRET_CONFIGS}). */
+export interface GenretConfig {
+  /** Tiers of the size sweep (model/tiers.ts names), both methods. */
+  tiers: string[];
+  /** Data fractions of the data sweep (papers.md §B1: 0.2 … 1.0). */
+  fractions: number[];
+  /** Tier trained on each data fraction. */
+  dataTier: string;
+  /** Beam sizes of the inference sweep (papers.md §B3: 1, 5, 15, 50, 100). */
+  beams: number[];
+  /** Query tokens kept (the last ones) [12]. */
+  queryLen: number;
+  /** Span length in tokens = generated n-gram length [10, MINDER]. */
+  spanLen: number;
+  /** Spans per (training query, positive) [smoke 3, mini 4]. */
+  trainSpans: number;
+  /** Spans per identifier in CGL [paper 10; smaller profiles fewer]. */
+  idSpans: number;
+  /** Softmax temperature of span sampling [1]. */
+  temperature: number;
+  /** Test queries in CGL. */
+  cglQueries: number;
+  /** Negatives per query K [256, the paper's]. */
+  negatives: number;
+  /** Test queries in the beam sweep. */
+  retrievalQueries: number;
+  /** Passes over the training pairs. */
+  epochs: number;
+  /** Pairs per step [32]. */
+  batchSize: number;
+  /** Peak learning rate of the warmup + inverse-sqrt schedule. */
+  peakLr: number;
+  /** Warmup steps. */
+  warmupSteps: number;
+  /** Hierarchical k-means: clusters per split, leaf size, Lloyd iterations, vector dimension. */
+  docids: { branching: number; leafSize: number; iterations: number; dim: number };
+  /** Smallest grade counted as a positive [3: fully relevant]. */
+  minGrade: number;
+  /** Master seed (every stream is derived from it). */
+  seed: number;
+}
+
+const BASE: Omit<GenretConfig, "tiers" | "fractions" | "dataTier" | "beams" | "trainSpans" | "idSpans" | "cglQueries" | "retrievalQueries" | "epochs"> = {
+  queryLen: 12,
+  spanLen: 10,
+  temperature: 1,
+  negatives: CGL_NEGATIVES,
+  batchSize: 32,
+  peakLr: 2e-3,
+  warmupSteps: 30,
+  docids: { branching: 10, leafSize: 10, iterations: 8, dim: 64 },
+  minGrade: 3,
+  seed: 1,
+};
+
+/** Settings per profile: smoke (about a minute or two on a CPU), mini (tens of minutes), paper. */
+export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
+  smoke: { ...BASE, tiers: ["t0", "t1"], fractions: [0.2, 0.6, 1], dataTier: "t0", beams: [1, 5, 15], trainSpans: 3, idSpans: 2, cglQueries: 10, retrievalQueries: 10, epochs: 4 },
+  mini: { ...BASE, tiers: ["t0", "t1", "t2", "t3"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t1", beams: [1, 5, 15, 50, 100], trainSpans: 4, idSpans: 5, cglQueries: 50, retrievalQueries: 50, epochs: 2 },
+  paper: { ...BASE, tiers: ["t0", "t1", "t2", "t3", "t4", "t5", "t6"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t4", beams: [1, 5, 15, 50, 100], trainSpans: 10, idSpans: 10, cglQueries: 500, retrievalQueries: 500, epochs: 1 },
+};
+
+/** What the experiment needs from a dataset (`prepareDataset`'s {@link Dataset} has it). */
+export interface GenretDatasetLike {
+  docs: ReadonlyArray<{ docno: string; text: string }>;
+  queries: Record<"train" | "test", ReadonlyArray<{ qid: string; text: string }>>;
+  qrels: Record<"train" | "test", Qrels>;
+  tokenizer: { encode(text: string): number[]; vocabSize: number };
+}
+
+/** A query with its tokens and positive document indices. */
+export interface GenretQuery {
+  qid: string;
+  tokens: Int32Array;
+  positives: number[];
+}
+
+/** Tokenised corpus, index, queries and docids shared by all models. */
+export interface GenretData {
+  docnos: string[];
+  docTokens: Int32Array[];
+  index: NgramIndex;
+  train: GenretQuery[];
+  test: GenretQuery[];
+  /** Word vocabulary size (the n-gram model's V). */
+  wordVocab: number;
+  /** Docid token sequences (ids ≥ wordVocab). */
+  docids: Int32Array[];
+  /** Docid model vocabulary: words + docid codes. */
+  docidVocab: number;
+  /** Longest docid in tokens. */
+  docidLen: number;
+  /** Test qrels restricted to grade ≥ minGrade as given (for evaluation). */
+  testQrels: Qrels;
+}
+
+function queriesOf(qs: ReadonlyArray<{ qid: string; text: string }>, qrels: Qrels, docIndex: Map<string, number>, encode: (t: string) => number[], minGrade: number): GenretQuery[] {
+  return qs.map((q) => {
+    const positives: number[] = [];
+    for (const [docno, g] of qrels.get(q.qid) ?? new Map<string, number>()) if (g >= minGrade && docIndex.has(docno)) positives.push(docIndex.get(docno)!);
+    positives.sort((a, b) => a - b);
+    return { qid: q.qid, tokens: Int32Array.from(encode(q.text)), positives };
+  });
+}
+
+/** Tokenise, index and assign docids (see the module comment). */
+export function prepareGenretData(ds: GenretDatasetLike, config: GenretConfig): GenretData {
+  const encode = (t: string) => ds.tokenizer.encode(t);
+  const docnos = ds.docs.map((d) => d.docno);
+  const docIndex = new Map(docnos.map((d, i) => [d, i]));
+  const docTokens = ds.docs.map((d) => Int32Array.from(encode(d.text)));
+  const index = buildNgramIndex(docTokens);
+  const train = queriesOf(ds.queries.train, ds.qrels.train, docIndex, encode, config.minGrade).filter((q) => q.positives.length > 0);
+  const test = queriesOf(ds.queries.test, ds.qrels.test, docIndex, encode, config.minGrade).filter((q) => q.positives.length > 0);
+  const wordVocab = ds.tokenizer.vocabSize;
+  const { branching, leafSize, iterations, dim } = config.docids;
+  const codes = hierarchicalKMeans(documentVectors(docTokens, dim, deriveSeed(config.seed, "docid-vectors")), { branching, leafSize, iterations, seed: deriveSeed(config.seed, "docid-kmeans") });
+  const docids = docidTokenSequences(codes, branching, wordVocab);
+  const testQrels: Qrels = new Map();
+  for (const q of test) testQrels.set(q.qid, ds.qrels.test.get(q.qid)!);
+  return {
+    docnos, docTokens, index, train, test, wordVocab, docids,
+    docidVocab: wordVocab + docidVocabSize(codes, branching),
+    docidLen: Math.max(...codes.map((c) => c.length)),
+    testQrels,
+  };
+}
+
+/** Identifier method. */
+export type GenretMethod = "ngram" | "docid";
+
+/** One trained model's record. */
+export interface GenretModelResult {
+  method: GenretMethod;
+  tier: string;
+  fraction: number;
+  /** Non-embedding parameters N (decoder.ts accounting). */
+  params: number;
+  /** Training queries and pairs used. */
+  trainQueries: number;
+  trainPairs: number;
+  /** Training FLOPs (3 × forward per pair per epoch). */
+  trainFlops: number;
+  /** Token-averaged training loss of the first and last 10 steps. */
+  firstLoss: number;
+  lastLoss: number;
+  cgl: number;
+  ceiling: number;
+  /** Mean positive and negative identifier losses (diagnostics). */
+  meanPositiveLoss: number;
+  meanNegativeLoss: number;
+}
+
+/** The generator config of a method and tier. */
+export function genretModelConfig(data: GenretData, config: GenretConfig, method: GenretMethod, tier: string): GenConfig {
+  return method === "ngram"
+    ? genTierConfig(tier, data.wordVocab, config.queryLen, config.spanLen)
+    : genTierConfig(tier, data.docidVocab, config.queryLen, data.docidLen);
+}
+
+/** Training pairs of a method on a fraction of the training queries (nested fractions). */
+export function genretTrainingPairs(data: GenretData, config: GenretConfig, method: GenretMethod, fraction: number): { pairs: GenPair[]; queries: number } {
+  const qs = nestedFraction(data.train, fraction, deriveSeed(config.seed, "fractions"));
+  const spanCfg = { spanLen: config.spanLen, count: config.trainSpans, temperature: config.temperature };
+  if (method === "ngram") return { pairs: buildSpanPairs(qs, data.docTokens, spanCfg, createRng(deriveSeed(config.seed, `spans-${fraction}`))), queries: qs.length };
+  const pairs: GenPair[] = [];
+  const base = buildDocidPairs(qs, data.docids);
+  for (let r = 0; r < config.trainSpans; r++) pairs.push(...base);
+  // Indexing pairs: a span of every document (as a pseudo-query) → its docid.
+  const rng = createRng(deriveSeed(config.seed, "docid-indexing"));
+  data.docTokens.forEach((d, i) => {
+    if (d.length === 0) return;
+    const s = sampleSpans(d, [], { spanLen: config.queryLen, count: 1, temperature: 1 }, rng).spans[0];
+    pairs.push({ query: s, target: data.docids[i], doc: i, queryIndex: -1 });
+  });
+  return { pairs, queries: qs.length };
+}
+
+/**
+ * CGL of a trained model (step 4 of the module comment). Negatives and identifier spans depend
+ * only on the seed, the query and the document, never on the model.
+ */
+export async function genretCgl(model: GenDecoder, data: GenretData, config: GenretConfig, method: GenretMethod): Promise<{ cgl: number; ceiling: number; meanPositiveLoss: number; meanNegativeLoss: number }> {
+  const qs = data.test.slice(0, config.cglQueries);
+  let posSum = 0, posN = 0, negSum = 0, negN = 0;
+  const res = await computeCgl(
+    qs,
+    data.docnos.length,
+    async (qi, docs) => {
+      const q = qs[qi];
+      const rows: GenPair[] = [];
+      const owner: number[] = [];
+      docs.forEach((d, j) => {
+        if (method === "docid") {
+          rows.push({ query: q.tokens, target: data.docids[d], doc: d, queryIndex: qi });
+          owner.push(j);
+          return;
+        }
+        const rng = createRng(deriveSeed(config.seed, `id-${q.qid}-${d}`));
+        for (const s of sampleSpans(data.docTokens[d], q.tokens, { spanLen: config.spanLen, count: config.idSpans, temperature: config.temperature }, rng).spans) {
+          rows.push({ query: q.tokens, target: s, doc: d, queryIndex: qi });
+          owner.push(j);
+        }
+      });
+      const { sum, tokens } = await pairNll(model, rows);
+      const s = new Float64Array(docs.length), n = new Float64Array(docs.length);
+      owner.forEach((j, r) => {
+        s[j] += sum[r];
+        n[j] += tokens[r];
+      });
+      const out = Float64Array.from(s, (v, j) => v / n[j]);
+      out.forEach((v, j) => {
+        if (j < q.positives.length) {
+          posSum += v;
+          posN++;
+        } else {
+          negSum += v;
+          negN++;
+        }
+      });
+      return out;
+    },
+    createRng(deriveSeed(config.seed, "cgl-negatives")),
+    config.negatives,
+  );
+  return { cgl: res.cgl, ceiling: res.ceiling, meanPositiveLoss: posSum / posN, meanNegativeLoss: negSum / negN };
+}
+
+/** Train one model and measure its CGL. Returns the record and the model (caller disposes). */
+export async function trainAndMeasure(
+  data: GenretData,
+  config: GenretConfig,
+  method: GenretMethod,
+  tier: string,
+  fraction: number,
+  log: (m: string) => void = () => {},
+): Promise<{ result: GenretModelResult; model: GenDecoder }> {
+  const gc = genretModelConfig(data, config, method, tier);
+  const { pairs, queries } = genretTrainingPairs(data, config, method, fraction);
+  const model = createGenDecoder(gc, deriveSeed(config.seed, `init-${method}-${tier}`));
+  const tr = await trainGenerator(model, pairs, {
+    batchSize: config.batchSize,
+    epochs: config.epochs,
+    seed: deriveSeed(config.seed, `order-${method}-${tier}-${fraction}`),
+    schedule: { kind: "inverse-sqrt", peakLr: config.peakLr, warmupSteps: config.warmupSteps, totalSteps: 0 },
+  });
+  const head = tr.losses.slice(0, 10), tail = tr.losses.slice(-10);
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const c = await genretCgl(model, data, config, method);
+  const result: GenretModelResult = {
+    method, tier, fraction,
+    params: genParamCounts(gc).nonEmbedding,
+    trainQueries: queries,
+    trainPairs: pairs.length,
+    trainFlops: tr.flops,
+    firstLoss: mean(head),
+    lastLoss: mean(tail),
+    cgl: c.cgl,
+    ceiling: c.ceiling,
+    meanPositiveLoss: c.meanPositiveLoss,
+    meanNegativeLoss: c.meanNegativeLoss,
+  };
+  log(`${method} ${tier} ${Math.round(fraction * 100)}%: N=${result.params} pairs=${pairs.length} loss ${result.firstLoss.toFixed(3)}→${result.lastLoss.toFixed(3)} CGL=${result.cgl.toFixed(6)} (ceiling ${c.ceiling.toFixed(6)})`);
+  return { result, model };
+}
+
+/** One point of the beam sweep. */
+export interface BeamPoint {
+  beam: number;
+  /** Measure → mean over the retrieval queries (recall_1, recall_5, recall_20, recall_100, ndcg_cut_10, recip_rank). */
+  metrics: Record<string, number>;
+  /** Inference FLOPs per query (scored prefixes × forward FLOPs, decoder.ts). */
+  flopsPerQuery: number;
+  /** Prefixes scored per query. */
+  prefixesPerQuery: number;
+}
+
+/** Retrieval quality of an n-gram model for each beam size (step 5 of the module comment). */
+export async function beamSweep(model: GenDecoder, data: GenretData, config: GenretConfig, log: (m: string) => void = () => {}): Promise<{ points: BeamPoint[]; runs: Map<number, Run> }> {
+  const qs = data.test.slice(0, config.retrievalQueries);
+  const qrels: Qrels = new Map(qs.map((q) => [q.qid, data.testQrels.get(q.qid)!]));
+  const points: BeamPoint[] = [];
+  const runs = new Map<number, Run>();
+  for (const beam of config.beams) {
+    const stats = { prefixes: 0, flops: 0 };
+    const { run } = await generativeRetrievalRun(data.index, qs, (q) => modelScorer(model, q, stats), data.docnos, { beam, maxLen: config.spanLen, depth: 100 });
+    const ev = evaluate(qrels, run, ["recall.1,5,20,100", "ndcg_cut.10", "recip_rank"], { relevanceLevel: config.minGrade, complete: true });
+    const metrics: Record<string, number> = {};
+    for (const k of ["recall_1", "recall_5", "recall_20", "recall_100", "ndcg_cut_10", "recip_rank"]) metrics[k] = ev.means[k];
+    points.push({ beam, metrics, flopsPerQuery: stats.flops / qs.length, prefixesPerQuery: stats.prefixes / qs.length });
+    runs.set(beam, run);
+    log(`beam ${beam}: recall@5 ${metrics.recall_5.toFixed(3)} recall@100 ${metrics.recall_100.toFixed(3)} FLOPs/query ${(stats.flops / qs.length).toExponential(2)}`);
+  }
+  return { points, runs };
+}
+
+/** Everything the notebook shows. */
+export interface GenretResults {
+  config: GenretConfig;
+  ceiling: number;
+  /** Size sweep, both methods, fraction 1. */
+  size: GenretModelResult[];
+  /** Data sweep of the n-gram method on `dataTier`. */
+  data: GenretModelResult[];
+  /** Beam sweep of the largest n-gram model. */
+  beams: BeamPoint[];
+  beamTier: string;
+  /** Corpus statistics. */
+  corpus: { docs: number; tokens: number; vocab: number; distinct10grams: number; docidLen: number; trainQueries: number; testQueries: number };
+}
+
+/**
+ * Run the whole experiment (size sweep for both methods, data sweep, beam sweep on the largest
+ * n-gram model). Models are disposed as soon as they are measured.
+ */
+export async function runGenretExperiment(data: GenretData, config: GenretConfig, log: (m: string) => void = () => {}): Promise<GenretResults> {
+  const size: GenretModelResult[] = [];
+  const dataRuns: GenretModelResult[] = [];
+  let beams: BeamPoint[] = [];
+  const largest = config.tiers[config.tiers.length - 1];
+  for (const method of ["ngram", "docid"] as const) {
+    for (const tier of config.tiers) {
+      const { result, model } = await trainAndMeasure(data, config, method, tier, 1, log);
+      size.push(result);
+      if (method === "ngram" && tier === config.dataTier) dataRuns.push(result);
+      if (method === "ngram" && tier === largest) beams = (await beamSweep(model, data, config, log)).points;
+      model.dispose();
+    }
+  }
+  for (const f of config.fractions) {
+    if (f === 1 && dataRuns.length > 0) continue;
+    const { result, model } = await trainAndMeasure(data, config, "ngram", config.dataTier, f, log);
+    model.dispose();
+    dataRuns.push(result);
+  }
+  dataRuns.sort((a, b) => a.fraction - b.fraction);
+  return {
+    config,
+    ceiling: cglCeiling(config.negatives),
+    size,
+    data: dataRuns,
+    beams,
+    beamTier: largest,
+    corpus: {
+      docs: data.docnos.length,
+      tokens: data.index.numTokens,
+      vocab: data.wordVocab,
+      distinct10grams: data.index.distinctNgrams(config.spanLen),
+      docidLen: data.docidLen,
+      trainQueries: data.train.length,
+      testQueries: data.test.length,
+    },
+  };
+}
+
+/**
+ * Fit the paper's law y = (a/x)^b + c (papers.md §B3) with the laws module's multi-start least
+ * squares (its grid of starts plays the role of the paper's 50 random restarts). Returns null
+ * with fewer than 4 points (3 parameters: an exact fit means nothing, §B3).
+ */
+export function fitGenretLaw(xs: readonly number[], ys: readonly number[]): LawFit | null {
+  if (xs.length < 4) return null;
+  return fitLaw(inversePowerLaw(), { x: xs.map((x) => [x]), y: [...ys] }, { starts: 50 });
+}

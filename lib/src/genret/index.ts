@@ -1,0 +1,7 @@
+export * from "./ngramindex";
+export * from "./beam";
+export * from "./cgl";
+export * from "./pairs";
+export * from "./docids";
+export * from "./decoder";
+export * from "./experiment";

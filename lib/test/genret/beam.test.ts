@@ -1,0 +1,109 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRng } from "../../src/util/rng";
+import { buildNgramIndex } from "../../src/genret/ngramindex";
+import { aggregateNgrams, constrainedBeamSearch, generativeRetrievalRun, ngramWeight, scoresToRunQuery, type BeamResult, type NextTokenScorer } from "../../src/genret/beam";
+
+function occurrences(docs: number[][], g: ArrayLike<number>): number {
+  let c = 0;
+  for (const d of docs) for (let i = 0; i + g.length <= d.length; i++) if (Array.from(g).every((t, j) => d[i + j] === t)) c++;
+  return c;
+}
+
+/** Scorer with log p(t) = −t for every prefix: prefers small token ids. */
+const preferSmall = (V: number): NextTokenScorer => (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, (_, t) => -t));
+
+test("beam search on a hand-worked corpus (log p(t) = −t)", async () => {
+  // docs: d0 = 7 7 3, d1 = 1 7 2. Root extensions {1, 2, 3, 7}.
+  const docs = [[7, 7, 3], [1, 7, 2]];
+  const idx = buildNgramIndex(docs);
+  // Beam 1 (greedy): [1] (−1) → [1 7] (−8) → [1 7 2] (−10) → no continuation.
+  const g = await constrainedBeamSearch(idx, preferSmall(8), { beam: 1, maxLen: 10 });
+  assert.deepEqual(g.ngrams.map((n) => Array.from(n.tokens)), [[1], [1, 7], [1, 7, 2]]);
+  assert.deepEqual(g.ngrams.map((n) => n.logProb), [-1, -8, -10]);
+  assert.deepEqual(g.final, [2]);
+  assert.equal(g.prefixesScored, 3);
+  // Beam 2: step 1 keeps [1] (−1), [2] (−2). Step 2: [2] has no continuation and stays (−2),
+  // [1 7] (−8). Step 3: [1 7 2] (−10). Final beam: [2] then [1 7 2].
+  const b = await constrainedBeamSearch(idx, preferSmall(8), { beam: 2, maxLen: 10 });
+  assert.deepEqual(b.ngrams.map((n) => Array.from(n.tokens)), [[1], [2], [1, 7], [1, 7, 2]]);
+  assert.deepEqual(b.final.map((i) => Array.from(b.ngrams[i].tokens)), [[2], [1, 7, 2]]);
+  assert.deepEqual(b.ngrams.map((n) => n.count), [1, 1, 1, 1]);
+  assert.deepEqual(b.ngrams.map((n) => n.parent), [-1, -1, 0, 2]);
+});
+
+test("constrained beam search never emits an n-gram absent from the corpus (random scorers, random corpora)", async () => {
+  for (const seed of [1, 2, 3, 4]) {
+    const r = createRng(seed);
+    const V = 6 + seed;
+    const docs = Array.from({ length: 25 }, () => Array.from({ length: 3 + r.int(15) }, () => r.int(V)));
+    const idx = buildNgramIndex(docs);
+    // Random log-probabilities that also favour tokens absent after the prefix (the constraint must bite).
+    const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: V + 3 }, () => -5 * r.next()));
+    for (const beam of [1, 3, 10, 40]) {
+      const res = await constrainedBeamSearch(idx, scorer, { beam, maxLen: 8 });
+      assert.ok(res.ngrams.length > 0);
+      for (const g of res.ngrams) {
+        const c = occurrences(docs, g.tokens);
+        assert.ok(c > 0, `emitted absent n-gram [${g.tokens}]`);
+        assert.equal(g.count, c);
+        if (g.parent >= 0) assert.deepEqual(Array.from(res.ngrams[g.parent].tokens), Array.from(g.tokens.subarray(0, g.tokens.length - 1)));
+      }
+      assert.ok(res.final.length <= beam);
+    }
+  }
+});
+
+test("n-gram weight and aggregation match hand-worked values", () => {
+  // Corpus d0 = 1 2 3, d1 = 1 2 4, d2 = 5: 7 tokens. F([1]) = F([1 2]) = 2, F([1 2 3]) = F([5]) = 1.
+  const idx = buildNgramIndex([[1, 2, 3], [1, 2, 4], [5]]);
+  const res: BeamResult = {
+    ngrams: [
+      { tokens: Int32Array.from([1]), logProb: Math.log(0.9), count: 2, parent: -1 },
+      { tokens: Int32Array.from([1, 2]), logProb: Math.log(0.8), count: 2, parent: 0 },
+      { tokens: Int32Array.from([1, 2, 3]), logProb: Math.log(0.5), count: 1, parent: 1 },
+      { tokens: Int32Array.from([5]), logProb: Math.log(0.05), count: 1, parent: -1 },
+    ],
+    final: [2, 3],
+    steps: 3,
+    prefixesScored: 4,
+  };
+  // w([1])     = log(0.9·(5/7) / ((2/7)·0.1)) = log 22.5
+  // w([1 2])   = log(0.8·(5/7) / ((2/7)·0.2)) = log 10
+  // w([1 2 3]) = log(0.5·(6/7) / ((1/7)·0.5)) = log 6
+  // w([5])     = max(0, log(0.05·(6/7) / ((1/7)·0.95))) = max(0, log 0.3158) = 0
+  assert.ok(Math.abs(ngramWeight(Math.log(0.9), 2, 7) - Math.log(22.5)) < 1e-9);
+  assert.ok(Math.abs(ngramWeight(Math.log(0.8), 2, 7) - Math.log(10)) < 1e-9);
+  assert.ok(Math.abs(ngramWeight(Math.log(0.5), 1, 7) - Math.log(6)) < 1e-9);
+  assert.equal(ngramWeight(Math.log(0.05), 1, 7), 0);
+  // d0 holds the chain [1] ⊂ [1 2] ⊂ [1 2 3]: only the longest counts, log 6.
+  // d1 holds [1] ⊂ [1 2]: log 10. d2 holds only [5], weight 0: not retrieved.
+  const scores = aggregateNgrams(idx, res);
+  assert.equal(scores.size, 2);
+  assert.ok(Math.abs(scores.get(0)! - Math.log(6)) < 1e-9);
+  assert.ok(Math.abs(scores.get(1)! - Math.log(10)) < 1e-9);
+  const rq = scoresToRunQuery(scores, ["A", "B", "C"]);
+  assert.deepEqual(rq.docnos, ["B", "A"]);
+});
+
+test("a scorer that knows the target document finds it, and a wider beam never ranks it lower here", async () => {
+  // 30 random documents; the scorer gives log p = 0 to tokens of the target document and −4 to others.
+  const r = createRng(9);
+  const V = 30;
+  const docs = Array.from({ length: 30 }, () => Array.from({ length: 12 }, () => r.int(V)));
+  const idx = buildNgramIndex(docs);
+  const docnos = docs.map((_, i) => `D${i}`);
+  const queries = [0, 5, 17].map((d) => ({ qid: `q${d}`, tokens: docs[d] }));
+  const scorerFor = (q: ArrayLike<number>): NextTokenScorer => {
+    const inDoc = new Set(Array.from(q));
+    return (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, (_, t) => (inDoc.has(t) ? Math.log(0.5) : -4)));
+  };
+  for (const beam of [5, 15]) {
+    const { run, prefixesScored } = await generativeRetrievalRun(idx, queries, scorerFor, docnos, { beam, maxLen: 6 });
+    assert.ok(prefixesScored > 0);
+    for (const q of queries) {
+      const rq = run.get(q.qid)!;
+      assert.equal(rq.docnos[0], `D${q.qid.slice(1)}`, `beam ${beam}: ${q.qid} ranks its document first`);
+    }
+  }
+});
