@@ -14,6 +14,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { tf } from "./tf";
 
 /** Which engine a probe is about. */
@@ -86,47 +88,58 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
  * Look for a WebGPU adapter with the `webgpu` package (Dawn): first the platform default
  * (Vulkan on Linux, the path a real GPU takes), then Dawn's OpenGL ES backend in compatibility
  * mode with a surfaceless EGL display (what works with Mesa's llvmpipe on a headless box).
+ * The probe runs in a child Node process so that Dawn's driver warnings (printed by native code
+ * on stderr) and any driver crash stay out of the caller; the result is cached per process.
  */
 export async function probeWebGpu(): Promise<WebGpuProbe> {
+  if (webGpuProbeCache) return webGpuProbeCache;
   const none = (detail: string): WebGpuProbe => ({ ok: false, software: false, createOptions: [], adapterOptions: {}, detail });
-  if (!findPackageJson("webgpu")) return none("the `webgpu` package is not installed");
-  if (!findPackageJson("@tensorflow/tfjs-backend-webgpu")) return none("@tensorflow/tfjs-backend-webgpu is not installed");
-  let mod: { create(o: string[]): GPULike };
-  try {
-    mod = (await import("webgpu")) as unknown as { create(o: string[]): GPULike };
-  } catch (e) {
-    return none(`the webgpu package failed to load: ${(e as Error).message}`);
-  }
-  const attempts: Array<{ create: string[]; adapter: Record<string, string>; label: string }> = [
-    { create: [], adapter: {}, label: "default (Vulkan)" },
-    { create: ["backend=opengles"], adapter: { featureLevel: "compatibility" }, label: "OpenGL ES compat" },
-  ];
-  const tried: string[] = [];
-  for (const a of attempts) {
-    try {
-      if (a.create.includes("backend=opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
-      const gpu = dawnInstance(mod, a.create);
-      const adapter = await gpu.requestAdapter(a.adapter);
-      if (!adapter) {
-        tried.push(`${a.label}: no adapter`);
-        continue;
+  if (!findPackageJson("webgpu")) return (webGpuProbeCache = none("the `webgpu` package is not installed"));
+  if (!findPackageJson("@tensorflow/tfjs-backend-webgpu")) return (webGpuProbeCache = none("@tensorflow/tfjs-backend-webgpu is not installed"));
+  const entry = require.resolve("webgpu", { paths: [__dirname, process.cwd()] });
+  const script = `
+    const attempts = [
+      { create: [], adapter: {}, label: "default (Vulkan)" },
+      { create: ["backend=opengles"], adapter: { featureLevel: "compatibility" }, label: "OpenGL ES compat" },
+    ];
+    const tried = [];
+    (async () => {
+      const mod = await import(${JSON.stringify(pathToFileURL(entry).href)});
+      for (const a of attempts) {
+        try {
+          const adapter = await mod.create(a.create).requestAdapter(a.adapter);
+          if (!adapter) { tried.push(a.label + ": no adapter"); continue; }
+          const i = adapter.info || {};
+          const desc = [i.vendor, i.architecture, i.device, i.description].filter((s) => s).join(" / ");
+          process.stdout.write(JSON.stringify({ ok: true, a, desc }));
+          process.exit(0);
+        } catch (e) { tried.push(a.label + ": " + e.message); }
       }
-      const info = adapter.info ?? {};
-      const desc = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(" / ");
-      const software = SOFTWARE_ADAPTER.test(desc);
-      return {
-        ok: true,
-        software,
-        createOptions: a.create,
-        adapterOptions: a.adapter,
-        detail: `${a.label} adapter: ${desc || "unnamed"}${software ? " (software rasteriser, no GPU)" : ""}`,
-      };
-    } catch (e) {
-      tried.push(`${a.label}: ${(e as Error).message}`);
-    }
+      process.stdout.write(JSON.stringify({ ok: false, tried }));
+      process.exit(0);
+    })().catch((e) => { process.stdout.write(JSON.stringify({ ok: false, tried: ["load: " + e.message] })); process.exit(0); });`;
+  const r = await new Promise<{ stdout: string; err: string }>((resolve) => {
+    execFile(process.execPath, ["-e", script], { env: { EGL_PLATFORM: "surfaceless", ...process.env }, timeout: 30000 }, (err, stdout) =>
+      resolve({ stdout: String(stdout), err: err ? err.message : "" }),
+    );
+  });
+  let res: { ok: boolean; a?: { create: string[]; adapter: Record<string, string>; label: string }; desc?: string; tried?: string[] };
+  try {
+    res = JSON.parse(r.stdout);
+  } catch {
+    return (webGpuProbeCache = none(`the WebGPU probe process failed${r.err ? ": " + r.err.split("\n")[0] : ""}`));
   }
-  return none(`no WebGPU adapter (${tried.join("; ")})`);
+  if (!res.ok || !res.a) return (webGpuProbeCache = none(`no WebGPU adapter (${(res.tried ?? []).join("; ")})`));
+  const software = SOFTWARE_ADAPTER.test(res.desc ?? "");
+  return (webGpuProbeCache = {
+    ok: true,
+    software,
+    createOptions: res.a.create,
+    adapterOptions: res.a.adapter,
+    detail: `${res.a.label} adapter: ${res.desc || "unnamed"}${software ? " (software rasteriser, no GPU)" : ""}`,
+  });
 }
+let webGpuProbeCache: WebGpuProbe | null = null;
 
 const dawnCache = new Map<string, GPULike>();
 

@@ -64,6 +64,7 @@ export function currentBackend(): SelectedBackend | null {
 async function prepareWebGpu(): Promise<string> {
   const probe = await probeWebGpu();
   if (!probe.ok) throw new Error(`WebGPU requested but unavailable: ${probe.detail}`);
+  if (probe.createOptions.includes("backend=opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
   const mod = (await import("webgpu")) as unknown as { create(o: string[]): GPULike; globals: object };
   const gpu = dawnInstance(mod, probe.createOptions) as GPULike & Record<string, unknown>;
   Object.assign(globalThis, mod.globals);
@@ -109,6 +110,8 @@ export async function selectBackend(opts: { prefer?: string; log?: boolean } = {
   const ok = await tf.setBackend(chosen.backend);
   if (!ok) throw new Error(`tf.setBackend("${chosen.backend}") failed for ${chosen.id}`);
   await tf.ready();
+  // The cpu backend prints a banner recommending tfjs-node on its first write; gpuAdvice says it better.
+  if (chosen.backend === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   current = { id: chosen.id, backend: tf.getBackend(), gpu: chosen.gpu, reason, detail, patches, probes };
   if (opts.log) console.log(describeBackend(current));
   return current;

@@ -9,7 +9,8 @@
  * Parameter counts (exact, every bias and LayerNorm gain/shift included):
  *   per layer: LN 2d + QKV 3d²+3d + out d²+d + LN 2d + FFN 4d²+4d + 4d²+d = 12d² + 13d
  *   N (non-embedding) = L·(12d² + 13d) + 3d + 1      (final LN 2d, head d + 1)
- *   E (embedding)     = (V + T)·d
+ *   E (embedding)     = (V + T)·d, plus 2·d for segment embeddings (when `sepId` is set) and 2·d
+ *                       for exact-match embeddings (when `matchEmbedding` is also set)
  * N is the size axis of the scaling laws, as in Kaplan et al. (2020) §2.1, and the count used by
  * the paper's analysis code for its nominal sizes (Seetharaman et al., arXiv 2603.04816).
  *
@@ -37,6 +38,32 @@ export interface ModelConfig {
   maxLen: number;
   /** Token id of padding; padded keys are masked out of attention. Default 0. */
   padId?: number;
+  /**
+   * Token id of [SEP]. When set, the model adds BERT's segment embedding (2×d: segment 0 for
+   * `[CLS] q [SEP]`, 1 for `d [SEP]`, found from the first [SEP]); counted as embedding parameters.
+   */
+  sepId?: number;
+  /**
+   * Attention initialisation: "standard" (independent N(0, 0.02²) for Q and K) or "mimetic"
+   * (Trockman & Kolter 2023, "Mimetic Initialization of Self-Attention Layers": W_K = W_Q so that
+   * W_Q W_Kᵀ is positive semi-definite and a token attends to copies of itself at initialisation,
+   * which a reranker needs to match query and document terms). Default "mimetic".
+   */
+  attentionInit?: "standard" | "mimetic";
+  /**
+   * What the head reads: "cls" (the final [CLS] vector, BERT's choice) or "mean" (the mean of all
+   * non-padding positions, as sentence-transformers' default pooling). Default "mean": trained
+   * from scratch, a [CLS] head collapses to one score for every document for hundreds of steps
+   * (measured on the embedded collection), a mean-pooled head does not.
+   */
+  pooling?: "cls" | "mean" | "query";
+  /**
+   * Add an exact-match embedding (2×d, needs `sepId`): each token gets match_emb[1] when the same
+   * token id occurs in the other segment, else match_emb[0] — the exact-match input feature of
+   * DrQA's reader (Chen et al. 2017, "Reading Wikipedia to Answer Open-Domain Questions", §3.2).
+   * Counted as embedding parameters. Default false.
+   */
+  matchEmbedding?: boolean;
 }
 
 /** A named size tier (vocabulary and length come from the data). */
@@ -72,26 +99,29 @@ export function getTier(name: string): Tier {
 }
 
 /** The model config of a tier for a given vocabulary size and sequence length. */
-export function tierConfig(tier: Tier | string, vocabSize: number, maxLen: number, padId = 0): ModelConfig {
+export function tierConfig(tier: Tier | string, vocabSize: number, maxLen: number, padId = 0, sepId?: number): ModelConfig {
   const t = typeof tier === "string" ? getTier(tier) : tier;
-  return { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, maxLen, padId };
+  const c: ModelConfig = { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, maxLen, padId };
+  if (sepId !== undefined) c.sepId = sepId;
+  return c;
 }
 
 /** Parameter counts of a config (see the module comment for the formula). */
 export interface ParamCounts {
   /** Non-embedding parameters N = L(12d² + 13d) + 3d + 1. */
   nonEmbedding: number;
-  /** Embedding parameters E = (V + T)·d. */
+  /** Embedding parameters E = (V + T)·d (+ 2d with segment embeddings). */
   embedding: number;
   /** N + E. */
   total: number;
 }
 
-/** Exact parameter counts: N = L(12d² + 13d) + 3d + 1, E = (V + T)d, total = N + E. */
+/** Exact parameter counts: N = L(12d² + 13d) + 3d + 1, E = (V + T + 2·[sepId set])d, total = N + E. */
 export function countParams(c: ModelConfig): ParamCounts {
   const d = c.dModel;
   const nonEmbedding = c.layers * (12 * d * d + 13 * d) + 3 * d + 1;
-  const embedding = (c.vocabSize + c.maxLen) * d;
+  const extra = c.sepId !== undefined ? (c.matchEmbedding ? 4 : 2) : 0;
+  const embedding = (c.vocabSize + c.maxLen + extra) * d;
   return { nonEmbedding, embedding, total: nonEmbedding + embedding };
 }
 

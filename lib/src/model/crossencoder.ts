@@ -1,0 +1,229 @@
+/**
+ * The cross-encoder: `[CLS] query [SEP] document [SEP]` token ids in, one relevance logit out.
+ *
+ * BERT-style encoder with pre-LayerNorm blocks (Xiong et al. 2020, "On Layer Normalization in the
+ * Transformer Architecture"), exact-erf GELU (Hendrycks & Gimpel 2016), no dropout, and a linear
+ * head on the final-LayerNorm [CLS] vector (Nogueira & Cho 2019, "Passage Re-ranking with BERT").
+ * Written with tfjs ops (no tf.layers) so that every weight is a named `tf.Variable` that the
+ * optimizer and checkpoints address directly. Shapes and counts are documented in tiers.ts.
+ *
+ * Initialisation (GPT-2 / BERT practice): weight matrices and embeddings N(0, 0.02²), the two
+ * residual-output projections of each layer N(0, (0.02/√(2L))²), biases 0, LayerNorm gains 1.
+ * Values are drawn in JavaScript from the seeded {@link createRng}, so every backend starts from
+ * bit-identical weights.
+ */
+import { tf } from "../backend/tf";
+import { createRng } from "../util/rng";
+import { ModelConfig, countParams } from "./tiers";
+
+/** One named weight: shape and whether weight decay applies (matrices yes; biases, gains, no). */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  init: "normal" | "normal-residual" | "zeros" | "ones";
+}
+
+/** The weight list of a config, in a fixed order (the order of checkpoints and of the optimizer). */
+export function weightSpecs(c: ModelConfig): WeightSpec[] {
+  const d = c.dModel;
+  const s: WeightSpec[] = [
+    { name: "tok_emb", shape: [c.vocabSize, d], decay: true, init: "normal" },
+    { name: "pos_emb", shape: [c.maxLen, d], decay: true, init: "normal" },
+  ];
+  if (c.sepId !== undefined) s.push({ name: "seg_emb", shape: [2, d], decay: true, init: "normal" });
+  if (c.sepId !== undefined && c.matchEmbedding) s.push({ name: "match_emb", shape: [2, d], decay: true, init: "normal" });
+  for (let l = 0; l < c.layers; l++) {
+    const p = `l${l}.`;
+    s.push(
+      { name: p + "ln1_g", shape: [d], decay: false, init: "ones" },
+      { name: p + "ln1_b", shape: [d], decay: false, init: "zeros" },
+      { name: p + "w_qkv", shape: [d, 3 * d], decay: true, init: "normal" },
+      { name: p + "b_qkv", shape: [3 * d], decay: false, init: "zeros" },
+      { name: p + "w_o", shape: [d, d], decay: true, init: "normal-residual" },
+      { name: p + "b_o", shape: [d], decay: false, init: "zeros" },
+      { name: p + "ln2_g", shape: [d], decay: false, init: "ones" },
+      { name: p + "ln2_b", shape: [d], decay: false, init: "zeros" },
+      { name: p + "w_1", shape: [d, 4 * d], decay: true, init: "normal" },
+      { name: p + "b_1", shape: [4 * d], decay: false, init: "zeros" },
+      { name: p + "w_2", shape: [4 * d, d], decay: true, init: "normal-residual" },
+      { name: p + "b_2", shape: [d], decay: false, init: "zeros" },
+    );
+  }
+  s.push(
+    { name: "lnf_g", shape: [d], decay: false, init: "ones" },
+    { name: "lnf_b", shape: [d], decay: false, init: "zeros" },
+    { name: "head_w", shape: [d, 1], decay: true, init: "zeros" },
+    { name: "head_b", shape: [1], decay: false, init: "zeros" },
+  );
+  return s;
+}
+
+/**
+ * Exact-match flags [B, T] (int32 0/1): 1 where the token is not special (id ≥ 5) and the same id
+ * occurs somewhere in the other segment of the same row (`seg` [B, T] holds 0/1 segment ids).
+ * Call inside tf.tidy.
+ */
+export function exactMatchFlags(ids: tf.Tensor2D, seg: tf.Tensor): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  const same = tf.equal(tf.reshape(ids, [B, T, 1]), tf.reshape(ids, [B, 1, T]));
+  const cross = tf.notEqual(tf.reshape(seg, [B, T, 1]), tf.reshape(seg, [B, 1, T]));
+  return tf.cast(tf.logicalAnd(tf.any(tf.logicalAnd(same, cross), 2), tf.greaterEqual(ids, SPECIAL_IDS_BELOW)), "int32") as tf.Tensor2D;
+}
+
+/** A cross-encoder instance: its config, its variables and its scoring function. */
+export interface CrossEncoder {
+  config: ModelConfig;
+  /** Weight specs in checkpoint order. */
+  specs: WeightSpec[];
+  /** Variables by name (same order as specs). */
+  weights: Map<string, tf.Variable>;
+  /** Relevance logits [B] for token ids [B, T'] (T' ≤ maxLen). Call inside tf.tidy. */
+  score(ids: tf.Tensor2D): tf.Tensor1D;
+  /** Dispose all variables. */
+  dispose(): void;
+}
+
+const INIT_STD = 0.02;
+/** Ids below this are special tokens ([PAD], [UNK], [CLS], [SEP], [MASK]); they never count as matches. */
+const SPECIAL_IDS_BELOW = 5;
+
+/** Build a cross-encoder with seeded initial weights (see the module comment). */
+export function createCrossEncoder(config: ModelConfig, seed: number): CrossEncoder {
+  if (config.dModel % config.heads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
+  const specs = weightSpecs(config);
+  const rng = createRng(seed);
+  const weights = new Map<string, tf.Variable>();
+  const residStd = INIT_STD / Math.sqrt(2 * config.layers);
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    if (s.init === "ones") v.fill(1);
+    else if (s.init !== "zeros") {
+      const std = s.init === "normal" ? INIT_STD : residStd;
+      for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
+      if (s.name.endsWith("w_qkv") && (config.attentionInit ?? "mimetic") === "mimetic") {
+        // Mimetic: W_K = W_Q (columns d..2d copy columns 0..d) with std 1/√d, so that for a
+        // LayerNormed token h the per-head self-score h W_Q W_Qᵀ hᵀ/√dh ≈ √dh is large while
+        // scores between unrelated tokens are ≈ N(0, 1).
+        const d3 = 3 * config.dModel, dm = config.dModel, qs = 1 / Math.sqrt(dm);
+        for (let r = 0; r < dm; r++) {
+          for (let j = 0; j < dm; j++) {
+            const q = v[r * d3 + j] * (qs / INIT_STD);
+            v[r * d3 + j] = q;
+            v[r * d3 + dm + j] = q;
+          }
+        }
+      }
+    }
+    weights.set(s.name, tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`));
+  }
+  const W = (name: string) => weights.get(name)!;
+  const d = config.dModel, H = config.heads, dh = d / H;
+  const padId = config.padId ?? 0;
+
+  const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true);
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+
+  const score = (ids: tf.Tensor2D): tf.Tensor1D => {
+    const [B, T] = ids.shape;
+    if (T > config.maxLen) throw new Error(`sequence length ${T} exceeds maxLen ${config.maxLen}`);
+    // x: [B·T, d] token + position embeddings.
+    const tok = tf.gather(W("tok_emb"), tf.reshape(ids, [B * T]));
+    const pos = tf.slice(W("pos_emb"), [0, 0], [T, d]);
+    let e = tf.add(tf.reshape(tok, [B, T, d]), pos);
+    let seg: tf.Tensor | null = null;
+    if (config.sepId !== undefined) {
+      // segment 0 up to and including the first [SEP], 1 after it: min(cumsum(isSep) − isSep, 1)
+      const isSep = tf.cast(tf.equal(ids, config.sepId), "int32");
+      seg = tf.minimum(tf.sub(tf.cumsum(isSep, 1), isSep), tf.scalar(1, "int32"));
+      e = tf.add(e, tf.reshape(tf.gather(W("seg_emb"), tf.reshape(seg, [B * T])), [B, T, d]));
+      if (config.matchEmbedding) {
+        const hit = exactMatchFlags(ids, seg);
+        e = tf.add(e, tf.reshape(tf.gather(W("match_emb"), tf.reshape(hit, [B * T])), [B, T, d]));
+      }
+    }
+    let x = tf.reshape(e, [B * T, d]);
+    // Additive key mask [B, 1, 1, T]: −1e9 where the key is padding.
+    const maskBias = tf.reshape(tf.mul(tf.cast(tf.equal(ids, padId), "float32"), -1e9), [B, 1, 1, T]);
+    const scale = 1 / Math.sqrt(dh);
+    for (let l = 0; l < config.layers; l++) {
+      const p = `l${l}.`;
+      const h = layerNorm(x, W(p + "ln1_g"), W(p + "ln1_b"));
+      const qkv = tf.add(tf.matMul(h, W(p + "w_qkv")), W(p + "b_qkv"));
+      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
+      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskBias));
+      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
+      x = tf.add(x, tf.add(tf.matMul(ctx, W(p + "w_o")), W(p + "b_o")));
+      const h2 = layerNorm(x, W(p + "ln2_g"), W(p + "ln2_b"));
+      const f = gelu(tf.add(tf.matMul(h2, W(p + "w_1")), W(p + "b_1")));
+      x = tf.add(x, tf.add(tf.matMul(f, W(p + "w_2")), W(p + "b_2")));
+    }
+    let cls: tf.Tensor;
+    if ((config.pooling ?? "mean") === "cls") {
+      // [CLS] = position 0 of each sequence.
+      cls = tf.reshape(tf.slice(tf.reshape(x, [B, T, d]), [0, 0, 0], [B, 1, d]), [B, d]);
+    } else {
+      // mean over the non-padding positions ("mean") or over segment 0, `[CLS] q [SEP]` ("query"):
+      // Σ_t m_t x_t / Σ_t m_t
+      let keep = tf.cast(tf.notEqual(ids, padId), "float32"); // [B, T]
+      if (config.pooling === "query") {
+        if (!seg) throw new Error('pooling "query" needs sepId (segment embeddings)');
+        keep = tf.mul(keep, tf.cast(tf.equal(seg, 0), "float32"));
+      }
+      const summed = tf.sum(tf.mul(tf.reshape(x, [B, T, d]), tf.reshape(keep, [B, T, 1])), 1);
+      cls = tf.div(summed, tf.reshape(tf.maximum(tf.sum(keep, 1), 1), [B, 1]));
+    }
+    const hf = layerNorm(cls, W("lnf_g"), W("lnf_b"));
+    return tf.reshape(tf.add(tf.matMul(hf, W("head_w")), W("head_b")), [B]) as tf.Tensor1D;
+  };
+  return {
+    config,
+    specs,
+    weights,
+    score,
+    dispose: () => weights.forEach((v) => v.dispose()),
+  };
+}
+let weightsCounter = 0;
+
+/** Count the parameters of the actual variables: total, and without the two embedding tables. */
+export function countModelWeights(m: CrossEncoder): { total: number; nonEmbedding: number } {
+  let total = 0, emb = 0;
+  for (const [name, v] of m.weights) {
+    total += v.size;
+    if (name === "tok_emb" || name === "pos_emb" || name === "seg_emb" || name === "match_emb") emb += v.size;
+  }
+  return { total, nonEmbedding: total - emb };
+}
+
+/** Copy all weights out as Float32Arrays, in spec order (for checkpoints). */
+export async function readWeights(m: CrossEncoder): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const s of m.specs) out.push((await m.weights.get(s.name)!.data()) as Float32Array);
+  return out;
+}
+
+/** Overwrite all weights from Float32Arrays in spec order (from {@link readWeights}). */
+export function writeWeights(m: CrossEncoder, values: readonly Float32Array[]): void {
+  if (values.length !== m.specs.length) throw new Error(`expected ${m.specs.length} weight arrays, got ${values.length}`);
+  m.specs.forEach((s, i) => {
+    const v = m.weights.get(s.name)!;
+    if (values[i].length !== v.size) throw new Error(`weight ${s.name}: expected ${v.size} values, got ${values[i].length}`);
+    tf.tidy(() => v.assign(tf.tensor(values[i], s.shape, "float32")));
+  });
+}
+
+/** Check that a model's variables match the formula of tiers.ts (used by tests and the trainer). */
+export function assertCountsMatch(m: CrossEncoder): void {
+  const want = countParams(m.config);
+  const got = countModelWeights(m);
+  if (want.total !== got.total || want.nonEmbedding !== got.nonEmbedding) {
+    throw new Error(`parameter count mismatch: formula ${JSON.stringify(want)}, weights ${JSON.stringify(got)}`);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Turn a prepared {@link Dataset} (the data module's training groups, BM25 candidates and
+ * tokenizer) into the padded token arrays the trainer consumes ({@link TrainerData}).
+ */
+import type { Dataset } from "../data/dataset";
+import type { Run } from "../eval/types";
+import type { TrainerData } from "./batches";
+
+/** Options of {@link buildTrainerData} (defaults in brackets). */
+export interface TrainerDataOptions {
+  /** Sequence length T: pairs are truncated (document first) and padded to it [dataset.maxLen]. */
+  seqLen?: number;
+  /** Evaluation split ["dev"]. */
+  evalSplit?: "dev" | "test";
+  /** Use only the first N evaluation queries (in the split's order) [all]. */
+  evalQueries?: number;
+  /** Rerank depth: first-stage candidates per query [100]. */
+  depth?: number;
+}
+
+/**
+ * Encode every training group row (`[CLS] q [SEP] d [SEP]`, padded with the tokenizer's pad id)
+ * and every first-stage candidate of the evaluation queries. The candidates keep the BM25 run's
+ * top `depth` by score (trec_eval order), so the reranked run covers exactly the BM25 top-100.
+ */
+export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}): TrainerData {
+  const T = options.seqLen ?? ds.maxLen;
+  const tok = ds.tokenizer;
+  const G = ds.groups.count, K = ds.groups.size;
+  const trainIds = new Int32Array(G * K * T);
+  if (tok.padId !== 0) trainIds.fill(tok.padId);
+  const trainLabels = new Float32Array(G * K);
+  const qEnc = new Map<number, string>();
+  for (let g = 0; g < G; g++) {
+    const qi = ds.groups.queryIdx[g];
+    let qText = qEnc.get(qi);
+    if (qText === undefined) qEnc.set(qi, (qText = ds.queries.train[qi].text));
+    for (let j = 0; j < K; j++) {
+      const r = g * K + j;
+      trainIds.set(tok.encodePair(qText, ds.docs[ds.groups.docIdx[r]].text, T), r * T);
+      trainLabels[r] = j === 0 ? 1 : 0;
+    }
+  }
+  const split = options.evalSplit ?? "dev";
+  const depth = options.depth ?? 100;
+  const queries = ds.queries[split].slice(0, options.evalQueries ?? ds.queries[split].length);
+  const firstStage: Run = new Map();
+  const rows: Int32Array[] = [];
+  const evalQueries: TrainerData["evalQueries"] = [];
+  let start = 0;
+  for (const q of queries) {
+    const cand = ds.bm25[split].get(q.qid);
+    if (!cand) continue;
+    const order = cand.docnos.map((_, i) => i).sort((a, b) => cand.scores[b] - cand.scores[a] || (cand.docnos[a] < cand.docnos[b] ? 1 : cand.docnos[a] > cand.docnos[b] ? -1 : 0)).slice(0, depth);
+    const docnos = order.map((i) => cand.docnos[i]);
+    firstStage.set(q.qid, { docnos, scores: Float64Array.from(order.map((i) => cand.scores[i])) });
+    for (const dn of docnos) rows.push(tok.encodePair(q.text, ds.docs[ds.docIndex.get(dn)!].text, T));
+    evalQueries.push({ qid: q.qid, start, count: docnos.length });
+    start += docnos.length;
+  }
+  const evalIds = new Int32Array(start * T);
+  if (tok.padId !== 0) evalIds.fill(tok.padId);
+  rows.forEach((r, i) => evalIds.set(r, i * T));
+  const evalQrels = new Map([...ds.qrels[split]].filter(([qid]) => firstStage.has(qid)));
+  return {
+    name: `${ds.source}-${ds.profile}-seed${ds.seed}`,
+    vocabSize: tok.vocabSize,
+    padId: tok.padId,
+    sepId: tok.sepId,
+    seqLen: T,
+    groupSize: K,
+    numGroups: G,
+    trainIds,
+    trainLabels,
+    evalSet: split,
+    evalQrels,
+    evalFirstStage: firstStage,
+    evalIds,
+    evalQueries,
+  };
+}

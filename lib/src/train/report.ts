@@ -1,0 +1,96 @@
+/**
+ * Reading a grid's outputs back for notebooks 02 and 03: loss curves, final-checkpoint tables and
+ * plotly figures (plain JSON; display them with the plots module's `showFigure`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { CheckpointRecord, Objective } from "../records/types";
+import { TIERS } from "../model/tiers";
+import { runDir, type RunSpec } from "./trainer";
+
+/** A plotly figure as plain data (same shape as the plots module's PlotlyFigure). */
+export interface FigureJson {
+  data: Array<Record<string, unknown>>;
+  layout: Record<string, unknown>;
+}
+
+const OBJ_ORDER: Objective[] = ["pointwise", "pairwise", "listwise"];
+const TIER_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#b5de2b", "#fde725", "#f89540", "#cc4778", "#7e03a8"];
+const tierColor = (t: string) => TIER_COLORS[Math.max(0, TIERS.findIndex((x) => x.name === t)) % TIER_COLORS.length];
+
+/** The training-loss curve of a run (`loss.jsonl`: mean loss per logging window); [] if absent. */
+export function readLossCurve(root: string, spec: RunSpec): Array<{ step: number; loss: number }> {
+  const f = path.join(runDir(root, spec), "loss.jsonl");
+  if (!fs.existsSync(f)) return [];
+  return fs.readFileSync(f, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { step: number; loss: number });
+}
+
+function panels(n: number): Array<{ x: [number, number] }> {
+  const gap = 0.06, w = (1 - gap * (n - 1)) / n;
+  return Array.from({ length: n }, (_, i) => ({ x: [i * (w + gap), i * (w + gap) + w] as [number, number] }));
+}
+
+/** One panel per objective, one line per tier: training loss against step. */
+export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): FigureJson {
+  const objs = OBJ_ORDER.filter((o) => specs.some((s) => s.objective === o));
+  const dom = panels(objs.length);
+  const data: FigureJson["data"] = [];
+  const layout: FigureJson["layout"] = { title: { text: "Training loss along exposure (mean per logging window)" }, height: 380, legend: { title: { text: "tier" } }, annotations: [] as unknown[] };
+  objs.forEach((o, i) => {
+    const k = i === 0 ? "" : String(i + 1);
+    for (const s of specs.filter((x) => x.objective === o)) {
+      const c = readLossCurve(root, s);
+      data.push({ type: "scatter", mode: "lines", name: s.tier, legendgroup: s.tier, showlegend: i === 0, x: c.map((p) => p.step), y: c.map((p) => p.loss), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(s.tier) } });
+    }
+    layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "step" } };
+    layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? "loss" : "" } };
+    (layout.annotations as unknown[]).push({ text: `<b>${o}</b>`, xref: "paper", yref: "paper", x: (dom[i].x[0] + dom[i].x[1]) / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+  });
+  return { data, layout };
+}
+
+/**
+ * One panel per objective, one line per tier: a metric against training examples seen (log x),
+ * with optional horizontal reference lines (e.g. BM25 and the oracle).
+ */
+export function exposureFigure(records: readonly CheckpointRecord[], metric: string, refs: Record<string, number> = {}): FigureJson {
+  const objs = OBJ_ORDER.filter((o) => records.some((r) => r.objective === o));
+  const dom = panels(objs.length);
+  const data: FigureJson["data"] = [];
+  const shapes: unknown[] = [], annotations: unknown[] = [];
+  const layout: FigureJson["layout"] = { title: { text: `${metric} along training exposure` }, height: 400, legend: { title: { text: "tier" } }, shapes, annotations };
+  const tiers = TIERS.map((t) => t.name).filter((t) => records.some((r) => r.tier === t));
+  objs.forEach((o, i) => {
+    const k = i === 0 ? "" : String(i + 1);
+    for (const t of tiers) {
+      const rs = records.filter((r) => r.objective === o && r.tier === t).sort((a, b) => a.examples - b.examples);
+      if (!rs.length) continue;
+      data.push({ type: "scatter", mode: "lines+markers", name: t, legendgroup: t, showlegend: i === 0, x: rs.map((r) => r.examples), y: rs.map((r) => r.metrics[metric]), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(t) } });
+    }
+    layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "training examples seen" } };
+    layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? metric : "" } };
+    annotations.push({ text: `<b>${o}</b>`, xref: "paper", yref: "paper", x: (dom[i].x[0] + dom[i].x[1]) / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+    for (const [name, v] of Object.entries(refs)) {
+      shapes.push({ type: "line", xref: `x${k} domain`, yref: `y${k}`, x0: 0, x1: 1, y0: v, y1: v, line: { dash: "dash", color: "#888", width: 1 } });
+      annotations.push({ text: name, xref: `x${k} domain`, yref: `y${k}`, x: 0, y: v, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+    }
+  });
+  return { data, layout };
+}
+
+/** The last checkpoint of each (tier, objective, seed) run, as table rows with the given metrics. */
+export function finalCheckpointRows(records: readonly CheckpointRecord[], metrics: readonly string[] = ["ndcg@10", "map", "mrr@10", "recall@10", "p@10", "ce@64"]): Array<Record<string, string | number>> {
+  const last = new Map<string, CheckpointRecord>();
+  for (const r of records) {
+    const k = `${r.tier}|${r.objective}|${r.seed}`;
+    const prev = last.get(k);
+    if (!prev || r.step > prev.step) last.set(k, r);
+  }
+  const order = (r: CheckpointRecord) => TIERS.findIndex((t) => t.name === r.tier) * 10 + OBJ_ORDER.indexOf(r.objective);
+  return [...last.values()].sort((a, b) => order(a) - order(b)).map((r) => {
+    const row: Record<string, string | number> = { tier: r.tier, params: r.params, objective: r.objective, step: r.step, examples: r.examples };
+    for (const m of metrics) row[m] = r.metrics[m];
+    row["train s"] = r.wallSeconds;
+    return row;
+  });
+}
