@@ -136,7 +136,7 @@ export function gpuAdvice(probes: readonly BackendProbe[]): string {
     "  • or use WebGPU, already installed (`webgpu` + @tensorflow/tfjs-backend-webgpu): it needs the GPU's Vulkan driver",
     "    (NVIDIA driver ≥ 525 ships its Vulkan ICD; Debian: apt-get install libvulkan1) and runs with SCALERANK_BACKEND=webgpu.",
     "For a faster CPU: npm install @tensorflow/tfjs-node@4.22.0 (TensorFlow C library, multi-threaded). In this repo danfojs-node's",
-    "override aliases that path to the pure-JS @tensorflow/tfjs 3.21; a top-level install of the real package takes precedence.",
+    "override aliases that path to the pure-JS @tensorflow/tfjs 4.22; a top-level install of the real package takes precedence.",
   ];
   const wg = probes.find((p) => p.id === "webgpu");
   if (wg?.available && !wg.gpu) lines.push(`(WebGPU found only a software rasteriser here: ${wg.detail}.)`);

@@ -51,8 +51,9 @@ export class AdamW {
     readonly decay: readonly boolean[],
     readonly config: AdamWConfig = DEFAULT_ADAMW,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    // tidy disposes the zerosLike temporaries; the variables share their buffers and survive.
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /**

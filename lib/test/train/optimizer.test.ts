@@ -46,3 +46,14 @@ test("schedules: warmup, inverse-sqrt, linear, cosine (hand values)", () => {
   assert.ok(Math.abs(learningRate({ ...base, kind: "cosine" }, 600) - 5e-4) < 1e-12); // (1 + cos(π/2))/2 = 0.5
   assert.ok(Math.abs(learningRate({ ...base, kind: "cosine" }, 1100)) < 1e-12);
 });
+
+test("AdamW state holds exactly two tensors per parameter and dispose frees them", async () => {
+  await selectBackend({ prefer: "cpu" });
+  const ps = [tf.variable(tf.ones([3, 2])), tf.variable(tf.ones([4]))];
+  const before = tf.memory().numTensors;
+  const opt = new AdamW(ps, [true, false]);
+  assert.equal(tf.memory().numTensors - before, 4);
+  opt.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose(ps);
+});
