@@ -52,7 +52,7 @@ function findPackageJson(name: string): string | null {
 /**
  * Probe a native TensorFlow package (`@tensorflow/tfjs-node` or `-gpu`) without loading it:
  * the package must exist under its real name (this repo's danfojs override puts an alias of the
- * pure-JS `@tensorflow/tfjs` 3.21 at the path `@tensorflow/tfjs-node`, which is not the native
+ * pure-JS `@tensorflow/tfjs` 4.22 at the path `@tensorflow/tfjs-node`, which is not the native
  * binding) and its compiled binding must be present.
  */
 export function probeNativeTensorflow(pkg: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu"): { ok: boolean; detail: string } {
