@@ -5,6 +5,7 @@
  * CIKM 2007).
  */
 import { createRng } from "../util/rng";
+import { incompleteBeta, logGamma } from "../util/special";
 import type { EvalResult } from "./measures";
 
 /** Result of a paired test of H0: mean(a − b) = 0 (two-sided). */
@@ -19,66 +20,13 @@ export interface PairedTestResult {
   pValue: number;
 }
 
-/**
- * ln Γ(x) for x > 0: shift to x ≥ 15 with Γ(x) = Γ(x + n) / (x (x+1) … (x+n−1)), then Stirling's
- * series ln Γ(x) = (x − ½) ln x − x + ½ ln 2π + 1/(12x) − 1/(360x³) + 1/(1260x⁵) − 1/(1680x⁷)
- * + 1/(1188x⁹) (next term < 3e-16 at x = 15).
- */
-export function logGamma(x: number): number {
-  let shift = 0;
-  let prod = 1;
-  while (x < 15) {
-    prod *= x;
-    x += 1;
-    shift++;
-  }
-  const r = 1 / x;
-  const r2 = r * r;
-  const series = r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 / 1188))));
-  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - (shift ? Math.log(prod) : 0);
-}
-
-/** Continued fraction for the incomplete beta (modified Lentz), valid for x < (a+1)/(a+b+2). */
-function betaCf(a: number, b: number, x: number): number {
-  const tiny = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-15) break;
-  }
-  return h;
-}
+export { logGamma };
 
 /**
- * Regularised incomplete beta function I_x(a, b) = B(x; a, b) / B(a, b), by its continued
- * fraction (using the symmetry I_x(a,b) = 1 − I_{1−x}(b,a) where that converges faster).
+ * Regularised incomplete beta function I_x(a, b) (Abramowitz & Stegun 26.5; the shared
+ * implementation in util/special).
  */
-export function regularizedBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(lnFront) * betaCf(a, b, x)) / a;
-  return 1 - (Math.exp(lnFront) * betaCf(b, a, 1 - x)) / b;
-}
+export const regularizedBeta: (x: number, a: number, b: number) => number = incompleteBeta;
 
 /**
  * Two-sided tail probability of Student's t distribution with `df` degrees of freedom:
@@ -86,7 +34,7 @@ export function regularizedBeta(x: number, a: number, b: number): number {
  */
 export function studentTTwoSided(t: number, df: number): number {
   if (!Number.isFinite(t)) return 0;
-  return regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
 function checkPaired(a: ArrayLike<number>, b: ArrayLike<number>): void {

@@ -6,7 +6,7 @@ export * from "./forms";
 export * from "./fit";
 export * from "./lsq";
 // special functions: only the distribution helpers are public (eval/ has its own log-gamma)
-export { fSurvival, incompleteBeta, studentTCdf, studentTQuantile, studentTTwoSidedP } from "./special";
+export { fSurvival, incompleteBeta, studentTCdf, studentTQuantile, studentTTwoSidedP } from "../util/special";
 export * from "./stats";
 export * from "./protocols";
 export * from "./allocation";

@@ -8,7 +8,7 @@
  */
 import type { LawData } from "./forms";
 import { type FitOptions, type LawFit, refitLaw } from "./fit";
-import { fSurvival, studentTQuantile, studentTTwoSidedP } from "./special";
+import { fSurvival, studentTQuantile, studentTTwoSidedP } from "../util/special";
 import { createRng } from "../util/rng";
 
 /** Goodness of fit of a law on its data. */

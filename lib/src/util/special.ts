@@ -1,5 +1,5 @@
 /**
- * Special functions for the law statistics: log-gamma, the regularised incomplete beta
+ * Special functions shared by the significance tests (eval) and the law statistics (laws): log-gamma, the regularised incomplete beta
  * function, and from them the Student t and Fisher F distributions (p-values and quantiles).
  *
  * Formulas: Abramowitz & Stegun 26.5 (incomplete beta; continued fraction 26.5.8 evaluated
