@@ -1,5 +1,5 @@
 /**
- * Checkpoint records on disk: one JSON object per line (`results/runs/**.jsonl`), written
+ * Checkpoint records on disk: one JSON object per line (`records.jsonl` files under `results/runs/`), written
  * atomically and validated on read, so a malformed line fails loudly with `file:line: problem`.
  */
 import * as fs from "node:fs";
@@ -72,8 +72,8 @@ export function appendCheckpointRecords(file: string, records: readonly Checkpoi
 
 /**
  * All record files under a folder, recursively, sorted by path ([] when the folder is missing):
- * every `*.jsonl` except `*.authors.jsonl` (the same records in the paper authors' layout, read
- * with {@link fromAuthorRecord} instead).
+ * files named `records.jsonl` or `<anything>.records.jsonl`. Other JSON-lines files next to them
+ * (a run's `loss.jsonl`, the authors' layout `records.authors.jsonl`) are not checkpoint records.
  */
 export function findRecordFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -82,11 +82,16 @@ export function findRecordFiles(dir: string): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith(".jsonl") && !e.name.endsWith(".authors.jsonl")) out.push(p);
+      else if (e.isFile() && isRecordFileName(e.name)) out.push(p);
     }
   };
   walk(dir);
   return out.sort();
+}
+
+/** True for `records.jsonl` and `<name>.records.jsonl`. */
+export function isRecordFileName(name: string): boolean {
+  return name === "records.jsonl" || name.endsWith(".records.jsonl");
 }
 
 /** The identity of a checkpoint: one evaluation of one run at one step. */

@@ -1,5 +1,5 @@
 /**
- * Where a notebook's records come from: the trainer's `results/runs/**.jsonl` when there are any,
+ * Where a notebook's records come from: the trainer's `records.jsonl` files under `results/runs/` when there are any,
  * otherwise synthetic records drawn from a known law (so the scaling-law notebooks run before
  * training exists, and can be checked against the truth).
  */

@@ -1,5 +1,5 @@
 /**
- * The checkpoint record: one line of `results/**.jsonl` per evaluated checkpoint. The trainer
+ * The checkpoint record: one line of `records.jsonl` files under `results/runs/` per evaluated checkpoint. The trainer
  * writes them; the scaling-law code reads them (and published numbers converted from the paper
  * authors' layout) through the same type.
  */

@@ -14,11 +14,11 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-records-"));
 test("JSONL round trip, recursive loading and append", () => {
   const dir = tmp();
   const recs = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }] });
-  const f = path.join(dir, "runs", "a", "t1.jsonl");
+  const f = path.join(dir, "runs", "a", "t1.records.jsonl");
   writeCheckpointRecords(f, recs.slice(0, 3));
   appendCheckpointRecords(f, recs.slice(3));
   assert.deepEqual(readCheckpointRecords(f), recs);
-  writeCheckpointRecords(path.join(dir, "runs", "b.jsonl"), recs.slice(0, 1).map((r) => ({ ...r, seed: 99 })));
+  writeCheckpointRecords(path.join(dir, "runs", "b.records.jsonl"), recs.slice(0, 1).map((r) => ({ ...r, seed: 99 })));
   assert.equal(loadCheckpointRecords(path.join(dir, "runs")).length, recs.length + 1);
   assert.deepEqual(loadCheckpointRecords(path.join(dir, "missing")), []);
 });
@@ -84,8 +84,8 @@ test("records are narrowed to one profile, evaluation set and seed; synthetic wh
   const dir = tmp();
   const base = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }], objectives: ["listwise"] });
   const mk = (profile: string, evalSet: string, seed: number) => base.map((r) => ({ ...r, profile: profile, evalSet: evalSet, seed: seed }));
-  writeCheckpointRecords(path.join(dir, "runs", "mini.jsonl"), [...mk("mini", "dev", 1), ...mk("mini", "test", 1), ...mk("mini", "dev", 2).slice(0, 1)]);
-  writeCheckpointRecords(path.join(dir, "runs", "smoke.jsonl"), mk("smoke", "dev", 1));
+  writeCheckpointRecords(path.join(dir, "runs", "mini.records.jsonl"), [...mk("mini", "dev", 1), ...mk("mini", "test", 1), ...mk("mini", "dev", 2).slice(0, 1)]);
+  writeCheckpointRecords(path.join(dir, "runs", "smoke.records.jsonl"), mk("smoke", "dev", 1));
   const s = recordsOrSynthetic(path.join(dir, "runs"), {}, { profile: "mini", evalSet: "dev" });
   assert.equal(s.synthetic, false);
   assert.deepEqual(s.selection, { profile: "mini", evalSet: "dev", seed: 1, dropped: 2 + 2 + 1 });
@@ -95,13 +95,14 @@ test("records are narrowed to one profile, evaluation set and seed; synthetic wh
   assert.equal(none.records.length, 6 * 3 * 1);
 });
 
-test("loading skips the authors' layout file and keeps a checkpoint found in two files once", () => {
+test("loading skips loss logs and the authors' layout file and keeps a checkpoint found in two files once", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rec-dedupe-"));
   const recs = syntheticRecords({ seed: 3 }).slice(0, 4);
   fs.mkdirSync(path.join(dir, "t0-listwise-s1"));
   writeCheckpointRecords(path.join(dir, "t0-listwise-s1", "records.jsonl"), recs.slice(0, 2));
   writeCheckpointRecords(path.join(dir, "records.jsonl"), recs);
   fs.writeFileSync(path.join(dir, "records.authors.jsonl"), JSON.stringify({ model_size: "17m", loss_fn: "bce", step: 1 }) + "\n");
+  fs.writeFileSync(path.join(dir, "t0-listwise-s1", "loss.jsonl"), JSON.stringify({ step: 10, loss: 0.69 }) + "\n");
   assert.deepEqual(findRecordFiles(dir).map((f) => path.relative(dir, f)), ["records.jsonl", path.join("t0-listwise-s1", "records.jsonl")]);
   const loaded = loadCheckpointRecords(dir);
   assert.equal(loaded.length, 4);
