@@ -27,6 +27,7 @@
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { getTier, type Tier } from "../model/tiers";
+import { initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "../model/blocks";
 import { AdamW } from "../train/optimizer";
 import { learningRate, type ScheduleConfig } from "../train/schedule";
 import { SPECIAL_IDS } from "../data/tokenizer";
@@ -94,36 +95,13 @@ export function beamSearchFlops(c: GenConfig, prefixesPerStep: readonly number[]
   return f;
 }
 
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  decay: boolean;
-  init: "normal" | "normal-residual" | "zeros" | "ones";
-}
-
 function genWeightSpecs(c: GenConfig): WeightSpec[] {
   const d = c.dModel;
   const s: WeightSpec[] = [
     { name: "tok_emb", shape: [c.vocabSize, d], decay: true, init: "normal" },
     { name: "pos_emb", shape: [genMaxLen(c), d], decay: true, init: "normal" },
   ];
-  for (let l = 0; l < c.layers; l++) {
-    const p = `l${l}.`;
-    s.push(
-      { name: p + "ln1_g", shape: [d], decay: false, init: "ones" },
-      { name: p + "ln1_b", shape: [d], decay: false, init: "zeros" },
-      { name: p + "w_qkv", shape: [d, 3 * d], decay: true, init: "normal" },
-      { name: p + "b_qkv", shape: [3 * d], decay: false, init: "zeros" },
-      { name: p + "w_o", shape: [d, d], decay: true, init: "normal-residual" },
-      { name: p + "b_o", shape: [d], decay: false, init: "zeros" },
-      { name: p + "ln2_g", shape: [d], decay: false, init: "ones" },
-      { name: p + "ln2_b", shape: [d], decay: false, init: "zeros" },
-      { name: p + "w_1", shape: [d, 4 * d], decay: true, init: "normal" },
-      { name: p + "b_1", shape: [4 * d], decay: false, init: "zeros" },
-      { name: p + "w_2", shape: [4 * d, d], decay: true, init: "normal-residual" },
-      { name: p + "b_2", shape: [d], decay: false, init: "zeros" },
-    );
-  }
+  for (let l = 0; l < c.layers; l++) s.push(...preLnBlockSpecs(l, d));
   s.push({ name: "lnf_g", shape: [d], decay: false, init: "ones" }, { name: "lnf_b", shape: [d], decay: false, init: "zeros" });
   return s;
 }
@@ -142,7 +120,6 @@ export interface GenDecoder {
 }
 
 let varCounter = 0;
-const INIT_STD = 0.02;
 
 /** Build a generator with seeded weights (see the module comment). */
 export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
@@ -150,27 +127,12 @@ export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
   const specs = genWeightSpecs(config);
   const rng = createRng(seed);
   const W = new Map<string, tf.Variable>();
-  const residStd = INIT_STD / Math.sqrt(2 * config.layers);
   for (const s of specs) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(n);
-    if (s.init === "ones") v.fill(1);
-    else if (s.init !== "zeros") {
-      const std = s.init === "normal" ? INIT_STD : residStd;
-      for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
-    }
+    const v = initialWeightValues(s, rng, config.layers);
     W.set(s.name, tf.variable(tf.tensor(v, s.shape, "float32"), true, `gen_${s.name}_${varCounter++}`));
   }
   const w = (name: string) => W.get(name)!;
-  const d = config.dModel, H = config.heads, dh = d / H, maxLen = genMaxLen(config);
-  const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-    const mean = tf.mean(x, -1, true);
-    const xc = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(xc), -1, true);
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, 1e-5))), g), b);
-  };
-  const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-
+  const d = config.dModel, H = config.heads, maxLen = genMaxLen(config);
   const logits = (ids: tf.Tensor2D, from: number, count: number): tf.Tensor3D => {
     const [B, T] = ids.shape;
     if (T > maxLen) throw new Error(`sequence length ${T} exceeds ${maxLen}`);
@@ -186,19 +148,7 @@ export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
     );
     const padBias = tf.reshape(tf.mul(tf.cast(tf.equal(ids, PAD_ID), "float32"), -1e9), [B, 1, 1, T]);
     const mask = tf.add(padBias, tf.reshape(causal, [1, 1, T, T]));
-    const scale = 1 / Math.sqrt(dh);
-    for (let l = 0; l < config.layers; l++) {
-      const p = `l${l}.`;
-      const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
-      const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
-      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
-      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask));
-      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
-      x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));
-      const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
-      const f = gelu(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
-      x = tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
-    }
+    x = preLnBlocks(x, w, { layers: config.layers, B, T, heads: H, bias: mask });
     const sel = tf.reshape(tf.slice(tf.reshape(x, [B, T, d]), [0, from, 0], [B, count, d]), [B * count, d]);
     const hf = layerNorm(sel, w("lnf_g"), w("lnf_b"));
     return tf.reshape(tf.matMul(hf, w("tok_emb"), false, true), [B, count, config.vocabSize]) as tf.Tensor3D;

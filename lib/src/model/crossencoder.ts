@@ -15,14 +15,7 @@
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { ModelConfig, countParams } from "./tiers";
-
-/** One named weight: shape and whether weight decay applies (matrices yes; biases, gains, no). */
-export interface WeightSpec {
-  name: string;
-  shape: number[];
-  decay: boolean;
-  init: "normal" | "normal-residual" | "zeros" | "ones";
-}
+import { INIT_STD, initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "./blocks";
 
 /** The weight list of a config, in a fixed order (the order of checkpoints and of the optimizer). */
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
@@ -33,23 +26,7 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
   ];
   if (c.sepId !== undefined) s.push({ name: "seg_emb", shape: [2, d], decay: true, init: "normal" });
   if (c.sepId !== undefined && c.matchEmbedding) s.push({ name: "match_emb", shape: [2, d], decay: true, init: "normal" });
-  for (let l = 0; l < c.layers; l++) {
-    const p = `l${l}.`;
-    s.push(
-      { name: p + "ln1_g", shape: [d], decay: false, init: "ones" },
-      { name: p + "ln1_b", shape: [d], decay: false, init: "zeros" },
-      { name: p + "w_qkv", shape: [d, 3 * d], decay: true, init: "normal" },
-      { name: p + "b_qkv", shape: [3 * d], decay: false, init: "zeros" },
-      { name: p + "w_o", shape: [d, d], decay: true, init: "normal-residual" },
-      { name: p + "b_o", shape: [d], decay: false, init: "zeros" },
-      { name: p + "ln2_g", shape: [d], decay: false, init: "ones" },
-      { name: p + "ln2_b", shape: [d], decay: false, init: "zeros" },
-      { name: p + "w_1", shape: [d, 4 * d], decay: true, init: "normal" },
-      { name: p + "b_1", shape: [4 * d], decay: false, init: "zeros" },
-      { name: p + "w_2", shape: [4 * d, d], decay: true, init: "normal-residual" },
-      { name: p + "b_2", shape: [d], decay: false, init: "zeros" },
-    );
-  }
+  for (let l = 0; l < c.layers; l++) s.push(...preLnBlockSpecs(l, d));
   s.push(
     { name: "lnf_g", shape: [d], decay: false, init: "ones" },
     { name: "lnf_b", shape: [d], decay: false, init: "zeros" },
@@ -84,7 +61,6 @@ export interface CrossEncoder {
   dispose(): void;
 }
 
-const INIT_STD = 0.02;
 /** Ids below this are special tokens ([PAD], [UNK], [CLS], [SEP], [MASK]); they never count as matches. */
 const SPECIAL_IDS_BELOW = 5;
 
@@ -94,41 +70,26 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
   const specs = weightSpecs(config);
   const rng = createRng(seed);
   const weights = new Map<string, tf.Variable>();
-  const residStd = INIT_STD / Math.sqrt(2 * config.layers);
   for (const s of specs) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(n);
-    if (s.init === "ones") v.fill(1);
-    else if (s.init !== "zeros") {
-      const std = s.init === "normal" ? INIT_STD : residStd;
-      for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
-      if (s.name.endsWith("w_qkv") && (config.attentionInit ?? "mimetic") === "mimetic") {
-        // Mimetic: W_K = W_Q (columns d..2d copy columns 0..d) with std 1/√d, so that for a
-        // LayerNormed token h the per-head self-score h W_Q W_Qᵀ hᵀ/√dh ≈ √dh is large while
-        // scores between unrelated tokens are ≈ N(0, 1).
-        const d3 = 3 * config.dModel, dm = config.dModel, qs = 1 / Math.sqrt(dm);
-        for (let r = 0; r < dm; r++) {
-          for (let j = 0; j < dm; j++) {
-            const q = v[r * d3 + j] * (qs / INIT_STD);
-            v[r * d3 + j] = q;
-            v[r * d3 + dm + j] = q;
-          }
+    const v = initialWeightValues(s, rng, config.layers);
+    if (s.name.endsWith("w_qkv") && (config.attentionInit ?? "mimetic") === "mimetic") {
+      // Mimetic: W_K = W_Q (columns d..2d copy columns 0..d) with std 1/√d, so that for a
+      // LayerNormed token h the per-head self-score h W_Q W_Qᵀ hᵀ/√dh ≈ √dh is large while
+      // scores between unrelated tokens are ≈ N(0, 1).
+      const d3 = 3 * config.dModel, dm = config.dModel, qs = 1 / Math.sqrt(dm);
+      for (let r = 0; r < dm; r++) {
+        for (let j = 0; j < dm; j++) {
+          const q = v[r * d3 + j] * (qs / INIT_STD);
+          v[r * d3 + j] = q;
+          v[r * d3 + dm + j] = q;
         }
       }
     }
     weights.set(s.name, tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`));
   }
   const W = (name: string) => weights.get(name)!;
-  const d = config.dModel, H = config.heads, dh = d / H;
+  const d = config.dModel, H = config.heads;
   const padId = config.padId ?? 0;
-
-  const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-    const mean = tf.mean(x, -1, true);
-    const xc = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(xc), -1, true);
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, 1e-5))), g), b);
-  };
-  const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 
   const score = (ids: tf.Tensor2D): tf.Tensor1D => {
     const [B, T] = ids.shape;
@@ -151,19 +112,7 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
     let x = tf.reshape(e, [B * T, d]);
     // Additive key mask [B, 1, 1, T]: −1e9 where the key is padding.
     const maskBias = tf.reshape(tf.mul(tf.cast(tf.equal(ids, padId), "float32"), -1e9), [B, 1, 1, T]);
-    const scale = 1 / Math.sqrt(dh);
-    for (let l = 0; l < config.layers; l++) {
-      const p = `l${l}.`;
-      const h = layerNorm(x, W(p + "ln1_g"), W(p + "ln1_b"));
-      const qkv = tf.add(tf.matMul(h, W(p + "w_qkv")), W(p + "b_qkv"));
-      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
-      const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskBias));
-      const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
-      x = tf.add(x, tf.add(tf.matMul(ctx, W(p + "w_o")), W(p + "b_o")));
-      const h2 = layerNorm(x, W(p + "ln2_g"), W(p + "ln2_b"));
-      const f = gelu(tf.add(tf.matMul(h2, W(p + "w_1")), W(p + "b_1")));
-      x = tf.add(x, tf.add(tf.matMul(f, W(p + "w_2")), W(p + "b_2")));
-    }
+    x = preLnBlocks(x, W, { layers: config.layers, B, T, heads: H, bias: maskBias });
     let cls: tf.Tensor;
     if ((config.pooling ?? "mean") === "cls") {
       // [CLS] = position 0 of each sequence.

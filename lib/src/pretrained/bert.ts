@@ -12,9 +12,10 @@
  * weight). Dropout is not applied (evaluation and our fine-tuning use none).
  */
 import { tf } from "../backend/tf";
+import { layerNorm } from "../model/blocks";
 import type { BertConfig } from "./config";
 import {
-  EncoderWeightSpec, WeightLookup, activate, keyMaskBias, layerNormLastAxis, linear, mergeHeads, scaledDotAttention, splitHeads,
+  EncoderWeightSpec, WeightLookup, activate, keyMaskBias, linear, mergeHeads, scaledDotAttention, splitHeads,
 } from "./layers";
 
 /** Names of BERT's embedding tables (excluded from the non-embedding count). */
@@ -94,7 +95,7 @@ export function bertForward(
   const [B, T] = ids.shape;
   const d = c.hiddenSize, H = c.numHeads, eps = c.layerNormEps;
   if (T > c.maxPositions) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`);
-  const ln = (x: tf.Tensor, p: string) => layerNormLastAxis(x, W(p + ".weight"), W(p + ".bias"), eps);
+  const ln = (x: tf.Tensor, p: string) => layerNorm(x, W(p + ".weight"), W(p + ".bias"), eps);
   const dense = (x: tf.Tensor2D, p: string) => linear(x, W(p + ".weight"), W(p + ".bias"));
   const word = tf.gather(W("embeddings.word_embeddings.weight"), tf.reshape(ids, [B * T]));
   const type = tf.gather(W("embeddings.token_type_embeddings.weight"), tf.reshape(typeIds, [B * T]));

@@ -4,7 +4,7 @@
  * variable unchanged and y = x·Wᵀ + b is `matMul(x, W, false, true)`.
  */
 import { tf } from "../backend/tf";
-import type { WeightSpec } from "../model/crossencoder";
+import { geluErf, type WeightSpec } from "../model/blocks";
 import type { EncoderActivation } from "./config";
 
 /** Large negative additive attention bias for keys that may not be attended to. */
@@ -26,18 +26,6 @@ export interface EncoderWeightSpec extends WeightSpec {
 export type WeightLookup = (name: string) => tf.Tensor;
 
 /**
- * LayerNorm over the last axis (Ba et al. 2016): (x − mean) / √(var + eps) · g + b, with the
- * biased variance as PyTorch's `layer_norm`. `b` null = no shift (ModernBERT's norm_bias false).
- */
-export function layerNormLastAxis(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor | null, eps: number): tf.Tensor {
-  const mean = tf.mean(x, -1, true);
-  const xc = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(xc), -1, true);
-  const y = tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g);
-  return b ? tf.add(y, b) : y;
-}
-
-/**
  * Activation by Hugging Face name: "gelu" x·Φ(x) = x/2·(1 + erf(x/√2)) (Hendrycks & Gimpel 2016);
  * "gelu_new"/"gelu_pytorch_tanh" x/2·(1 + tanh(√(2/π)(x + 0.044715x³))); "relu"; "silu"/"swish"
  * x·σ(x); "tanh".
@@ -45,7 +33,7 @@ export function layerNormLastAxis(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor | nul
 export function activate(name: EncoderActivation, x: tf.Tensor): tf.Tensor {
   switch (name) {
     case "gelu":
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+      return geluErf(x);
     case "gelu_new":
     case "gelu_pytorch_tanh": {
       const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));

@@ -19,8 +19,9 @@
  * on (default: none). Pooling is the [CLS] vector or the mean over real tokens.
  */
 import { tf } from "../backend/tf";
+import { layerNorm } from "../model/blocks";
 import type { ModernBertConfig } from "./config";
-import { ATTENTION_MASK_NEG, EncoderWeightSpec, WeightLookup, activate, layerNormLastAxis, linear, mergeHeads, scaledDotAttention } from "./layers";
+import { ATTENTION_MASK_NEG, EncoderWeightSpec, WeightLookup, activate, linear, mergeHeads, scaledDotAttention } from "./layers";
 
 /** Name of ModernBERT's one embedding table. */
 export const MODERNBERT_EMBEDDING_NAMES = ["embeddings.tok_embeddings.weight"];
@@ -136,7 +137,7 @@ export function modernBertForward(
   const [B, T] = ids.shape;
   const d = c.hiddenSize, H = c.numHeads, dh = d / H;
   const opt = (name: string) => (has(name) ? W(name) : null);
-  const ln = (x: tf.Tensor, p: string) => layerNormLastAxis(x, W(p + ".weight"), opt(p + ".bias"), c.normEps);
+  const ln = (x: tf.Tensor, p: string) => layerNorm(x, W(p + ".weight"), opt(p + ".bias"), c.normEps);
   const dense = (x: tf.Tensor2D, p: string) => linear(x, W(p + ".weight"), opt(p + ".bias"));
   let x = ln(tf.gather(W("embeddings.tok_embeddings.weight"), tf.reshape(ids, [B * T])), "embeddings.norm") as tf.Tensor2D;
   const maskF = tf.cast(mask, "float32") as tf.Tensor2D;

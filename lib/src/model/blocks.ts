@@ -1,0 +1,111 @@
+/**
+ * The building blocks shared by every transformer in the library: the from-scratch cross-encoder
+ * (model/crossencoder), the generative-retrieval decoder (genret/decoder) and the pretrained
+ * encoders (pretrained/). One implementation each, so the architectures cannot drift apart.
+ *
+ * Sources: LayerNorm (Ba et al. 2016); GELU with the exact erf (Hendrycks & Gimpel 2016);
+ * pre-LN transformer blocks (Xiong et al. 2020, as in GPT-2 and nanoGPT); residual-scaled init
+ * std 0.02/√(2L) (GPT-2).
+ */
+import { tf } from "../backend/tf";
+import type { Rng } from "../util/rng";
+
+/** One named weight: shape, whether weight decay applies (matrices yes; biases, gains, no), init. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  init: "normal" | "normal-residual" | "zeros" | "ones";
+}
+
+/** Standard deviation of "normal" initialisation. */
+export const INIT_STD = 0.02;
+
+/**
+ * LayerNorm over the last axis: (x − mean) / √(var + eps) · g + b, with the biased variance as
+ * PyTorch's `layer_norm`. `b` null = no shift (ModernBERT's norm_bias false).
+ */
+export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor | null, eps = 1e-5): tf.Tensor {
+  const mean = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), -1, true);
+  const y = tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g);
+  return b ? tf.add(y, b) : y;
+}
+
+/** GELU with the exact erf: x·Φ(x) = x/2 · (1 + erf(x/√2)). */
+export function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/**
+ * The 12 weights of pre-LN block `l` of width d (names prefixed `l<l>.`): ln1, fused QKV, output
+ * projection, ln2, and the 4d GELU feed-forward.
+ */
+export function preLnBlockSpecs(l: number, d: number): WeightSpec[] {
+  const p = `l${l}.`;
+  return [
+    { name: p + "ln1_g", shape: [d], decay: false, init: "ones" },
+    { name: p + "ln1_b", shape: [d], decay: false, init: "zeros" },
+    { name: p + "w_qkv", shape: [d, 3 * d], decay: true, init: "normal" },
+    { name: p + "b_qkv", shape: [3 * d], decay: false, init: "zeros" },
+    { name: p + "w_o", shape: [d, d], decay: true, init: "normal-residual" },
+    { name: p + "b_o", shape: [d], decay: false, init: "zeros" },
+    { name: p + "ln2_g", shape: [d], decay: false, init: "ones" },
+    { name: p + "ln2_b", shape: [d], decay: false, init: "zeros" },
+    { name: p + "w_1", shape: [d, 4 * d], decay: true, init: "normal" },
+    { name: p + "b_1", shape: [4 * d], decay: false, init: "zeros" },
+    { name: p + "w_2", shape: [4 * d, d], decay: true, init: "normal-residual" },
+    { name: p + "b_2", shape: [d], decay: false, init: "zeros" },
+  ];
+}
+
+/**
+ * Seeded initial values of one weight: ones, zeros, N(0, 0.02²), or N(0, (0.02/√(2L))²) for
+ * "normal-residual" (pass `layers` = L). Draws from `rng` only for the normal kinds, in order.
+ */
+export function initialWeightValues(s: WeightSpec, rng: Rng, layers: number): Float32Array {
+  const n = s.shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  if (s.init === "ones") v.fill(1);
+  else if (s.init !== "zeros") {
+    const std = s.init === "normal" ? INIT_STD : INIT_STD / Math.sqrt(2 * layers);
+    for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
+  }
+  return v;
+}
+
+/** Shapes and attention bias for {@link preLnBlocks}. */
+export interface BlockShape {
+  layers: number;
+  /** Batch size and sequence length: `x` is [B·T, d]. */
+  B: number;
+  T: number;
+  heads: number;
+  /** Additive attention bias broadcastable to [B, heads, T, T] (padding and/or causal masks). */
+  bias: tf.Tensor;
+}
+
+/**
+ * Run `layers` pre-LN transformer blocks over x [B·T, d]: for each layer,
+ * x ← x + W_o·softmax(QKᵀ/√d_h + bias)·V (Q, K, V from LN1(x)), then x ← x + W_2·GELU(W_1·LN2(x)).
+ * Weights are looked up by the names of {@link preLnBlockSpecs}. Call inside tf.tidy.
+ */
+export function preLnBlocks(x: tf.Tensor, w: (name: string) => tf.Tensor, s: BlockShape): tf.Tensor {
+  const { B, T, heads: H } = s;
+  const d = x.shape[1] as number, dh = d / H;
+  const scale = 1 / Math.sqrt(dh);
+  for (let l = 0; l < s.layers; l++) {
+    const p = `l${l}.`;
+    const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
+    const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
+    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
+    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), s.bias));
+    const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
+    x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));
+    const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
+    const f = geluErf(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
+    x = tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
+  }
+  return x;
+}
