@@ -17,6 +17,7 @@ import type { CheckpointRecord, Objective } from "../records/types";
 import type { LawForm } from "./forms";
 import type { LawFit } from "./fit";
 import { quantile } from "./stats";
+import { groupRuns } from "./protocols";
 
 /** Training FLOPs C ≈ 6·N·tokens (Kaplan et al. 2020). */
 export function trainingFlops(params: number, tokens: number): number {
@@ -166,22 +167,12 @@ export interface EqualComputePair {
  * it (exact when a checkpoint matches). Pairs whose compute lies outside the larger run are skipped.
  */
 export function equalComputePairs(records: readonly CheckpointRecord[], metric: string, direction: "rising" | "falling" = "rising"): EqualComputePair[] {
-  const runs = new Map<string, CheckpointRecord[]>();
-  for (const r of records) {
-    if (!(metric in r.metrics)) continue;
-    const key = `${r.objective}\u0000${r.tier}`;
-    const l = runs.get(key);
-    if (l) l.push(r); else runs.set(key, [r]);
-  }
+  // Runs by objective, objectives in order of first appearance, each objective's runs by size.
   const byObjective = new Map<Objective, CheckpointRecord[][]>();
-  for (const rs of runs.values()) {
-    rs.sort((a, b) => a.step - b.step);
-    const l = byObjective.get(rs[0].objective);
-    if (l) l.push(rs); else byObjective.set(rs[0].objective, [rs]);
-  }
+  for (const r of records) if (metric in r.metrics && !byObjective.has(r.objective)) byObjective.set(r.objective, []);
+  for (const run of groupRuns(records, metric)) byObjective.get(run.objective)!.push(run.records);
   const out: EqualComputePair[] = [];
   for (const [objective, list] of byObjective) {
-    list.sort((a, b) => a[0].params - b[0].params);
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const small = list[i], large = list[j];
