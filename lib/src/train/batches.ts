@@ -13,10 +13,24 @@ import { createRng, deriveSeed, type RngState } from "../util/rng";
 import type { Qrels, Run } from "../eval/types";
 import type { Batch } from "./step";
 
+/**
+ * Which Hugging Face tokenizer produced a {@link TrainerData}'s ids: the folder it was read from
+ * and the SHA-256 of its `tokenizer.json` (then `tokenizer_config.json`, when present).
+ */
+export interface TokenizerIdentity {
+  folder: string;
+  sha256: string;
+}
+
 /** Everything the trainer reads, already tokenised and padded to `seqLen`. */
 export interface TrainerData {
   /** Data label for records (e.g. "synthetic-mini"). */
   name: string;
+  /**
+   * Set when the ids come from a checkpoint's `tokenizer.json` (pretrained tiers); absent for the
+   * dataset's own word-level vocabulary (from-scratch tiers).
+   */
+  tokenizer?: TokenizerIdentity;
   vocabSize: number;
   padId: number;
   /** Id of [SEP] (enables segment embeddings when the config asks for them). */

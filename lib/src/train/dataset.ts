@@ -2,9 +2,14 @@
  * Turn a prepared {@link Dataset} (the data module's training groups, BM25 candidates and
  * tokenizer) into the padded token arrays the trainer consumes ({@link TrainerData}).
  */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Dataset } from "../data/dataset";
+import { loadHfTokenizer, type PairTokenizer } from "../data/tokenizer";
 import type { Run } from "../eval/types";
-import type { TrainerData } from "./batches";
+import { InputError } from "../util/fsutil";
+import type { TokenizerIdentity, TrainerData } from "./batches";
 
 /** Options of {@link buildTrainerData} (defaults in brackets). */
 export interface TrainerDataOptions {
@@ -16,16 +21,44 @@ export interface TrainerDataOptions {
   evalQueries?: number;
   /** Rerank depth: first-stage candidates per query [100]. */
   depth?: number;
+  /**
+   * A Hugging Face model folder whose `tokenizer.json` encodes the pairs instead of the dataset's
+   * word-level vocabulary (what a pretrained tier needs) [none: the dataset's tokenizer].
+   */
+  tokenizerFolder?: string;
+}
+
+/**
+ * The identity of a model folder's tokenizer: the folder and the SHA-256 of `tokenizer.json`
+ * followed, when present, by `tokenizer_config.json` (both change how text becomes ids). The
+ * trainer puts the hash in a run's identity, so a changed tokenizer restarts the run. Throws
+ * InputError naming `tokenizer.json` when it cannot be read.
+ */
+export function hfTokenizerIdentity(folder: string): TokenizerIdentity {
+  const file = path.join(folder, "tokenizer.json");
+  const h = createHash("sha256");
+  try {
+    h.update(fs.readFileSync(file));
+  } catch (e) {
+    throw new InputError(file, 0, `cannot read the checkpoint's tokenizer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); a pretrained tier needs tokenizer.json in its folder`);
+  }
+  const cfg = path.join(folder, "tokenizer_config.json");
+  if (fs.existsSync(cfg)) h.update("\0tokenizer_config.json\0").update(fs.readFileSync(cfg));
+  return { folder, sha256: h.digest("hex") };
 }
 
 /**
  * Encode every training group row (`[CLS] q [SEP] d [SEP]`, padded with the tokenizer's pad id)
  * and every first-stage candidate of the evaluation queries. The candidates keep the BM25 run's
  * top `depth` by score (trec_eval order), so the reranked run covers exactly the BM25 top-100.
+ * With `tokenizerFolder` the ids come from that folder's `tokenizer.json` (same layout and
+ * truncation rule, see `layoutPair`) and the result carries its {@link hfTokenizerIdentity}.
  */
 export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}): TrainerData {
   const T = options.seqLen ?? ds.maxLen;
-  const tok = ds.tokenizer;
+  const folder = options.tokenizerFolder;
+  const tokenizer = folder === undefined ? undefined : hfTokenizerIdentity(folder);
+  const tok: PairTokenizer = folder === undefined ? ds.tokenizer : loadHfTokenizer(path.join(folder, "tokenizer.json"));
   const G = ds.groups.count, K = ds.groups.size;
   const trainIds = new Int32Array(G * K * T);
   if (tok.padId !== 0) trainIds.fill(tok.padId);
@@ -64,6 +97,7 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
   const evalQrels = new Map([...ds.qrels[split]].filter(([qid]) => firstStage.has(qid)));
   return {
     name: `${ds.source}-${ds.profile}-seed${ds.seed}`,
+    ...(tokenizer ? { tokenizer } : {}),
     vocabSize: tok.vocabSize,
     padId: tok.padId,
     sepId: tok.sepId,

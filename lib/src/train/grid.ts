@@ -7,6 +7,11 @@
  * record of every complete run, sorted by tier, objective, seed, step) and
  * `records.authors.jsonl` (the same in the paper authors' layout), rewritten atomically after
  * each run.
+ *
+ * Tiers are from-scratch tiers (TIERS, model/tiers.ts) or pretrained tiers (`pretrainedTiers`:
+ * a name and a Hugging Face folder each, e.g. `ettinTiers("data/checkpoints")`). A pretrained
+ * tier's runs fine-tune its checkpoint on data tokenised with its own tokenizer.json; everything
+ * else (resume, records, aggregation) is the same.
  */
 import * as path from "node:path";
 import { fork } from "node:child_process";
@@ -19,16 +24,26 @@ import { toAuthorRecord } from "../records/authors";
 import { prepareDataset } from "../data/dataset";
 import { TIERS } from "../model/tiers";
 import { selectBackend } from "../backend/select";
-import { buildTrainerData } from "./dataset";
+import type { PretrainedTier } from "../pretrained/family";
+import { planCheckpoint } from "../pretrained/load";
+import { buildTrainerData, hfTokenizerIdentity } from "./dataset";
 import type { TrainerData } from "./batches";
 import { PROFILE_TRAIN_CONFIGS, ProfileTrainConfig } from "./profiles";
 import { RunOutcome, RunProgress, RunSpec, trainRun } from "./trainer";
+import { compareTiers, tierRank } from "./tierorder";
 
 /** Options of {@link runGrid} (defaults from the profile's {@link PROFILE_TRAIN_CONFIGS} entry). */
 export interface GridOptions {
   /** Profile [activeProfile()]. */
   profile?: ProfileName;
+  /** Tiers to train, names from TIERS or `pretrainedTiers` [the pretrained tiers if any are given, else the profile's]. */
   tiers?: string[];
+  /**
+   * Tiers that fine-tune a checkpoint folder instead of training from scratch, e.g.
+   * `ettinTiers("data/checkpoints")` for the paper's Ettin family [none]. Names must not be TIERS
+   * names and are used in run folders and records.
+   */
+  pretrainedTiers?: PretrainedTier[];
   objectives?: Objective[];
   seeds?: number[];
   /** Worker processes; 1 trains in this process [profile's jobs]. */
@@ -53,27 +68,88 @@ export interface GridResult {
   wallSeconds: number;
 }
 
-/** The runs of a grid in the order they are trained (largest tiers first, to balance workers). */
-export function gridSpecs(profile: ProfileName, tiers: readonly string[], objectives: readonly Objective[], seeds: readonly number[]): RunSpec[] {
-  const order = (t: string) => TIERS.findIndex((x) => x.name === t);
+/** Tier names that are safe as run-folder names. */
+const TIER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Check pretrained tier names: unique, not a TIERS name, usable as a folder name. Throws an
+ * Error naming the offending tier.
+ */
+export function checkPretrainedTierNames(pretrainedTiers: readonly PretrainedTier[]): void {
+  const seen = new Set<string>();
+  for (const t of pretrainedTiers) {
+    if (!TIER_NAME.test(t.name)) throw new Error(`pretrained tier name "${t.name}" (${t.folder}) must be letters, digits, ".", "_" or "-"`);
+    if (tierRank(t.name) < TIERS.length) throw new Error(`pretrained tier name "${t.name}" (${t.folder}) is already a from-scratch tier; choose another name`);
+    if (seen.has(t.name)) throw new Error(`pretrained tier name "${t.name}" is given twice`);
+    seen.add(t.name);
+  }
+}
+
+/**
+ * The runs of a grid in the order they are trained (largest tiers first, to balance workers).
+ * A tier named in `pretrainedTiers` gets `pretrained` = its folder (made absolute); pretrained
+ * tiers count as larger than every TIERS tier and as larger the later they are listed
+ * (`ettinTiers` lists 17m … 1b). An unknown tier name throws an Error listing the known ones.
+ */
+export function gridSpecs(profile: ProfileName, tiers: readonly string[], objectives: readonly Objective[], seeds: readonly number[], pretrainedTiers: readonly PretrainedTier[] = []): RunSpec[] {
+  checkPretrainedTierNames(pretrainedTiers);
+  const byName = new Map(pretrainedTiers.map((t, i) => [t.name, { folder: path.resolve(t.folder), rank: TIERS.length + i }]));
+  const rank = (t: string): number => {
+    const p = byName.get(t);
+    if (p) return p.rank;
+    const r = tierRank(t);
+    if (r === TIERS.length) {
+      const known = [...TIERS.map((x) => x.name), ...byName.keys()].join(", ");
+      throw new Error(`unknown tier "${t}": the tiers are ${known}${pretrainedTiers.length ? "" : " (pretrained tiers need a checkpoint folder: GridOptions.pretrainedTiers, or --pretrained / --ettin on the command line)"}`);
+    }
+    return r;
+  };
+  const ranks = new Map(tiers.map((t) => [t, rank(t)]));
   const out: RunSpec[] = [];
-  for (const tier of [...tiers].sort((a, b) => order(b) - order(a)))
-    for (const seed of seeds) for (const objective of objectives) out.push({ profile, tier, objective, seed });
+  for (const tier of [...tiers].sort((a, b) => ranks.get(b)! - ranks.get(a)!)) {
+    const folder = byName.get(tier)?.folder;
+    for (const seed of seeds) for (const objective of objectives) out.push(folder === undefined ? { profile, tier, objective, seed } : { profile, tier, objective, seed, pretrained: folder });
+  }
   return out;
 }
 
-/** Build the trainer data of a profile (dataset from the data module's cache). */
-export async function prepareTrainerData(profile: ProfileName, cfg: ProfileTrainConfig, dataSeed = 1, log?: (s: string) => void): Promise<TrainerData> {
+/**
+ * Build the trainer data of a profile (dataset from the data module's cache), tokenised with the
+ * dataset's word-level vocabulary, or with `tokenizerFolder`'s tokenizer.json for a pretrained tier.
+ */
+export async function prepareTrainerData(profile: ProfileName, cfg: ProfileTrainConfig, dataSeed = 1, log?: (s: string) => void, tokenizerFolder?: string): Promise<TrainerData> {
   const ds = await prepareDataset({ profile, seed: dataSeed, log });
-  return buildTrainerData(ds, { seqLen: cfg.seqLen, evalQueries: cfg.evalQueries });
+  return buildTrainerData(ds, { seqLen: cfg.seqLen, evalQueries: cfg.evalQueries, tokenizerFolder });
 }
 
-const order = (r: CheckpointRecord) => [TIERS.findIndex((t) => t.name === r.tier), ["pointwise", "pairwise", "listwise"].indexOf(r.objective), r.seed, r.step];
+/**
+ * The trainer data of each run, built on first use and shared: one for every from-scratch run,
+ * one per distinct tokenizer (by hash) for pretrained runs, so six Ettin sizes sharing one
+ * tokenizer share one copy.
+ */
+export function trainerDataCache(profile: ProfileName, cfg: ProfileTrainConfig, dataSeed = 1, log?: (s: string) => void): (spec: RunSpec) => Promise<TrainerData> {
+  const cache = new Map<string, Promise<TrainerData>>();
+  return (spec) => {
+    const key = spec.pretrained === undefined ? "" : hfTokenizerIdentity(spec.pretrained).sha256;
+    let d = cache.get(key);
+    if (!d) {
+      if (spec.pretrained !== undefined) log?.(`tokenising with ${path.join(spec.pretrained, "tokenizer.json")}`);
+      d = prepareTrainerData(profile, cfg, dataSeed, log, spec.pretrained);
+      cache.set(key, d);
+    }
+    return d;
+  };
+}
 
-/** Sort records by tier (size order), objective, seed, step. */
+const OBJECTIVE_ORDER: readonly Objective[] = ["pointwise", "pairwise", "listwise"];
+
+/** Sort records by tier (size order, see `compareTiers`), objective, seed, step. */
 export function sortRecords(records: CheckpointRecord[]): CheckpointRecord[] {
+  const rest = (r: CheckpointRecord) => [OBJECTIVE_ORDER.indexOf(r.objective), r.seed, r.step];
   return records.sort((a, b) => {
-    const x = order(a), y = order(b);
+    const t = compareTiers(a, b);
+    if (t !== 0) return t;
+    const x = rest(a), y = rest(b);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
     return 0;
   });
@@ -104,12 +180,20 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   const started = Date.now();
   const profile = options.profile ?? activeProfile();
   const cfg = PROFILE_TRAIN_CONFIGS[profile];
-  const tiers = options.tiers ?? cfg.tiers;
+  const pretrainedTiers = options.pretrainedTiers ?? [];
+  const tiers = options.tiers ?? (pretrainedTiers.length > 0 ? pretrainedTiers.map((t) => t.name) : cfg.tiers);
   const objectives = options.objectives ?? cfg.objectives;
   const seeds = options.seeds ?? cfg.seeds;
   const root = options.root ?? resultsPath("runs", profile);
   const jobs = Math.max(1, Math.min(options.jobs ?? cfg.jobs, tiers.length * objectives.length * seeds.length));
-  const specs = gridSpecs(profile, tiers, objectives, seeds);
+  const specs = gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers);
+  // Every checkpoint folder of the grid is checked (config.json, safetensors headers, tensor
+  // shapes, tokenizer.json) before any training starts; InputError names what is wrong. The
+  // classifier is replaced by a fresh 1-logit head, so a checkpoint's own classifier may have any shape.
+  for (const folder of new Set(specs.flatMap((s) => (s.pretrained === undefined ? [] : [s.pretrained])))) {
+    planCheckpoint(folder, { freshHead: true });
+    hfTokenizerIdentity(folder);
+  }
   const log = options.log ?? (() => {});
   const onProgress = options.onProgress ?? (() => {});
   const outcomes: RunOutcome[] = [];
@@ -117,9 +201,9 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
 
   if (jobs === 1) {
     await selectBackend();
-    const data = await prepareTrainerData(profile, cfg, dataSeed, log);
+    const dataFor = trainerDataCache(profile, cfg, dataSeed, log);
     for (const spec of specs) {
-      outcomes.push(await trainRun(spec, data, cfg.train, { root, onProgress }));
+      outcomes.push(await trainRun(spec, await dataFor(spec), cfg.train, { root, onProgress }));
       writeAggregate(root, outcomes);
     }
   } else {

@@ -13,3 +13,4 @@ export * from "./progress";
 export * from "./profiles";
 export * from "./grid";
 export * from "./report";
+export * from "./tierorder";

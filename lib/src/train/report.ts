@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { CheckpointRecord, Objective } from "../records/types";
 import { TIERS } from "../model/tiers";
 import { runDir, type RunSpec } from "./trainer";
+import { compareTiers, tierRank, tiersBySizeOrder } from "./tierorder";
 
 /** A plotly figure as plain data (same shape as the plots module's PlotlyFigure). */
 export interface FigureJson {
@@ -16,7 +17,11 @@ export interface FigureJson {
 
 const OBJ_ORDER: Objective[] = ["pointwise", "pairwise", "listwise"];
 const TIER_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#b5de2b", "#fde725", "#f89540", "#cc4778", "#7e03a8"];
-const tierColor = (t: string) => TIER_COLORS[Math.max(0, TIERS.findIndex((x) => x.name === t)) % TIER_COLORS.length];
+/** Colour of a tier: by its TIERS index; a tier outside TIERS by its position in `others` (pretrained tiers, smallest first). */
+const tierColor = (t: string, others: readonly string[] = []) => {
+  const r = tierRank(t);
+  return TIER_COLORS[(r < TIERS.length ? r : TIERS.length + Math.max(0, others.indexOf(t))) % TIER_COLORS.length];
+};
 
 /** The training-loss curve of a run (`loss.jsonl`: mean loss per logging window); [] if absent. */
 export function readLossCurve(root: string, spec: RunSpec): Array<{ step: number; loss: number }> {
@@ -36,11 +41,12 @@ export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): Figur
   const dom = panels(objs.length);
   const data: FigureJson["data"] = [];
   const layout: FigureJson["layout"] = { title: { text: "Training loss along exposure (mean per logging window)" }, height: 380, legend: { title: { text: "tier" } }, annotations: [] as unknown[] };
+  const others = [...new Set(specs.map((s) => s.tier).filter((t) => tierRank(t) === TIERS.length))];
   objs.forEach((o, i) => {
     const k = i === 0 ? "" : String(i + 1);
     for (const s of specs.filter((x) => x.objective === o)) {
       const c = readLossCurve(root, s);
-      data.push({ type: "scatter", mode: "lines", name: s.tier, legendgroup: s.tier, showlegend: i === 0, x: c.map((p) => p.step), y: c.map((p) => p.loss), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(s.tier) } });
+      data.push({ type: "scatter", mode: "lines", name: s.tier, legendgroup: s.tier, showlegend: i === 0, x: c.map((p) => p.step), y: c.map((p) => p.loss), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(s.tier, others) } });
     }
     layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "step" } };
     layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? "loss" : "" } };
@@ -59,13 +65,14 @@ export function exposureFigure(records: readonly CheckpointRecord[], metric: str
   const data: FigureJson["data"] = [];
   const shapes: unknown[] = [], annotations: unknown[] = [];
   const layout: FigureJson["layout"] = { title: { text: `${metric} along training exposure` }, height: 400, legend: { title: { text: "tier" } }, shapes, annotations };
-  const tiers = TIERS.map((t) => t.name).filter((t) => records.some((r) => r.tier === t));
+  const tiers = tiersBySizeOrder(records);
+  const others = tiers.filter((t) => tierRank(t) === TIERS.length);
   objs.forEach((o, i) => {
     const k = i === 0 ? "" : String(i + 1);
     for (const t of tiers) {
       const rs = records.filter((r) => r.objective === o && r.tier === t).sort((a, b) => a.examples - b.examples);
       if (!rs.length) continue;
-      data.push({ type: "scatter", mode: "lines+markers", name: t, legendgroup: t, showlegend: i === 0, x: rs.map((r) => r.examples), y: rs.map((r) => r.metrics[metric]), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(t) } });
+      data.push({ type: "scatter", mode: "lines+markers", name: t, legendgroup: t, showlegend: i === 0, x: rs.map((r) => r.examples), y: rs.map((r) => r.metrics[metric]), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(t, others) } });
     }
     layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "training examples seen" } };
     layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? metric : "" } };
@@ -86,8 +93,7 @@ export function finalCheckpointRows(records: readonly CheckpointRecord[], metric
     const prev = last.get(k);
     if (!prev || r.step > prev.step) last.set(k, r);
   }
-  const order = (r: CheckpointRecord) => TIERS.findIndex((t) => t.name === r.tier) * 10 + OBJ_ORDER.indexOf(r.objective);
-  return [...last.values()].sort((a, b) => order(a) - order(b)).map((r) => {
+  return [...last.values()].sort((a, b) => compareTiers(a, b) || OBJ_ORDER.indexOf(a.objective) - OBJ_ORDER.indexOf(b.objective)).map((r) => {
     const row: Record<string, string | number> = { tier: r.tier, params: r.params, objective: r.objective, step: r.step, examples: r.examples };
     for (const m of metrics) row[m] = r.metrics[m];
     row["train s"] = r.wallSeconds;

@@ -14,21 +14,32 @@
  * A state is saved at every checkpoint and every `saveEverySteps` steps. Resuming restores it and
  * replays nothing: with the same backend the remaining steps, and so the final records, are
  * identical to an uninterrupted run (tested by killing the CLI with SIGKILL).
+ *
+ * A run is from scratch (the tier is one of TIERS, model/tiers.ts) or fine-tunes a pretrained
+ * tier (`spec.pretrained`: a Hugging Face folder loaded by `loadPretrainedEncoder` with a fresh
+ * 1-logit head). A pretrained run reads the ids made by the checkpoint's own tokenizer.json
+ * (`buildTrainerData(ds, { tokenizerFolder })`), records the parameter counts of the loaded
+ * weights and the FLOPs of `pretrainedTrainFlopsPerExample`, and has the SHA-256 of its
+ * tokenizer.json and config.json in its identity; saving and resuming work unchanged.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "../util/fsutil";
+import { InputError, writeFileAtomic, writeJsonAtomic } from "../util/fsutil";
 import { deriveSeed } from "../util/rng";
 import type { CheckpointRecord, Objective } from "../records/types";
 import { writeCheckpointRecords } from "../records/jsonl";
 import { currentBackend } from "../backend/select";
 import { createCrossEncoder, readWeights, writeWeights, assertCountsMatch, type CrossEncoder } from "../model/crossencoder";
 import { countParams, getTier, tierConfig, trainFlopsPerExample } from "../model/tiers";
+import { readEncoderConfig } from "../pretrained/config";
+import { loadPretrainedEncoder, pretrainedTrainFlopsPerExample } from "../pretrained/load";
 import { AdamWConfig, DEFAULT_ADAMW } from "./optimizer";
 import { ScheduleConfig, learningRate } from "./schedule";
 import { BatchCursor, CursorState, TrainerData } from "./batches";
 import { createOptimizer, trainStep } from "./step";
 import { evaluateModel } from "./evaluate";
+import { hfTokenizerIdentity } from "./dataset";
 
 /** Training hyperparameters shared by every run of a grid (typed data; see PROFILE_TRAIN_CONFIGS). */
 export interface TrainConfig {
@@ -53,16 +64,25 @@ export interface TrainConfig {
   saveEverySteps: number;
   /** Resolution of the recorded loss curve, in steps. */
   logEvery: number;
-  /** Model options: BERT segment embeddings [true] and the attention initialisation ["mimetic"]. */
+  /**
+   * Model options of from-scratch tiers: BERT segment embeddings [true] and the attention
+   * initialisation ["mimetic"]. Pretrained tiers take their architecture from config.json.
+   */
   model?: { segments?: boolean; attentionInit?: "standard" | "mimetic"; pooling?: "cls" | "mean" | "query"; matchEmbedding?: boolean };
 }
 
 /** One run of the grid. */
 export interface RunSpec {
   profile: string;
+  /** Tier name: one of TIERS (from scratch) or a pretrained tier's name (e.g. "ettin-17m"). */
   tier: string;
   objective: Objective;
   seed: number;
+  /**
+   * Hugging Face model folder this run fine-tunes (a pretrained tier); absent: trained from
+   * scratch with the TIERS shape of `tier`.
+   */
+  pretrained?: string;
 }
 
 /** Progress of a run, reported after every step and checkpoint. */
@@ -132,9 +152,79 @@ interface SavedState {
   examples: number;
 }
 
-/** The configuration identity of a run: changing any of it restarts the run from scratch. */
+/** SHA-256 of a file, or InputError naming it. */
+function fileSha256(file: string, what: string): string {
+  try {
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch (e) {
+    throw new InputError(file, 0, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * The configuration identity of a run: changing any of it restarts the run from scratch. For a
+ * pretrained run it includes the folder (in the spec) and the hashes of its tokenizer and
+ * config.json; the ids' tokenizer hash is in the data part. (Fields that are undefined vanish
+ * from the JSON, so from-scratch identities are what they were before pretrained tiers existed.)
+ */
 function runIdentity(spec: RunSpec, data: TrainerData, config: TrainConfig): unknown {
-  return { spec, config, data: { name: data.name, seqLen: data.seqLen, vocabSize: data.vocabSize, numGroups: data.numGroups, evalSet: data.evalSet, evalQueries: data.evalQueries.length } };
+  const id: Record<string, unknown> = {
+    spec,
+    config,
+    data: { name: data.name, seqLen: data.seqLen, vocabSize: data.vocabSize, numGroups: data.numGroups, evalSet: data.evalSet, evalQueries: data.evalQueries.length, tokenizer: data.tokenizer?.sha256 },
+  };
+  if (spec.pretrained !== undefined) {
+    id.pretrained = { tokenizer: hfTokenizerIdentity(spec.pretrained).sha256, config: fileSha256(path.join(spec.pretrained, "config.json"), "the checkpoint's config.json") };
+  }
+  return id;
+}
+
+/**
+ * Check that trainer data fits a pretrained tier's checkpoint: its ids were made by the folder's
+ * own tokenizer (same hash), every id indexes the embedding table, and (BERT) the sequence fits
+ * the learned positions. Errors name the file and what to do.
+ */
+function checkPretrainedData(spec: RunSpec & { pretrained: string }, data: TrainerData): void {
+  const folder = spec.pretrained;
+  const tok = hfTokenizerIdentity(folder);
+  const tj = path.join(folder, "tokenizer.json");
+  if (!data.tokenizer) {
+    throw new Error(`tier ${spec.tier} fine-tunes ${folder}, but the trainer data was tokenised with the dataset's word-level vocabulary; build it with buildTrainerData(ds, { tokenizerFolder: "${folder}" }) (or prepareTrainerData(…, "${folder}"))`);
+  }
+  if (data.tokenizer.sha256 !== tok.sha256) {
+    throw new Error(`tier ${spec.tier}: the trainer data was tokenised with ${path.join(data.tokenizer.folder, "tokenizer.json")} (sha256 ${data.tokenizer.sha256.slice(0, 12)}…), but ${tj} has sha256 ${tok.sha256.slice(0, 12)}…; rebuild the data with tokenizerFolder "${folder}"`);
+  }
+  const configFile = path.join(folder, "config.json");
+  const c = readEncoderConfig(configFile);
+  if (data.vocabSize > c.vocabSize) throw new InputError(tj, 0, `the tokenizer has ${data.vocabSize} ids but ${configFile} has vocab_size ${c.vocabSize}: ids past it have no embedding row`);
+  if (c.modelType === "bert" && data.seqLen > c.maxPositions) throw new InputError(configFile, 0, `max_position_embeddings ${c.maxPositions} is shorter than the sequence length ${data.seqLen} of the trainer data`);
+}
+
+/** The model of a run with its parameter counts (N = nonEmbedding) and training FLOPs per example. */
+interface RunModel {
+  model: CrossEncoder;
+  counts: { nonEmbedding: number; total: number };
+  flopsPerExample: number;
+}
+
+/**
+ * Build the model of a run: a pretrained tier's checkpoint with a fresh 1-logit head (seeded by
+ * `seed`; padding and [SEP] from the data's tokenizer; parameter counts of the loaded weights),
+ * or a from-scratch tier's cross-encoder (counts from the formula, checked against the weights).
+ */
+function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, seed: number): RunModel {
+  if (spec.pretrained !== undefined) {
+    checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
+    const model = loadPretrainedEncoder(spec.pretrained, { seed, freshHead: true, padId: data.padId, sepId: data.sepId, maxLen: data.seqLen });
+    return { model, counts: model.counts, flopsPerExample: pretrainedTrainFlopsPerExample(model.encoderConfig, model.counts.nonEmbedding, data.seqLen) };
+  }
+  const mc = tierConfig(getTier(spec.tier), data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
+  mc.attentionInit = config.model?.attentionInit ?? "mimetic";
+  mc.pooling = config.model?.pooling ?? "mean";
+  mc.matchEmbedding = config.model?.matchEmbedding ?? true;
+  const model = createCrossEncoder(mc, seed);
+  assertCountsMatch(model);
+  return { model, counts: countParams(mc), flopsPerExample: trainFlopsPerExample(mc, data.seqLen) };
 }
 
 /** The status of a run folder: "done", "failed", "partial" (has a saved state) or "new". */
@@ -191,7 +281,9 @@ export class NonFiniteLossError extends Error {
 /**
  * Train one run to completion (or resume it), evaluating at the checkpoints of `config`.
  * Requires a selected backend (`selectBackend`). A complete run is not retrained: its records are
- * returned. A NaN/Inf loss ends the run with status "failed" and writes `failed.json`.
+ * returned. A NaN/Inf loss ends the run with status "failed" and writes `failed.json`. A
+ * pretrained run (`spec.pretrained`) needs `data` built with that folder's tokenizer
+ * (`buildTrainerData(ds, { tokenizerFolder })`); otherwise it throws before writing anything.
  */
 export async function trainRun(
   spec: RunSpec,
@@ -210,21 +302,15 @@ export async function trainRun(
     progress({ spec, phase: "skipped", step: config.steps, steps: config.steps, message: status });
     return { spec, status, records: st.records, message: st.message, resumed: false, seconds: 0 };
   }
+  // A pretrained run whose data do not fit its checkpoint fails here, before its folder is touched.
+  if (spec.pretrained !== undefined) checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
   if (status === "new" && fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(identity as object) });
 
   const backend = currentBackend();
   if (!backend) throw new Error("no tfjs backend selected: call selectBackend() first");
-  const tier = getTier(spec.tier);
-  const mc = tierConfig(tier, data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
-  mc.attentionInit = config.model?.attentionInit ?? "mimetic";
-  mc.pooling = config.model?.pooling ?? "mean";
-  mc.matchEmbedding = config.model?.matchEmbedding ?? true;
-  const counts = countParams(mc);
-  const flopsPerEx = trainFlopsPerExample(mc, data.seqLen);
-  const model = createCrossEncoder(mc, deriveSeed(spec.seed, `init:${spec.tier}`));
-  assertCountsMatch(model);
+  const { model, counts, flopsPerExample: flopsPerEx } = buildRunModel(spec, data, config, deriveSeed(spec.seed, `init:${spec.tier}`));
   const opt = createOptimizer(model, config.adamw ?? DEFAULT_ADAMW);
   const isGroup = spec.objective !== "pointwise";
   const perStep = isGroup ? config.groupsPerStep : config.pairsPerStep;
@@ -329,14 +415,12 @@ export async function trainRun(
 /**
  * Load the final weights of a complete run (`weights.bin`, written when the run finished) into a
  * new cross-encoder, e.g. to rerank and write TREC run files. Throws if the run is not complete.
+ * For a pretrained run the checkpoint folder is loaded for its architecture and then overwritten
+ * with the fine-tuned weights (a `PretrainedEncoder`, which `savePretrainedEncoder` can write out).
  */
 export function loadTrainedModel(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): CrossEncoder {
   if (runStatus(root, spec, data, config) !== "done") throw new Error(`run ${spec.tier}/${spec.objective}/seed ${spec.seed} is not complete under ${root}`);
-  const mc = tierConfig(getTier(spec.tier), data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
-  mc.attentionInit = config.model?.attentionInit ?? "mimetic";
-  mc.pooling = config.model?.pooling ?? "mean";
-  mc.matchEmbedding = config.model?.matchEmbedding ?? true;
-  const model = createCrossEncoder(mc, 0);
+  const { model } = buildRunModel(spec, data, config, 0);
   const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   writeWeights(model, unpackFloats(fs.readFileSync(path.join(runDir(root, spec), "weights.bin")), sizes));
   return model;

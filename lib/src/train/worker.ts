@@ -1,12 +1,13 @@
 /**
- * Worker process of the grid runner (forked by grid.ts): selects the backend, loads the profile's
- * trainer data once, then trains the runs the parent sends, reporting progress and outcomes over
+ * Worker process of the grid runner (forked by grid.ts): selects the backend, then trains the runs
+ * the parent sends, loading each kind of trainer data once on first use (the profile's word-level
+ * data, or one per checkpoint tokenizer for pretrained runs), reporting progress and outcomes over
  * IPC. It exits when the parent says so or disappears (a killed parent leaves no orphans).
  */
 import type { ProfileName } from "../util/profile";
 import { selectBackend } from "../backend/select";
 import { PROFILE_TRAIN_CONFIGS } from "./profiles";
-import { prepareTrainerData } from "./grid";
+import { trainerDataCache } from "./grid";
 import { trainRun, type RunSpec } from "./trainer";
 import type { TrainerData } from "./batches";
 
@@ -18,7 +19,7 @@ const send = (m: unknown) => {
   if (!process.connected) process.exit(1);
   process.send?.(m);
 };
-let data: TrainerData | null = null;
+let dataFor: ((spec: RunSpec) => Promise<TrainerData>) | null = null;
 let root = "";
 let profile: ProfileName = "mini";
 let chain: Promise<void> = Promise.resolve();
@@ -31,10 +32,10 @@ process.on("message", (m: ParentMessage) => {
         profile = m.profile;
         root = m.root;
         const b = await selectBackend();
-        data = await prepareTrainerData(profile, PROFILE_TRAIN_CONFIGS[profile], m.dataSeed);
+        dataFor = trainerDataCache(profile, PROFILE_TRAIN_CONFIGS[profile], m.dataSeed);
         send({ type: "ready", backend: b.backend });
       } else if (m.type === "run") {
-        const o = await trainRun(m.spec, data!, PROFILE_TRAIN_CONFIGS[profile].train, { root, onProgress: (p) => send({ type: "progress", p }) });
+        const o = await trainRun(m.spec, await dataFor!(m.spec), PROFILE_TRAIN_CONFIGS[profile].train, { root, onProgress: (p) => send({ type: "progress", p }) });
         send({ type: "outcome", o });
       } else if (m.type === "exit") {
         process.disconnect?.();

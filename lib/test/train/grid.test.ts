@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash } from "../../src/train";
+import * as path from "node:path";
+import { gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure } from "../../src/train";
 import type { CheckpointRecord } from "../../src/records/types";
 
 test("grid order: largest tier first, then seeds, then objectives", () => {
@@ -30,4 +31,27 @@ test("config hash is stable and sensitive", () => {
   assert.equal(configHash({ a: 1 }), configHash({ a: 1 }));
   assert.notEqual(configHash({ a: 1 }), configHash({ a: 2 }));
   assert.match(configHash([1, 2]), /^[0-9a-f]{8}$/);
+});
+
+test("pretrained tiers: listed after TIERS (later = larger), folders made absolute, bad names refused", () => {
+  const pre = [{ name: "ettin-17m", folder: "ck/ettin-encoder-17m" }, { name: "ettin-32m", folder: "ck/ettin-encoder-32m" }];
+  const s = gridSpecs("paper", ["t2", "ettin-17m", "ettin-32m"], ["listwise"], [1], pre);
+  assert.deepEqual(s.map((x) => x.tier), ["ettin-32m", "ettin-17m", "t2"]);
+  assert.equal(s[0].pretrained, path.resolve("ck/ettin-encoder-32m"));
+  assert.equal("pretrained" in s[2], false); // from-scratch specs (and so their run identities) are unchanged
+  assert.throws(() => gridSpecs("paper", ["ettin-68m"], ["listwise"], [1], pre), /unknown tier "ettin-68m": the tiers are t0, .*, ettin-17m, ettin-32m/);
+  assert.throws(() => gridSpecs("paper", ["t0"], ["listwise"], [1], [{ name: "t3", folder: "x" }]), /"t3" .* is already a from-scratch tier/);
+  assert.throws(() => gridSpecs("paper", ["t0"], ["listwise"], [1], [pre[0], pre[0]]), /"ettin-17m" is given twice/);
+  assert.throws(() => gridSpecs("paper", ["t0"], ["listwise"], [1], [{ name: "a/b", folder: "x" }]), /must be letters, digits/);
+});
+
+test("records and tables order pretrained tiers after TIERS by non-embedding parameters, then name", () => {
+  const r = (tier: string, params: number, objective: CheckpointRecord["objective"], step: number) => ({ tier, params, objective, step, seed: 1, examples: step, metrics: { "ndcg@10": 0.5 } }) as unknown as CheckpointRecord;
+  const recs = [r("ettin-1b", 9e8, "pointwise", 1), r("ettin-17m", 4e6, "listwise", 2), r("t1", 1e4, "listwise", 1), r("ettin-17m", 4e6, "pointwise", 1), r("t0", 3e3, "pairwise", 1)];
+  assert.deepEqual(sortRecords(recs.slice()).map((x) => `${x.tier}/${x.objective}`), ["t0/pairwise", "t1/listwise", "ettin-17m/pointwise", "ettin-17m/listwise", "ettin-1b/pointwise"]);
+  assert.deepEqual(tiersBySizeOrder(recs), ["t0", "t1", "ettin-17m", "ettin-1b"]);
+  assert.deepEqual(finalCheckpointRows(recs).map((x) => `${x.tier}/${x.objective}`), ["t0/pairwise", "t1/listwise", "ettin-17m/pointwise", "ettin-17m/listwise", "ettin-1b/pointwise"]);
+  // every tier gets a line in the exposure figure (one panel per objective present)
+  const fig = exposureFigure(recs, "ndcg@10");
+  assert.deepEqual(fig.data.map((d) => `${d.name}`), ["ettin-17m", "ettin-1b", "t0", "t1", "ettin-17m"]);
 });
