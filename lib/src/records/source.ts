@@ -3,7 +3,7 @@
  * otherwise synthetic records drawn from a known law (so the scaling-law notebooks run before
  * training exists, and can be checked against the truth).
  */
-import { findRecordFiles, readCheckpointRecords } from "./jsonl";
+import { findRecordFiles, loadCheckpointRecords } from "./jsonl";
 import { DEFAULT_SYNTHETIC, syntheticRecords, type SyntheticConfig } from "./synthetic";
 import type { CheckpointRecord } from "./types";
 
@@ -51,7 +51,7 @@ export function consistentRecords(records: readonly CheckpointRecord[], prefer: 
  */
 export function recordsOrSynthetic(dir: string, synthetic: Partial<SyntheticConfig> = {}, prefer: { profile?: string; evalSet?: string } = {}): RecordSource {
   const files = findRecordFiles(dir);
-  const all = files.flatMap((f) => readCheckpointRecords(f));
+  const all = loadCheckpointRecords(dir); // each checkpoint once (a run's own file and the merged file hold the same records)
   if (all.length > 0) {
     const sel = consistentRecords(all, prefer);
     return { records: sel.records, synthetic: false, files, config: null, selection: { profile: sel.profile, evalSet: sel.evalSet, seed: sel.seed, dropped: sel.dropped } };

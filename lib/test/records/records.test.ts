@@ -107,5 +107,8 @@ test("loading skips loss logs and the authors' layout file and keeps a checkpoin
   const loaded = loadCheckpointRecords(dir);
   assert.equal(loaded.length, 4);
   assert.deepEqual(loaded.map(checkpointKey).sort(), recs.map(checkpointKey).sort());
+  const source = recordsOrSynthetic(dir); // what notebooks 04–06 fit: each checkpoint once, not 4 + 2
+  assert.equal(source.records.length, 4);
+  assert.equal(source.selection.dropped, 0);
   fs.rmSync(dir, { recursive: true, force: true });
 });
