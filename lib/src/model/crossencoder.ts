@@ -16,6 +16,7 @@ import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { ModelConfig, countParams } from "./tiers";
 import { INIT_STD, initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "./blocks";
+import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
 
 /** The weight list of a config, in a fixed order (the order of checkpoints and of the optimizer). */
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
@@ -39,14 +40,49 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
 /**
  * Exact-match flags [B, T] (int32 0/1): 1 where the token is not special (id ≥ 5) and the same id
  * occurs somewhere in the other segment of the same row (`seg` [B, T] holds 0/1 segment ids).
- * Call inside tf.tidy.
+ * On the wasm and cpu backends one host kernel computes them (a pass over each row's ids); other
+ * backends run {@link exactMatchFlagsReference}. Both give identical integers. Call inside tf.tidy.
  */
 export function exactMatchFlags(ids: tf.Tensor2D, seg: tf.Tensor): tf.Tensor2D {
+  if (!hasHostKernel(EXACT_MATCH_KERNEL)) return exactMatchFlagsReference(ids, seg);
+  return runHostKernel(EXACT_MATCH_KERNEL, { ids, seg: seg.dtype === "int32" ? seg : tf.cast(seg, "int32") }, { specialBelow: SPECIAL_IDS_BELOW, T: ids.shape[1] })[0] as tf.Tensor2D;
+}
+
+/**
+ * The op-by-op definition of {@link exactMatchFlags}: any over t' of (ids[t] = ids[t'] and
+ * seg[t] ≠ seg[t']) on [B, T, T] broadcasts, and ids[t] ≥ 5. Call inside tf.tidy.
+ */
+export function exactMatchFlagsReference(ids: tf.Tensor2D, seg: tf.Tensor): tf.Tensor2D {
   const [B, T] = ids.shape;
   const same = tf.equal(tf.reshape(ids, [B, T, 1]), tf.reshape(ids, [B, 1, T]));
   const cross = tf.notEqual(tf.reshape(seg, [B, T, 1]), tf.reshape(seg, [B, 1, T]));
   return tf.cast(tf.logicalAnd(tf.any(tf.logicalAnd(same, cross), 2), tf.greaterEqual(ids, SPECIAL_IDS_BELOW)), "int32") as tf.Tensor2D;
 }
+
+const EXACT_MATCH_KERNEL = "ScalerankExactMatch";
+registerHostKernel({
+  kernelName: EXACT_MATCH_KERNEL,
+  outputs: (inputs) => [{ shape: [...inputs.ids.shape], dtype: "int32" }],
+  run: ({ ids, seg }, [out], attrs) => {
+    const special = attrs.specialBelow as number, T = attrs.T as number;
+    // Rows of T ids are independent: flag t if some u of the same row has the same id in the other segment.
+    for (let r = 0; r < ids.length; r += T) {
+      for (let t = r; t < r + T; t++) {
+        const id = ids[t], s = seg[t];
+        let hit = 0;
+        if (id >= special) {
+          for (let u = r; u < r + T; u++) {
+            if (ids[u] === id && seg[u] !== s) {
+              hit = 1;
+              break;
+            }
+          }
+        }
+        out[t] = hit;
+      }
+    }
+  },
+});
 
 /** A cross-encoder instance: its config, its variables and its scoring function. */
 export interface CrossEncoder {

@@ -8,8 +8,15 @@
  *   m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g²
  *   m̂ = m / (1 − β₁ᵗ) ;  v̂ = v / (1 − β₂ᵗ)
  *   θ ← θ − η_t · ( m̂ / (√v̂ + ε) + λ θ )            (λ only for weights marked `decay`)
+ *
+ * On the wasm and cpu backends the whole update (norm, clip, moments, parameters) is one host
+ * kernel over all parameters, in one pass per parameter; elsewhere it is the op-by-op reference
+ * {@link AdamW.applyReference} (about 15 tfjs ops per parameter). Both compute the formulas above;
+ * they round alike (the host kernel rounds every intermediate to float32 as the ops do) and differ
+ * only where a backend sums the squared gradients in another order than the cpu backend.
  */
 import { tf } from "../backend/tf";
+import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
 
 /** AdamW hyperparameters (defaults in brackets). */
 export interface AdamWConfig {
@@ -56,11 +63,41 @@ export class AdamW {
     this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
+  /** Use the fused host kernel where the backend has it (true); false forces {@link applyReference}. */
+  fused = true;
+
   /**
    * Apply one update with gradients `grads` (same order as params) and learning rate `lr`.
    * Returns the global gradient norm before clipping (a scalar tensor the caller disposes).
    */
   apply(grads: readonly tf.Tensor[], lr: number): tf.Scalar {
+    if (!this.fused || !hasHostKernel(ADAMW_KERNEL)) return this.applyReference(grads, lr);
+    if (grads.length !== this.params.length) throw new Error(`AdamW: ${grads.length} gradients for ${this.params.length} parameters`);
+    this.step++;
+    const t = this.step;
+    const { beta1, beta2 } = this.config;
+    return tf.tidy(() => {
+      const inputs: Record<string, tf.Tensor> = {};
+      this.params.forEach((p, i) => {
+        if (grads[i].size !== p.size) throw new Error(`AdamW: gradient ${i} has ${grads[i].size} values for a parameter of ${p.size}`);
+        inputs[`p${i}`] = p;
+        inputs[`g${i}`] = grads[i];
+        inputs[`m${i}`] = this.m[i];
+        inputs[`v${i}`] = this.v[i];
+      });
+      const attrs = { ...this.config, lr, n: this.params.length, decay: this.decay.map((d) => (d ? 1 : 0)), bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t) };
+      const out = runHostKernel(ADAMW_KERNEL, inputs, attrs);
+      this.params.forEach((p, i) => {
+        p.assign(out[3 * i]);
+        this.m[i].assign(out[3 * i + 1]);
+        this.v[i].assign(out[3 * i + 2]);
+      });
+      return tf.keep(out[3 * this.params.length]) as tf.Scalar;
+    });
+  }
+
+  /** The op-by-op update (any backend): the reference that the fused host kernel must match. */
+  applyReference(grads: readonly tf.Tensor[], lr: number): tf.Scalar {
     this.step++;
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.config;
     const t = this.step;
@@ -111,5 +148,73 @@ export class AdamW {
   dispose(): void {
     this.m.forEach((x) => x.dispose());
     this.v.forEach((x) => x.dispose());
+  }
+}
+
+const ADAMW_KERNEL = "ScalerankAdamW";
+/**
+ * The fused AdamW host kernel. Inputs p<i>, g<i>, m<i>, v<i> for i < n; outputs new p, m, v for each
+ * parameter in order, then the pre-clip global gradient norm (a scalar). Attributes: the
+ * {@link AdamWConfig} fields, lr, n, decay (0/1 per parameter), bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ.
+ */
+registerHostKernel({
+  kernelName: ADAMW_KERNEL,
+  outputs: (inputs, attrs) => {
+    const out: Array<{ shape: number[]; dtype: "float32" }> = [];
+    for (let i = 0; i < (attrs.n as number); i++) {
+      const shape = [...inputs[`p${i}`].shape];
+      out.push({ shape, dtype: "float32" }, { shape, dtype: "float32" }, { shape, dtype: "float32" });
+    }
+    out.push({ shape: [], dtype: "float32" });
+    return out;
+  },
+  run: (inp, out, a) => {
+    const n = a.n as number, decay = a.decay as number[];
+    const { beta1, beta2, eps, weightDecay, clipNorm, lr, bc1, bc2 } = a as unknown as AdamWConfig & { lr: number; bc1: number; bc2: number };
+    const f = Math.fround;
+    // ‖g‖²: per parameter a sum of float32 squares rounded once (as the cpu backend's Sum), then
+    // float32 adds in parameter order (as the reference's chained tf.add).
+    let sq = 0;
+    for (let i = 0; i < n; i++) sq = f(sq + sumOfSquares(inp[`g${i}`] as Float32Array));
+    const norm = f(Math.sqrt(sq));
+    const factor = clipNorm > 0 ? Math.min(1, f(f(clipNorm) / Math.max(norm, f(1e-12)))) : 1;
+    const c = new Float64Array([f(beta1), f(beta2), f(1 - beta1), f(1 - beta2), f(bc1), f(bc2), f(eps), f(lr), factor]);
+    for (let i = 0; i < n; i++) {
+      const wd = decay[i] && weightDecay > 0 ? f(weightDecay) : 0;
+      adamwElements(inp[`p${i}`] as Float32Array, inp[`g${i}`] as Float32Array, inp[`m${i}`] as Float32Array, inp[`v${i}`] as Float32Array,
+        out[3 * i] as Float32Array, out[3 * i + 1] as Float32Array, out[3 * i + 2] as Float32Array, c, wd);
+    }
+    out[3 * n][0] = norm;
+  },
+});
+
+/** Σ g² with float32 squares, rounded to float32 once (the cpu backend's Sum of Square). */
+function sumOfSquares(g: Float32Array): number {
+  let s = 0;
+  for (let j = 0; j < g.length; j++) s += Math.fround(g[j] * g[j]);
+  return Math.fround(s);
+}
+
+/**
+ * AdamW on one parameter's elements, c = [β₁, β₂, 1−β₁, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, lr, clip factor]
+ * (float32 values), wd = λ or 0. Every intermediate is rounded to float32 (Math.fround) where the
+ * reference's tfjs op would round it, in the reference's order, so that on the cpu backend the two
+ * agree to the last bit. A separate monomorphic function so V8 optimises the loop once.
+ */
+function adamwElements(
+  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+  po: Float32Array, mo: Float32Array, vo: Float32Array, c: Float64Array, wd: number,
+): void {
+  const f = Math.fround;
+  const b1 = c[0], b2 = c[1], c1 = c[2], c2 = c[3], fb1 = c[4], fb2 = c[5], eps = c[6], lr = c[7], factor = c[8];
+  for (let j = 0; j < p.length; j++) {
+    const gj = f(g[j] * factor);
+    const mj = f(f(m[j] * b1) + f(gj * c1));
+    const vj = f(f(v[j] * b2) + f(f(gj * gj) * c2));
+    mo[j] = mj;
+    vo[j] = vj;
+    let upd = f(f(mj / fb1) / f(f(Math.sqrt(f(vj / fb2))) + eps));
+    if (wd !== 0) upd = f(upd + f(p[j] * wd));
+    po[j] = f(p[j] - f(upd * lr));
   }
 }

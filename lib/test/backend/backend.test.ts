@@ -71,7 +71,8 @@ test("a training step runs on wasm and cpu with identical losses and no tensor l
     // live tensors are flat across steps (the first step allocates nothing that survives)
     assert.ok(r.tensors.every((x) => x === r.tensors[0]), `tensors ${r.tensors}`);
   }
-  for (let i = 0; i < w.losses.length; i++) assert.ok(Math.abs(w.losses[i] - c.losses[i]) < 1e-5, `step ${i}: wasm ${w.losses[i]} cpu ${c.losses[i]}`);
+  // float32 sums in another order on each backend, compounded over 9 Adam steps at lr 1e-2: relative 1e-5
+  for (let i = 0; i < w.losses.length; i++) assert.ok(Math.abs(w.losses[i] - c.losses[i]) < 1e-5 * Math.max(1, Math.abs(c.losses[i])), `step ${i}: wasm ${w.losses[i]} cpu ${c.losses[i]}`);
   for (let i = 0; i < w.grads.length; i++) assert.ok(Math.abs(w.grads[i] - c.grads[i]) < 1e-4 * Math.max(1, c.grads[i]));
   // the pairwise loss (entries 1, 4, 7) goes down on the repeated batch
   assert.ok(w.losses[7] < w.losses[4] && w.losses[4] < w.losses[1], `pairwise losses ${w.losses[1]}, ${w.losses[4]}, ${w.losses[7]}`);
