@@ -121,7 +121,8 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
         }
       }
     }
-    weights.set(s.name, tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`));
+    // tidy frees the initial tensor; the variable keeps its own reference to the data
+    weights.set(s.name, tf.tidy(() => tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`)));
   }
   const W = (name: string) => weights.get(name)!;
   const d = config.dModel, H = config.heads;

@@ -103,3 +103,12 @@ test("exact-match flags: a token is flagged when its id occurs in the other segm
   assert.equal(countModelWeights(m).nonEmbedding, countParams(c).nonEmbedding);
   m.dispose();
 });
+
+test("creating and disposing a cross-encoder leaves no tensor behind (the weights' initial tensors are freed)", async () => {
+  await selectBackend({ prefer: "cpu" });
+  const before = tf.memory().numTensors;
+  const m = createCrossEncoder({ ...tierConfig("t1", 40, 10), sepId: 3, matchEmbedding: true }, 5);
+  assert.equal(tf.memory().numTensors - before, m.specs.length); // one tensor per weight, nothing else
+  m.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
