@@ -16,9 +16,16 @@
  *   w(g) = max(0, log[ P(g|q) · (1 − P(g)) / ( P(g) · (1 − P(g|q)) ) ])
  * with P(g|q) = exp(score(g)) the model's probability of the n-gram and P(g) = F(g)/|corpus| its
  * corpus frequency: an n-gram scores when the model likes it more than its frequency explains.
- * A document's score is the sum of the weights of the emitted n-grams it contains, counting a
- * chain of nested n-grams of the same beam path once (only its longest member present in the
- * document), so a long match is not also paid for by each of its prefixes.
+ * A document's score is the largest total weight of a set of emitted n-grams it contains in which
+ * no two are nested on one beam path (one a prefix of the other through the beam's parent links):
+ * a chain of nested matches is paid for once, at its best member, so a long match is not also
+ * paid for by each of its prefixes — SEAL's rule of scoring overlapping n-grams once (§3.3). The
+ * set is found exactly by a pass over the beam's tree (children before parents):
+ *   best(g) = max( w(g)·[g in d], Σ over children c of g: best(c) ),  score(d) = Σ over roots best.
+ * The score can only grow when a document contains more of the emitted n-grams, so the document
+ * that contains the whole of a generated path scores at least as high as one that contains only a
+ * prefix of it (an earlier rule, "only the longest member counts", ranked it below such documents
+ * whenever the weights fell along the path: a found bug).
  */
 import type { Run, RunQuery } from "../eval/types";
 import type { NgramIndex, Tokens } from "./ngramindex";
@@ -133,38 +140,44 @@ export function ngramWeight(logProb: number, count: number, numTokens: number): 
 
 /**
  * Aggregate emitted n-grams into document scores (see the module comment): documents containing
- * at least one n-gram of positive weight, with the sum over distinct beam-path chains of the
- * weight of the longest chain member the document contains. `maxDocsPerNgram` skips n-grams so
- * frequent that listing their documents is pointless (their weight is near zero anyway).
+ * at least one n-gram of positive weight, scored by the best total weight of non-nested emitted
+ * n-grams they contain. `maxDocsPerNgram` skips n-grams so frequent that listing their documents
+ * is pointless (their weight is near zero anyway).
  */
 export function aggregateNgrams(index: NgramIndex, result: BeamResult, maxDocsPerNgram = 5000): Map<number, number> {
   const { ngrams } = result;
   const w = ngrams.map((g) => ngramWeight(g.logProb, g.count, index.numTokens));
-  // For every document: the set of emitted n-grams it contains (positive weight only).
-  const docHits = new Map<number, Set<number>>();
+  ngrams.forEach((g, i) => {
+    if (g.parent >= i) throw new RangeError(`aggregateNgrams: n-gram ${i} has parent ${g.parent}; parents must come first`);
+  });
+  // For every document: the emitted n-grams it contains (positive weight only).
+  const docHits = new Map<number, number[]>();
   ngrams.forEach((g, i) => {
     if (w[i] <= 0 || g.count > maxDocsPerNgram) return;
     const { docs } = index.documents(g.tokens);
     for (const d of docs) {
       let s = docHits.get(d);
-      if (!s) docHits.set(d, (s = new Set()));
-      s.add(i);
+      if (!s) docHits.set(d, (s = []));
+      s.push(i);
     }
   });
   const scores = new Map<number, number>();
+  const best = new Map<number, number>(); // node → Σ best(children) so far, then best(node)
   for (const [d, hits] of docHits) {
-    // An n-gram counts unless one of its emitted extensions (a child on the beam path) is also a hit.
-    const covered = new Set<number>();
-    for (const i of hits) {
-      let p = ngrams[i].parent;
-      while (p >= 0) {
-        covered.add(p);
-        p = ngrams[p].parent;
-      }
+    // The hits and all their ancestors, children (larger ids) before parents.
+    const hitSet = new Set(hits);
+    const nodes = new Set<number>();
+    for (const i of hits) for (let p = i; p >= 0 && !nodes.has(p); p = ngrams[p].parent) nodes.add(p);
+    const order = [...nodes].sort((a, b) => b - a);
+    best.clear();
+    let total = 0;
+    for (const i of order) {
+      const b = Math.max(hitSet.has(i) ? w[i] : 0, best.get(i) ?? 0);
+      const p = ngrams[i].parent;
+      if (p >= 0) best.set(p, (best.get(p) ?? 0) + b);
+      else total += b;
     }
-    let s = 0;
-    for (const i of hits) if (!covered.has(i)) s += w[i];
-    scores.set(d, s);
+    scores.set(d, total);
   }
   return scores;
 }

@@ -9,12 +9,14 @@
  *  1. data: passages and queries tokenised with the dataset's word tokenizer; positives of a
  *     query = documents with grade ≥ `minGrade`;
  *  2. training pairs: n-gram — `trainSpans` spans of every positive per training query
- *     (pairs.ts); docid — (query → docid) per positive, repeated `trainSpans` times so both methods
+ *     (pairs.ts; query stopwords never count as matches; spans seeded per query so that data
+ *     fractions are nested pair by pair); docid — (query → docid) per positive, repeated `trainSpans` times so both methods
  *     take the same number of steps, plus one indexing pair per document (a sampled span of the
  *     document → its docid, as DSI's indexing task: without it no test document's docid is ever
  *     seen, since every query has its own source document);
  *  3. training: teacher forcing, token-averaged loss, AdamW, `epochs` passes (the paper trains 1
- *     epoch; the small profiles use more so that small data still moves the models);
+ *     epoch; smoke uses more so that its tiny data moves the models at all), decoders with copy
+ *     initialisation (decoder.ts);
  *  4. CGL: the first `cglQueries` test queries with positives, K = 256 uniform negatives drawn
  *     from one seeded stream (identical for every model), identifiers: n-gram — `idSpans` spans
  *     of `spanLen` tokens sampled per (query, document) from a (query, document)-derived seed (so
@@ -24,6 +26,7 @@
  *     `minGrade`); inference FLOPs counted per scored prefix (decoder.ts).
  */
 import { createRng, deriveSeed } from "../util/rng";
+import { LUCENE_ENGLISH_STOPWORDS } from "../data/analyzer";
 import type { ProfileName } from "../util/profile";
 import type { Qrels, Run } from "../eval/types";
 import { evaluate } from "../eval/measures";
@@ -50,7 +53,7 @@ export interface GenretConfig {
   queryLen: number;
   /** Span length in tokens = generated n-gram length [10, MINDER]. */
   spanLen: number;
-  /** Spans per (training query, positive) [smoke 3, mini 4]. */
+  /** Spans per (training query, positive) [smoke 3, mini 2]. */
   trainSpans: number;
   /** Spans per identifier in CGL [paper 10; smaller profiles fewer]. */
   idSpans: number;
@@ -66,7 +69,7 @@ export interface GenretConfig {
   epochs: number;
   /** Pairs per step [32]. */
   batchSize: number;
-  /** Peak learning rate of the warmup + inverse-sqrt schedule. */
+  /** Peak learning rate of the warmup + inverse-sqrt schedule [5e-3]. */
   peakLr: number;
   /** Warmup steps. */
   warmupSteps: number;
@@ -84,17 +87,21 @@ const BASE: Omit<GenretConfig, "tiers" | "fractions" | "dataTier" | "beams" | "t
   temperature: 1,
   negatives: CGL_NEGATIVES,
   batchSize: 32,
-  peakLr: 2e-3,
+  peakLr: 5e-3,
   warmupSteps: 30,
   docids: { branching: 10, leafSize: 10, iterations: 8, dim: 64 },
   minGrade: 3,
   seed: 1,
 };
 
-/** Settings per profile: smoke (about a minute or two on a CPU), mini (tens of minutes), paper. */
+/**
+ * Settings per profile: smoke (about a minute on a CPU), mini (about a quarter of an hour on one
+ * CPU core: 4 tiers × 2 methods, 5 data fractions, one epoch of 2 spans per training query, CGL on
+ * 30 test queries with 2 spans per identifier and K = 256, beams 1…100 on 30 queries), paper.
+ */
 export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
   smoke: { ...BASE, tiers: ["t0", "t1"], fractions: [0.2, 0.6, 1], dataTier: "t0", beams: [1, 5, 15], trainSpans: 3, idSpans: 2, cglQueries: 10, retrievalQueries: 10, epochs: 4 },
-  mini: { ...BASE, tiers: ["t0", "t1", "t2", "t3"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t1", beams: [1, 5, 15, 50, 100], trainSpans: 4, idSpans: 5, cglQueries: 50, retrievalQueries: 50, epochs: 2 },
+  mini: { ...BASE, tiers: ["t0", "t1", "t2", "t3"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t2", beams: [1, 5, 15, 50, 100], trainSpans: 2, idSpans: 2, cglQueries: 30, retrievalQueries: 30, epochs: 1 },
   paper: { ...BASE, tiers: ["t0", "t1", "t2", "t3", "t4", "t5", "t6"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t4", beams: [1, 5, 15, 50, 100], trainSpans: 10, idSpans: 10, cglQueries: 500, retrievalQueries: 500, epochs: 1 },
 };
 
@@ -130,6 +137,12 @@ export interface GenretData {
   docidLen: number;
   /** Test qrels restricted to grade ≥ minGrade as given (for evaluation). */
   testQrels: Qrels;
+  /**
+   * Token ids of the English stopwords (data/analyzer's Lucene list, as the tokenizer encodes
+   * them): never counted as query matches when spans are sampled (pairs.ts `ignore`), so that a
+   * query's "is", "the", "for" do not steer every passage's identifier to its function words.
+   */
+  stopIds: ReadonlySet<number>;
 }
 
 function queriesOf(qs: ReadonlyArray<{ qid: string; text: string }>, qrels: Qrels, docIndex: Map<string, number>, encode: (t: string) => number[], minGrade: number): GenretQuery[] {
@@ -156,11 +169,17 @@ export function prepareGenretData(ds: GenretDatasetLike, config: GenretConfig): 
   const docids = docidTokenSequences(codes, branching, wordVocab);
   const testQrels: Qrels = new Map();
   for (const q of test) testQrels.set(q.qid, ds.qrels.test.get(q.qid)!);
+  const stopIds = new Set<number>();
+  for (const w of LUCENE_ENGLISH_STOPWORDS) {
+    const ids = encode(w);
+    if (ids.length === 1) stopIds.add(ids[0]);
+  }
   return {
     docnos, docTokens, index, train, test, wordVocab, docids,
     docidVocab: wordVocab + docidVocabSize(codes, branching),
     docidLen: Math.max(...codes.map((c) => c.length)),
     testQrels,
+    stopIds,
   };
 }
 
@@ -196,11 +215,21 @@ export function genretModelConfig(data: GenretData, config: GenretConfig, method
     : genTierConfig(tier, data.docidVocab, config.queryLen, data.docidLen);
 }
 
-/** Training pairs of a method on a fraction of the training queries (nested fractions). */
+/**
+ * Training pairs of a method on a fraction of the training queries. Fractions are nested in
+ * queries and in pairs: a query's spans come from a stream seeded by the query alone, so every
+ * pair of a smaller fraction is also a pair of every larger one (only the amount of data differs).
+ */
 export function genretTrainingPairs(data: GenretData, config: GenretConfig, method: GenretMethod, fraction: number): { pairs: GenPair[]; queries: number } {
   const qs = nestedFraction(data.train, fraction, deriveSeed(config.seed, "fractions"));
-  const spanCfg = { spanLen: config.spanLen, count: config.trainSpans, temperature: config.temperature };
-  if (method === "ngram") return { pairs: buildSpanPairs(qs, data.docTokens, spanCfg, createRng(deriveSeed(config.seed, `spans-${fraction}`))), queries: qs.length };
+  const spanCfg = { spanLen: config.spanLen, count: config.trainSpans, temperature: config.temperature, ignore: data.stopIds };
+  if (method === "ngram") {
+    const pairs: GenPair[] = [];
+    qs.forEach((q, qi) => {
+      for (const p of buildSpanPairs([q], data.docTokens, spanCfg, createRng(deriveSeed(config.seed, `spans-${q.qid}`)))) pairs.push({ ...p, queryIndex: qi });
+    });
+    return { pairs, queries: qs.length };
+  }
   const pairs: GenPair[] = [];
   const base = buildDocidPairs(qs, data.docids);
   for (let r = 0; r < config.trainSpans; r++) pairs.push(...base);
@@ -235,7 +264,7 @@ export async function genretCgl(model: GenDecoder, data: GenretData, config: Gen
           return;
         }
         const rng = createRng(deriveSeed(config.seed, `id-${q.qid}-${d}`));
-        for (const s of sampleSpans(data.docTokens[d], q.tokens, { spanLen: config.spanLen, count: config.idSpans, temperature: config.temperature }, rng).spans) {
+        for (const s of sampleSpans(data.docTokens[d], q.tokens, { spanLen: config.spanLen, count: config.idSpans, temperature: config.temperature, ignore: data.stopIds }, rng).spans) {
           rows.push({ query: q.tokens, target: s, doc: d, queryIndex: qi });
           owner.push(j);
         }

@@ -76,14 +76,70 @@ test("n-gram weight and aggregation match hand-worked values", () => {
   assert.ok(Math.abs(ngramWeight(Math.log(0.8), 2, 7) - Math.log(10)) < 1e-9);
   assert.ok(Math.abs(ngramWeight(Math.log(0.5), 1, 7) - Math.log(6)) < 1e-9);
   assert.equal(ngramWeight(Math.log(0.05), 1, 7), 0);
-  // d0 holds the chain [1] ⊂ [1 2] ⊂ [1 2 3]: only the longest counts, log 6.
-  // d1 holds [1] ⊂ [1 2]: log 10. d2 holds only [5], weight 0: not retrieved.
+  // d0 holds the chain [1] ⊂ [1 2] ⊂ [1 2 3]: paid once, at its best member, log 22.5.
+  // d1 holds [1] ⊂ [1 2]: also log 22.5. d2 holds only [5], weight 0: not retrieved.
+  // (The earlier rule "only the longest member counts" gave d0 log 6 < d1 log 10: the document
+  // holding the whole generated path ranked below one holding only a prefix of it.)
   const scores = aggregateNgrams(idx, res);
   assert.equal(scores.size, 2);
-  assert.ok(Math.abs(scores.get(0)! - Math.log(6)) < 1e-9);
-  assert.ok(Math.abs(scores.get(1)! - Math.log(10)) < 1e-9);
+  assert.ok(Math.abs(scores.get(0)! - Math.log(22.5)) < 1e-9);
+  assert.ok(Math.abs(scores.get(1)! - Math.log(22.5)) < 1e-9);
   const rq = scoresToRunQuery(scores, ["A", "B", "C"]);
-  assert.deepEqual(rq.docnos, ["B", "A"]);
+  assert.deepEqual(rq.docnos, ["A", "B"]);
+});
+
+test("aggregation: best non-nested set on a branching beam tree (hand-worked)", () => {
+  // Corpus d0 = 1 2 3 1 5, d1 = 1 2 4, d2 = 5: 9 tokens. F([1]) = 3, F([1 2]) = 2, F([1 2 3]) = 1,
+  // F([1 5]) = 1, F([5]) = 2. Beam tree: [1] → {[1 2] → [1 2 3], [1 5]}; [5] a second root.
+  const idx = buildNgramIndex([[1, 2, 3, 1, 5], [1, 2, 4], [5]]);
+  const res: BeamResult = {
+    ngrams: [
+      { tokens: Int32Array.from([1]), logProb: Math.log(0.5), count: 3, parent: -1 },
+      { tokens: Int32Array.from([5]), logProb: Math.log(0.2), count: 2, parent: -1 },
+      { tokens: Int32Array.from([1, 2]), logProb: Math.log(0.4), count: 2, parent: 0 },
+      { tokens: Int32Array.from([1, 5]), logProb: Math.log(0.2), count: 1, parent: 0 },
+      { tokens: Int32Array.from([1, 2, 3]), logProb: Math.log(0.3), count: 1, parent: 2 },
+    ],
+    final: [4, 3, 1],
+    steps: 3,
+    prefixesScored: 5,
+  };
+  // w([1])     = log(0.5·(6/9) / ((3/9)·0.5)) = log 2
+  // w([5])     = max(0, log(0.2·(7/9) / ((2/9)·0.8))) = max(0, log 0.875) = 0
+  // w([1 2])   = log(0.4·(7/9) / ((2/9)·0.6)) = log(7/3)
+  // w([1 5])   = log(0.2·(8/9) / ((1/9)·0.8)) = log 2
+  // w([1 2 3]) = log(0.3·(8/9) / ((1/9)·0.7)) = log(24/7)
+  // d0: best([1 2]) = max(log 7/3, log 24/7) = log 24/7; best([1]) = max(log 2, log 24/7 + log 2) = log 48/7.
+  // d1: best([1]) = max(log 2, log 7/3) = log 7/3. d2: only [5], weight 0: not retrieved.
+  const scores = aggregateNgrams(idx, res);
+  assert.equal(scores.size, 2);
+  assert.ok(Math.abs(scores.get(0)! - Math.log(48 / 7)) < 1e-9, `${scores.get(0)}`);
+  assert.ok(Math.abs(scores.get(1)! - Math.log(7 / 3)) < 1e-9, `${scores.get(1)}`);
+});
+
+test("aggregation: a document holding more of the emitted n-grams never scores lower (random trees)", async () => {
+  for (const seed of [1, 2, 3]) {
+    const r = createRng(100 + seed);
+    const V = 5;
+    const docs = Array.from({ length: 30 }, () => Array.from({ length: 4 + r.int(10) }, () => r.int(V)));
+    const idx = buildNgramIndex(docs);
+    const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, () => -3 * r.next()));
+    const res = await constrainedBeamSearch(idx, scorer, { beam: 4, maxLen: 6 });
+    const scores = aggregateNgrams(idx, res);
+    const w = res.ngrams.map((g) => ngramWeight(g.logProb, g.count, idx.numTokens));
+    const hits = (d: number) => new Set(res.ngrams.map((_, i) => i).filter((i) => w[i] > 0 && occurrences([docs[d]], res.ngrams[i].tokens) > 0));
+    for (let a = 0; a < docs.length; a++) {
+      for (let b = 0; b < docs.length; b++) {
+        const ha = hits(a), hb = hits(b);
+        if ([...hb].every((i) => ha.has(i))) assert.ok((scores.get(a) ?? 0) >= (scores.get(b) ?? 0) - 1e-12, `seed ${seed}: doc ${a} ⊇ doc ${b}`);
+      }
+      // The score is at least the best single hit and at most the sum of all hits.
+      const ha = [...hits(a)];
+      const s = scores.get(a) ?? 0;
+      assert.ok(s >= Math.max(0, ...ha.map((i) => w[i])) - 1e-12);
+      assert.ok(s <= ha.reduce((x, i) => x + w[i], 0) + 1e-12);
+    }
+  }
 });
 
 test("a scorer that knows the target document finds it, and a wider beam never ranks it lower here", async () => {

@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../../src/backend";
 import { createRng } from "../../src/util/rng";
 import { cglCeiling } from "../../src/genret/cgl";
+import { createGenDecoder, genTierConfig, trainGenerator } from "../../src/genret/decoder";
+import type { GenPair } from "../../src/genret/pairs";
 import {
-  GENRET_CONFIGS, fitGenretLaw, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
+  GENRET_CONFIGS, beamSweep, fitGenretLaw, genretCgl, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
 } from "../../src/genret/experiment";
 
 before(async () => {
@@ -57,6 +59,68 @@ test("training pairs: n-gram = positives × spans; docid adds one indexing pair 
   for (const q of halfQueries) assert.ok(fullQueries.has(q));
   const doc = genretTrainingPairs(data, cfg, "docid", 1);
   assert.equal(doc.pairs.length, 12 * 2 + 40);
+});
+
+test("training pairs are nested across fractions pair by pair (same spans for the same query)", () => {
+  // A query's spans come from its own seeded stream, so the 50% set is a subset of the 100% set
+  // (before, one stream per fraction gave the shared queries different spans).
+  const data = prepareGenretData(tinyDataset(), cfg);
+  const key = (p: GenPair) => `${Array.from(p.query).join(",")}→${Array.from(p.target).join(",")}`;
+  const full = new Set(genretTrainingPairs(data, cfg, "ngram", 1).pairs.map(key));
+  const half = genretTrainingPairs(data, cfg, "ngram", 0.5).pairs;
+  assert.equal(half.length, 6 * 2);
+  for (const p of half) assert.ok(full.has(key(p)), `pair ${key(p)} of the 50% set is missing from the 100% set`);
+});
+
+test("stopwords of the query do not steer span sampling", () => {
+  // Tokenizer: "the" → 5, "wK" → K. Passage D0 = the the the x x x x w40 w41 (x = w30…w33 filler);
+  // query "the w40". With the stopword ignored only the two windows holding w40 (starts 5 and 6 of
+  // 7) have overlap 1 (others 0); at temperature 0.01 two spans drawn without replacement are those
+  // two with probability ≥ 1 − 2·5·e^(−100): every sampled span holds w40.
+  // (Counted as a match, "the" gives the first windows overlap 1 as well, and about half the spans
+  // would be function-word spans.)
+  const words = ["the", "the", "the", "w30", "w31", "w32", "w33", "w40", "w41"];
+  const docs = [{ docno: "D0", text: words.join(" ") }, ...Array.from({ length: 3 }, (_, i) => ({ docno: `D${i + 1}`, text: `w${20 + i} w${24 + i} w${28 + i}` }))];
+  const ds: GenretDatasetLike = {
+    docs,
+    queries: { train: [{ qid: "q0", text: "the w40" }], test: [{ qid: "q1", text: "w21" }] },
+    qrels: { train: new Map([["q0", new Map([["D0", 3]])]]), test: new Map([["q1", new Map([["D2", 3]])]]) },
+    tokenizer: { encode: (t: string) => t.split(" ").map((w) => (w === "the" ? 5 : Number(w.slice(1)))), vocabSize: 45 },
+  };
+  const c = { ...cfg, spanLen: 3, trainSpans: 2, temperature: 0.01, docids: { branching: 2, leafSize: 2, iterations: 2, dim: 4 } };
+  const data = prepareGenretData(ds, c);
+  assert.ok(data.stopIds.has(5));
+  const { pairs } = genretTrainingPairs(data, c, "ngram", 1);
+  assert.equal(pairs.length, 2);
+  for (const p of pairs) assert.ok(Array.from(p.target).includes(40), `span ${Array.from(p.target)} does not hold w40`);
+});
+
+test("sanity: a generator that memorised its queries' passages retrieves them at beam 5 and has CGL far under the ceiling", async () => {
+  // Train t1 on every 5-token window of the 4 test queries' positive passages (10 windows each)
+  // until it has memorised them; then CGL over those queries (K = 16 random negatives) must be far
+  // under ln(1 + 1/16), and constrained beam search with beam 5 must rank each positive first.
+  const data = prepareGenretData(tinyDataset(), cfg);
+  const c: GenretConfig = { ...cfg, negatives: 16, beams: [5], idSpans: 3 };
+  const pairs: GenPair[] = [];
+  data.test.forEach((q, qi) => {
+    const doc = data.docTokens[q.positives[0]];
+    for (let s = 0; s + c.spanLen <= doc.length; s++) pairs.push({ query: q.tokens, target: doc.subarray(s, s + c.spanLen), doc: q.positives[0], queryIndex: qi });
+  });
+  assert.equal(pairs.length, 4 * 10);
+  const model = createGenDecoder(genTierConfig("t1", data.wordVocab, c.queryLen, c.spanLen), 11);
+  const tr = await trainGenerator(model, pairs, { batchSize: 40, epochs: 150, seed: 1, schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 10, totalSteps: 0 } });
+  // A passage's windows after the query's prefix are not determined by the query alone (10 windows
+  // to choose from), so the memorised loss is about ln 10 / 5 ≈ 0.46 per token at best; well under
+  // the untrained ln 45 ≈ 3.8.
+  assert.ok(tr.losses[tr.losses.length - 1] < 1.0, `train loss ${tr.losses[tr.losses.length - 1]}`);
+  const cg = await genretCgl(model, data, c, "ngram");
+  assert.ok(cg.meanPositiveLoss < 0.5 * cg.meanNegativeLoss, `L+ ${cg.meanPositiveLoss} L- ${cg.meanNegativeLoss}`);
+  assert.ok(cg.cgl < 0.5 * cg.ceiling, `CGL ${cg.cgl} vs ceiling ${cg.ceiling}`);
+  const { points, runs } = await beamSweep(model, data, c);
+  const run = runs.get(5)!;
+  for (const q of data.test) assert.equal(run.get(q.qid)!.docnos[0], data.docnos[q.positives[0]], `${q.qid}`);
+  assert.equal(points[0].metrics.recall_1, 1);
+  model.dispose();
 });
 
 test("train and measure end to end: finite CGL near the ceiling for an untrained-sized model", async () => {
