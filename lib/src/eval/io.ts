@@ -311,6 +311,25 @@ export function writeBeirQrels(file: string, qrels: Qrels): void {
 }
 
 /**
+ * The rows a run file holds: queries in byte order, each query's documents in trec_eval's rank
+ * order (score descending, docno descending on ties), the top `depth`, ranks from 1. Every query
+ * id and docno is checked as a field of a space- or (`tabSeparated`) tab-separated format.
+ */
+function* rankedRows(run: Run, depth: number, tabSeparated: boolean): Generator<{ qid: string; docno: string; rank: number; score: number }> {
+  for (const qid of sortedQids(run)) {
+    checkField(qid, "query id", tabSeparated);
+    const q = run.get(qid)!;
+    const order = rankQuery(q);
+    const k = Math.min(order.length, depth);
+    for (let r = 0; r < k; r++) {
+      const docno = q.docnos[order[r]];
+      checkField(docno, "docno", tabSeparated);
+      yield { qid, docno, rank: r + 1, score: q.scores[order[r]] };
+    }
+  }
+}
+
+/**
  * Write a TREC run (`qid Q0 docno rank score tag`), queries in byte order, documents in
  * trec_eval's rank order (score descending, docno descending on ties), ranks from 1. Scores are
  * printed with JavaScript's shortest round-trip form, so reading the file back gives identical
@@ -319,18 +338,9 @@ export function writeBeirQrels(file: string, qrels: Qrels): void {
 export function writeTrecRun(file: string, run: Run, tag = "scalerank", depth = Infinity): void {
   checkField(tag, "run tag", false);
   const w = new ChunkWriter();
-  for (const qid of sortedQids(run)) {
-    checkField(qid, "query id", false);
-    const q = run.get(qid)!;
-    const order = rankQuery(q);
-    const k = Math.min(order.length, depth);
-    for (let r = 0; r < k; r++) {
-      const i = order[r];
-      checkField(q.docnos[i], "docno", false);
-      const v = q.scores[i];
-      if (!Number.isFinite(v)) throw new RangeError(`cannot write non-finite score ${v} (query ${qid})`);
-      w.line(`${qid} Q0 ${q.docnos[i]} ${r + 1} ${v} ${tag}`);
-    }
+  for (const { qid, docno, rank, score } of rankedRows(run, depth, false)) {
+    if (!Number.isFinite(score)) throw new RangeError(`cannot write non-finite score ${score} (query ${qid})`);
+    w.line(`${qid} Q0 ${docno} ${rank} ${score} ${tag}`);
   }
   writeFileAtomic(file, w.bytes());
 }
@@ -342,15 +352,6 @@ export function writeTrecRun(file: string, run: Run, tag = "scalerank", depth = 
  */
 export function writeMsMarcoRun(file: string, run: Run, depth = Infinity): void {
   const w = new ChunkWriter();
-  for (const qid of sortedQids(run)) {
-    checkField(qid, "query id", true);
-    const q = run.get(qid)!;
-    const order = rankQuery(q);
-    const k = Math.min(order.length, depth);
-    for (let r = 0; r < k; r++) {
-      checkField(q.docnos[order[r]], "docno", true);
-      w.line(`${qid}\t${q.docnos[order[r]]}\t${r + 1}`);
-    }
-  }
+  for (const { qid, docno, rank } of rankedRows(run, depth, true)) w.line(`${qid}\t${docno}\t${rank}`);
   writeFileAtomic(file, w.bytes());
 }
