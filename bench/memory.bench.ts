@@ -39,10 +39,7 @@ function wasmHeapBytes(): number | null {
 
 async function measure(data: lib.TrainerData, tier: string, objective: lib.Objective, steps: number): Promise<BenchRow> {
   const cfg = lib.PROFILE_TRAIN_CONFIGS.mini;
-  const mc = lib.tierConfig(lib.getTier(tier), data.vocabSize, data.seqLen, data.padId, data.sepId);
-  mc.attentionInit = "mimetic";
-  mc.pooling = "mean";
-  mc.matchEmbedding = true;
+  const mc = lib.scratchModelConfig(tier, data, cfg.train); // the model the trainer builds for this tier
   const model = lib.createCrossEncoder(mc, 1);
   const opt = lib.createOptimizer(model, cfg.train.adamw);
   const isGroup = objective !== "pointwise";

@@ -15,7 +15,6 @@
 import * as path from "node:path";
 import {
   PROFILE_TRAIN_CONFIGS, buildTrainerData, parseObjective, prepareDataset, resultsPath, runMetrics, selectBackend, trainRun,
-  type Run, type TrainerData,
 } from "../lib/src";
 
 function parseArgs(argv: string[]): Map<string, string> {
@@ -25,16 +24,6 @@ function parseArgs(argv: string[]): Map<string, string> {
     out.set(argv[i].slice(2), argv[++i] ?? "");
   }
   return out;
-}
-
-/** The first-stage ranking (BM25 order) of the evaluation queries as a run. */
-function firstStageRun(data: TrainerData): Run {
-  const run: Run = new Map();
-  for (const q of data.evalQueries) {
-    const fs = data.evalFirstStage.get(q.qid)!;
-    run.set(q.qid, { docnos: fs.docnos.slice(0, q.count), scores: Float64Array.from(fs.scores.subarray(0, q.count)) });
-  }
-  return run;
 }
 
 async function main(): Promise<void> {
@@ -56,7 +45,7 @@ async function main(): Promise<void> {
     train.peakLrByTier = {};
   }
   const root = path.join(resultsPath("probe"), name);
-  console.log(`backend ${sel.backend}; ${data.evalQueries.length} evaluation queries; BM25 NDCG@10 ${runMetrics(data, firstStageRun(data))["ndcg@10"].toFixed(3)}; runs under ${root}`);
+  console.log(`backend ${sel.backend}; ${data.evalQueries.length} evaluation queries; BM25 NDCG@10 ${runMetrics(data, data.evalFirstStage)["ndcg@10"].toFixed(3)}; runs under ${root}`);
   for (const tier of tiers) {
     const out = await trainRun({ profile: "mini", tier, objective, seed: 1 }, data, train, { root });
     const curve = out.records.map((r) => `${r.step}:${r.metrics["ndcg@10"].toFixed(3)}`).join(" ");

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Dataset } from "../data/dataset";
 import { loadHfTokenizer, type PairTokenizer } from "../data/tokenizer";
 import type { Run } from "../eval/types";
-import { InputError } from "../util/fsutil";
+import { readInputFile } from "../util/fsutil";
 import type { TokenizerIdentity, TrainerData } from "./batches";
 
 /** Options of {@link buildTrainerData} (defaults in brackets). */
@@ -36,12 +36,7 @@ export interface TrainerDataOptions {
  */
 export function hfTokenizerIdentity(folder: string): TokenizerIdentity {
   const file = path.join(folder, "tokenizer.json");
-  const h = createHash("sha256");
-  try {
-    h.update(fs.readFileSync(file));
-  } catch (e) {
-    throw new InputError(file, 0, `cannot read the checkpoint's tokenizer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); a pretrained tier needs tokenizer.json in its folder`);
-  }
+  const h = createHash("sha256").update(readInputFile(file, "the checkpoint's tokenizer", "; a pretrained tier needs tokenizer.json in its folder"));
   const cfg = path.join(folder, "tokenizer_config.json");
   if (fs.existsSync(cfg)) h.update("\0tokenizer_config.json\0").update(fs.readFileSync(cfg));
   return { folder, sha256: h.digest("hex") };

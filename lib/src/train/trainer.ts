@@ -25,13 +25,13 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { InputError, writeFileAtomic, writeJsonAtomic } from "../util/fsutil";
+import { InputError, readInputFile, writeFileAtomic, writeJsonAtomic } from "../util/fsutil";
 import { deriveSeed } from "../util/rng";
 import type { CheckpointRecord, Objective } from "../records/types";
 import { writeCheckpointRecords } from "../records/jsonl";
 import { currentBackend } from "../backend/select";
 import { createCrossEncoder, readWeights, writeWeights, assertCountsMatch, type CrossEncoder } from "../model/crossencoder";
-import { countParams, getTier, tierConfig, trainFlopsPerExample } from "../model/tiers";
+import { countParams, getTier, tierConfig, trainFlopsPerExample, type ModelConfig } from "../model/tiers";
 import { readEncoderConfig } from "../pretrained/config";
 import { loadPretrainedEncoder, pretrainedTrainFlopsPerExample } from "../pretrained/load";
 import { AdamWConfig, DEFAULT_ADAMW } from "./optimizer";
@@ -152,14 +152,6 @@ interface SavedState {
   examples: number;
 }
 
-/** SHA-256 of a file, or InputError naming it. */
-function fileSha256(file: string, what: string): string {
-  try {
-    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-  } catch (e) {
-    throw new InputError(file, 0, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
 
 /**
  * The configuration identity of a run: changing any of it restarts the run from scratch. For a
@@ -174,7 +166,7 @@ function runIdentity(spec: RunSpec, data: TrainerData, config: TrainConfig): unk
     data: { name: data.name, seqLen: data.seqLen, vocabSize: data.vocabSize, numGroups: data.numGroups, evalSet: data.evalSet, evalQueries: data.evalQueries.length, tokenizer: data.tokenizer?.sha256 },
   };
   if (spec.pretrained !== undefined) {
-    id.pretrained = { tokenizer: hfTokenizerIdentity(spec.pretrained).sha256, config: fileSha256(path.join(spec.pretrained, "config.json"), "the checkpoint's config.json") };
+    id.pretrained = { tokenizer: hfTokenizerIdentity(spec.pretrained).sha256, config: createHash("sha256").update(readInputFile(path.join(spec.pretrained, "config.json"), "the checkpoint's config.json")).digest("hex") };
   }
   return id;
 }
@@ -208,20 +200,30 @@ interface RunModel {
 }
 
 /**
- * Build the model of a run: a pretrained tier's checkpoint with a fresh 1-logit head (seeded by
- * `seed`; padding and [SEP] from the data's tokenizer; parameter counts of the loaded weights),
- * or a from-scratch tier's cross-encoder (counts from the formula, checked against the weights).
+ * The model config of a from-scratch tier for some trainer data: the tier's shape, the data's
+ * vocabulary, length, padding and [SEP], and the config's model options with their defaults
+ * (segment embeddings on, mimetic attention init, mean pooling, exact-match embedding on).
  */
-function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, seed: number): RunModel {
-  if (spec.pretrained !== undefined) {
-    checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
-    const model = loadPretrainedEncoder(spec.pretrained, { seed, freshHead: true, padId: data.padId, sepId: data.sepId, maxLen: data.seqLen });
-    return { model, counts: model.counts, flopsPerExample: pretrainedTrainFlopsPerExample(model.encoderConfig, model.counts.nonEmbedding, data.seqLen) };
-  }
-  const mc = tierConfig(getTier(spec.tier), data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
+export function scratchModelConfig(tier: string, data: TrainerData, config: TrainConfig): ModelConfig {
+  const mc = tierConfig(getTier(tier), data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
   mc.attentionInit = config.model?.attentionInit ?? "mimetic";
   mc.pooling = config.model?.pooling ?? "mean";
   mc.matchEmbedding = config.model?.matchEmbedding ?? true;
+  return mc;
+}
+
+/**
+ * Build the model of a run: a pretrained tier's checkpoint with a fresh 1-logit head (seeded by
+ * `seed`; padding and [SEP] from the data's tokenizer; parameter counts of the loaded weights),
+ * or a from-scratch tier's cross-encoder (counts from the formula, checked against the weights).
+ * A pretrained run's data must have passed {@link checkPretrainedData} (the callers check first).
+ */
+function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, seed: number): RunModel {
+  if (spec.pretrained !== undefined) {
+    const model = loadPretrainedEncoder(spec.pretrained, { seed, freshHead: true, padId: data.padId, sepId: data.sepId, maxLen: data.seqLen });
+    return { model, counts: model.counts, flopsPerExample: pretrainedTrainFlopsPerExample(model.encoderConfig, model.counts.nonEmbedding, data.seqLen) };
+  }
+  const mc = scratchModelConfig(spec.tier, data, config);
   const model = createCrossEncoder(mc, seed);
   assertCountsMatch(model);
   return { model, counts: countParams(mc), flopsPerExample: trainFlopsPerExample(mc, data.seqLen) };
@@ -420,6 +422,7 @@ export async function trainRun(
  */
 export function loadTrainedModel(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): CrossEncoder {
   if (runStatus(root, spec, data, config) !== "done") throw new Error(`run ${spec.tier}/${spec.objective}/seed ${spec.seed} is not complete under ${root}`);
+  if (spec.pretrained !== undefined) checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
   const { model } = buildRunModel(spec, data, config, 0);
   const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   writeWeights(model, unpackFloats(fs.readFileSync(path.join(runDir(root, spec), "weights.bin")), sizes));

@@ -54,6 +54,18 @@ export function readJsonLines<T = unknown>(file: string): T[] {
 }
 
 /**
+ * Read a user-supplied file; when it cannot be read, throw an {@link InputError} naming it:
+ * `<file>:0: cannot read <what> (<errno code>)<hint>`.
+ */
+export function readInputFile(file: string, what: string, hint = ""): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new InputError(file, 0, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${hint}`);
+  }
+}
+
+/**
  * An error in a user-supplied input file. Its message always starts with `file:line: ` so that
  * editors and terminals can jump to the offending line.
  */
