@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     train.peakLrByTier = {};
   }
   const root = path.join(resultsPath("probe"), name);
-  console.log(`backend ${sel.backend}; ${data.evalQueries.length} evaluation queries; BM25 NDCG@10 ${runMetrics(data, data.evalFirstStage)["ndcg@10"].toFixed(3)}; runs under ${root}`);
+  const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
+  const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";
+  console.log(`backend ${sel.backend}; ${data.evalQueries.length} evaluation queries; BM25 NDCG@10 ${runMetrics(data, data.evalFirstStage)["ndcg@10"].toFixed(3)}${oracleText}; runs under ${root}`);
   for (const tier of tiers) {
     const out = await trainRun({ profile: "mini", tier, objective, seed: 1 }, data, train, { root });
     const curve = out.records.map((r) => `${r.step}:${r.metrics["ndcg@10"].toFixed(3)}`).join(" ");

@@ -5,3 +5,4 @@ export * from "./pairs";
 export * from "./docids";
 export * from "./decoder";
 export * from "./experiment";
+export * from "./run";

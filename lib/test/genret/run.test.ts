@@ -1,0 +1,57 @@
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { selectBackend } from "../../src/backend";
+import { prepareDataset } from "../../src/data/dataset";
+import { GENRET_CONFIGS, prepareGenretData, type GenretConfig } from "../../src/genret/experiment";
+import { genretJobs, runGenretExperiment } from "../../src/genret/run";
+
+before(async () => {
+  await selectBackend();
+});
+
+// The smoke collection with a tiny experiment: 3 jobs (n-gram t0 with the beam sweep, docid t0,
+// n-gram t0 on half the data).
+const cfg: GenretConfig = {
+  ...GENRET_CONFIGS.smoke,
+  tiers: ["t0"], fractions: [0.5, 1], dataTier: "t0", beams: [1, 3],
+  cglQueries: 4, negatives: 8, retrievalQueries: 4, epochs: 1, trainSpans: 1, idSpans: 1,
+  docids: { branching: 8, leafSize: 8, iterations: 2, dim: 8 },
+};
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-genret-run-"));
+
+test("jobs: every tier × method on all data, the other fractions on dataTier, beam sweep on the largest n-gram tier, largest first", () => {
+  const jobs = genretJobs({ ...GENRET_CONFIGS.mini });
+  assert.equal(jobs.length, 4 * 2 + 4);
+  assert.deepEqual(jobs[0], { method: "ngram", tier: "t3", fraction: 1, beams: true });
+  assert.deepEqual(jobs.filter((j) => j.beams).length, 1);
+  assert.deepEqual(jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`), ["t2:0.8", "t2:0.6", "t2:0.4", "t2:0.2"]);
+});
+
+test("two worker processes give the same results as one process, and a rerun resumes from the job files", async () => {
+  const ds = await prepareDataset({ profile: "smoke" });
+  const data = prepareGenretData(ds, cfg);
+  const a = tmp(), b = tmp();
+  const inProcess = await runGenretExperiment(data, cfg, { profile: "smoke", dir: a, jobs: 1 });
+  const inWorkers = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 2 });
+  assert.deepEqual(inWorkers, inProcess);
+  assert.equal(inProcess.size.length, 2);
+  assert.deepEqual(inProcess.data.map((r) => r.fraction), [0.5, 1]);
+  assert.deepEqual(inProcess.beams.map((p) => p.beam), [1, 3]);
+  assert.deepEqual(fs.readdirSync(b).sort(), ["docid-t0-100.json", "ngram-t0-100.json", "ngram-t0-50.json"]);
+
+  // Resume: remove one result; only that job runs again, and the assembled results are unchanged.
+  fs.rmSync(path.join(b, "ngram-t0-50.json"));
+  const lines: string[] = [];
+  const resumed = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines.push(m) });
+  assert.deepEqual(resumed, inProcess);
+  assert.ok(lines.some((l) => l.includes("2 of 3 models already measured")), lines.join("\n"));
+  assert.equal(lines.filter((l) => l.startsWith("ngram t0")).length, 1);
+
+  // A changed setting invalidates the saved results (nothing is read back under another key).
+  const lines2: string[] = [];
+  await runGenretExperiment(data, { ...cfg, beams: [1] }, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines2.push(m) });
+  assert.ok(!lines2.some((l) => l.includes("already measured")), lines2.join("\n"));
+});
