@@ -15,11 +15,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fork } from "node:child_process";
 import type { ProfileName } from "../util/profile";
 import { activeProfile } from "../util/profile";
 import { resultsPath } from "../util/paths";
 import { writeJsonAtomic } from "../util/fsutil";
+import { runWorkerPool, workerEntry } from "../util/worker";
 import { cglCeiling } from "./cgl";
 import { beamSweep, trainAndMeasure, type BeamPoint, type GenretConfig, type GenretData, type GenretMethod, type GenretModelResult } from "./experiment";
 
@@ -147,39 +147,25 @@ export async function runGenretExperiment(data: GenretData, config: GenretConfig
   return assembleResults(data, config, all.map((j) => done.get(j)!));
 }
 
-/** Worker entry: the compiled worker.js next to this file, or worker.ts through tsx. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  if (__filename.endsWith(".ts")) return { file: path.join(__dirname, "worker.ts"), execArgv: ["--import", "tsx"] };
-  return { file: path.join(__dirname, "worker.js"), execArgv: [] };
-}
-
 type WorkerMessage = { type: "ready" } | { type: "log"; message: string } | { type: "done"; result: GenretJobResult } | { type: "error"; message: string };
 
-/** Hand the pending jobs to `workers` forked processes, one job at a time each. */
+/** Hand the pending jobs to `workers` forked processes (worker.ts), one job at a time each. */
 async function runInWorkers(
   profile: ProfileName, config: GenretConfig, pending: GenretJob[], workers: number,
   finish: (job: GenretJob, r: GenretJobResult) => void, log: (m: string) => void,
 ): Promise<void> {
-  const queue = pending.slice();
-  const { file, execArgv } = workerEntry();
-  await Promise.all(Array.from({ length: workers }, (_, w) => new Promise<void>((resolve, reject) => {
-    const child = fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let current: GenretJob | undefined;
-    const sendNext = () => {
-      current = queue.shift();
-      child.send(current ? { type: "job", job: current } : { type: "exit" });
-    };
-    child.on("message", (m: WorkerMessage) => {
-      if (m.type === "ready") sendNext();
-      else if (m.type === "log") log(`[worker ${w}] ${m.message}`);
-      else if (m.type === "done") {
-        finish(current!, m.result);
-        sendNext();
-      } else if (m.type === "error") reject(new Error(`generative-retrieval worker ${w}: ${m.message}`));
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`generative-retrieval worker ${w} exited with code ${code}`))));
-    child.send({ type: "init", profile, config });
-  })));
+  await runWorkerPool<GenretJob, WorkerMessage>({
+    entry: workerEntry(__filename, "worker"),
+    workers,
+    jobs: pending,
+    init: { type: "init", profile, config },
+    jobMessage: (job) => ({ type: "job", job }),
+    onDone: (job, m) => finish(job, m.result),
+    onMessage: (w, m) => {
+      if (m.type === "log") log(`[worker ${w}] ${m.message}`);
+    },
+    label: "generative-retrieval worker",
+  });
 }
 
 /** Put the job results together in the notebook's layout. */

@@ -14,7 +14,7 @@
  * else (resume, records, aggregation) is the same.
  */
 import * as path from "node:path";
-import { fork } from "node:child_process";
+import { runWorkerPool, workerEntry } from "../util/worker";
 import { activeProfile, type ProfileName } from "../util/profile";
 import { resultsPath } from "../util/paths";
 import { writeFileAtomic } from "../util/fsutil";
@@ -163,13 +163,7 @@ function writeAggregate(root: string, outcomes: readonly RunOutcome[]): Checkpoi
 }
 
 /** Message from a worker process. */
-type WorkerMessage = { type: "ready"; backend: string } | { type: "progress"; p: RunProgress } | { type: "outcome"; o: RunOutcome } | { type: "error"; message: string };
-
-function workerEntry(): { file: string; execArgv: string[] } {
-  const js = path.join(__dirname, "worker.js");
-  if (__filename.endsWith(".ts")) return { file: path.join(__dirname, "worker.ts"), execArgv: ["--import", "tsx"] };
-  return { file: js, execArgv: [] };
-}
+type WorkerMessage = { type: "ready"; backend: string } | { type: "progress"; p: RunProgress } | { type: "done"; o: RunOutcome } | { type: "error"; message: string };
 
 /**
  * Train the grid of a profile. Complete runs are skipped, partial runs resume, a run whose loss
@@ -209,33 +203,22 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   } else {
     // Prepare (and cache) the dataset once before the workers load it.
     await prepareDataset({ profile, seed: dataSeed, log });
-    const queue = specs.slice();
-    const { file, execArgv } = workerEntry();
-    await Promise.all(
-      Array.from({ length: jobs }, (_, w) =>
-        new Promise<void>((resolve, reject) => {
-          const child = fork(file, [], { execArgv, env: { ...process.env, SCALERANK_WORKER: String(w) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-          const sendNext = () => {
-            const spec = queue.shift();
-            if (spec) child.send({ type: "run", spec });
-            else child.send({ type: "exit" });
-          };
-          child.on("message", (m: WorkerMessage) => {
-            if (m.type === "ready") {
-              log(`worker ${w}: ${m.backend}`);
-              sendNext();
-            } else if (m.type === "progress") onProgress(m.p);
-            else if (m.type === "outcome") {
-              outcomes.push(m.o);
-              writeAggregate(root, outcomes);
-              sendNext();
-            } else if (m.type === "error") reject(new Error(`worker ${w}: ${m.message}`));
-          });
-          child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${w} exited with code ${code}`))));
-          child.send({ type: "init", profile, root, dataSeed });
-        }),
-      ),
-    );
+    await runWorkerPool<RunSpec, WorkerMessage>({
+      entry: workerEntry(__filename, "worker"),
+      workers: jobs,
+      jobs: specs,
+      init: { type: "init", profile, root, dataSeed },
+      jobMessage: (spec) => ({ type: "run", spec }),
+      onDone: (_spec, m) => {
+        outcomes.push(m.o);
+        writeAggregate(root, outcomes);
+      },
+      onMessage: (w, m) => {
+        if (m.type === "ready") log(`worker ${w}: ${m.backend}`);
+        else if (m.type === "progress") onProgress(m.p);
+      },
+      label: "worker",
+    });
   }
   const records = writeAggregate(root, outcomes);
   return { profile, root, outcomes, records, wallSeconds: (Date.now() - started) / 1000 };

@@ -27,6 +27,6 @@ serveParent<ParentMessage>(async (m) => {
     sendToParent({ type: "ready", backend: b.backend });
   } else if (m.type === "run") {
     const o = await trainRun(m.spec, await dataFor!(m.spec), PROFILE_TRAIN_CONFIGS[profile].train, { root, onProgress: (p) => sendToParent({ type: "progress", p }) });
-    sendToParent({ type: "outcome", o });
+    sendToParent({ type: "done", o });
   }
 });
