@@ -106,3 +106,40 @@ export async function computeCgl(
   const { cgl, perQuery } = contrastiveGenerationLoss(per);
   return { cgl, perQuery, ceiling: cglCeiling(K) };
 }
+
+/** Mean and standard error of a sample. */
+export interface MeanWithError {
+  mean: number;
+  /** Standard error of the mean, s/√n with the n − 1 sample standard deviation s (0 for n = 1). */
+  stdErr: number;
+  n: number;
+}
+
+/**
+ * Mean and standard error of per-query values (e.g. {@link computeCgl}'s `perQuery`):
+ *   mean = Σ vᵢ / n,  s² = Σ (vᵢ − mean)² / (n − 1),  stdErr = s / √n.
+ * The error of a CGL measured on n test queries from the query-to-query spread; it does not
+ * include the spread between training runs (seeds).
+ */
+export function meanWithError(values: ArrayLike<number>): MeanWithError {
+  const n = values.length;
+  if (n === 0) throw new RangeError("meanWithError: no values");
+  let s = 0;
+  for (let i = 0; i < n; i++) s += values[i];
+  const mean = s / n;
+  if (n === 1) return { mean, stdErr: 0, n };
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
+  return { mean, stdErr: Math.sqrt(ss / (n - 1) / n), n };
+}
+
+/**
+ * Paired difference of two models' per-query CGL on the same queries, negatives and identifiers
+ * (how {@link computeCgl} measures every model): dᵢ = bᵢ − aᵢ, with {@link meanWithError} of d.
+ * Negative means b is better. Pairing removes the query-to-query spread that both models share,
+ * so a difference many times its stdErr is not a matter of which queries were drawn.
+ */
+export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): MeanWithError {
+  if (a.length !== b.length) throw new RangeError(`pairedDifference: ${a.length} vs ${b.length} values`);
+  return meanWithError(Float64Array.from({ length: a.length }, (_, i) => b[i] - a[i]));
+}

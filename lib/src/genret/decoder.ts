@@ -26,7 +26,7 @@
  * collection a t2 generator after 637 steps gives the positives' query words 6.8 nats (8.1
  * without; unigram 8.7) while random passages' content words get no cheaper.
  *
- * Accounting, in the style of model/tiers.ts (same tier table):
+ * Accounting, in the style of model/tiers.ts (tiers: {@link GEN_TIERS} and the reranker tiers):
  *   N (non-embedding) = L·(12d² + 13d) + 2d         (no head: the output layer is tied)
  *   E (embedding)     = (V + T)·d
  *   forward FLOPs of a row of T tokens with logits at P positions
@@ -74,9 +74,31 @@ export function genMaxLen(c: GenConfig): number {
   return c.queryLen + 1 + c.targetLen;
 }
 
-/** Generator config of a tier of model/tiers.ts, with copy initialisation α = 1. */
+/**
+ * Generator tiers of the CPU size sweep: one layer, width 16 → 128 (3.3 k → 200 k non-embedding
+ * parameters; g0 and g1 have the shapes of the reranker tiers t0 and t1). One layer because, at
+ * the `mini` data scale (10 k query → span pairs, 3 epochs, from scratch), depth cost more in
+ * optimisation than it gave in capacity: measured with 100 CGL queries, the two-layer t2 (2 × 48)
+ * and t3 (2 × 64) ended with higher training loss and CGL (0.003341, 0.003249) than the
+ * one-layer 1 × 32 (0.003101), while one-layer models kept improving with width (1 × 64:
+ * 0.003056; 1 × 128: 0.002890). The reranker tiers t0…t8 (model/tiers.ts) remain valid names
+ * (the `paper` profile uses them).
+ */
+export const GEN_TIERS: readonly Tier[] = [
+  { name: "g0", layers: 1, dModel: 16, heads: 2 },
+  { name: "g1", layers: 1, dModel: 32, heads: 2 },
+  { name: "g2", layers: 1, dModel: 64, heads: 4 },
+  { name: "g3", layers: 1, dModel: 128, heads: 8 },
+];
+
+/** A generator tier by name: {@link GEN_TIERS} first, then the reranker tiers (model/tiers.ts). */
+export function getGenTier(name: string): Tier {
+  return GEN_TIERS.find((t) => t.name === name) ?? getTier(name);
+}
+
+/** Generator config of a tier ({@link getGenTier}), with copy initialisation α = 1. */
 export function genTierConfig(tier: Tier | string, vocabSize: number, queryLen: number, targetLen: number): GenConfig {
-  const t = typeof tier === "string" ? getTier(tier) : tier;
+  const t = typeof tier === "string" ? getGenTier(tier) : tier;
   return { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, queryLen, targetLen, copyInit: 1 };
 }
 

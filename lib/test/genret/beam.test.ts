@@ -80,7 +80,7 @@ test("n-gram weight and aggregation match hand-worked values", () => {
   // d1 holds [1] ⊂ [1 2]: also log 22.5. d2 holds only [5], weight 0: not retrieved.
   // (The earlier rule "only the longest member counts" gave d0 log 6 < d1 log 10: the document
   // holding the whole generated path ranked below one holding only a prefix of it.)
-  const scores = aggregateNgrams(idx, res);
+  const scores = aggregateNgrams(idx, res, { scoring: "sum" });
   assert.equal(scores.size, 2);
   assert.ok(Math.abs(scores.get(0)! - Math.log(22.5)) < 1e-9);
   assert.ok(Math.abs(scores.get(1)! - Math.log(22.5)) < 1e-9);
@@ -111,10 +111,16 @@ test("aggregation: best non-nested set on a branching beam tree (hand-worked)", 
   // w([1 2 3]) = log(0.3·(8/9) / ((1/9)·0.7)) = log(24/7)
   // d0: best([1 2]) = max(log 7/3, log 24/7) = log 24/7; best([1]) = max(log 2, log 24/7 + log 2) = log 48/7.
   // d1: best([1]) = max(log 2, log 7/3) = log 7/3. d2: only [5], weight 0: not retrieved.
-  const scores = aggregateNgrams(idx, res);
+  const scores = aggregateNgrams(idx, res, { scoring: "sum" });
   assert.equal(scores.size, 2);
   assert.ok(Math.abs(scores.get(0)! - Math.log(48 / 7)) < 1e-9, `${scores.get(0)}`);
   assert.ok(Math.abs(scores.get(1)! - Math.log(7 / 3)) < 1e-9, `${scores.get(1)}`);
+  // "best" (the default): the largest single weight. d0 holds all four weighted n-grams, the best
+  // is [1 2 3] with log(24/7); d1 holds [1] and [1 2], the best is log(7/3); d2 again not retrieved.
+  const best = aggregateNgrams(idx, res);
+  assert.equal(best.size, 2);
+  assert.ok(Math.abs(best.get(0)! - Math.log(24 / 7)) < 1e-9, `${best.get(0)}`);
+  assert.ok(Math.abs(best.get(1)! - Math.log(7 / 3)) < 1e-9, `${best.get(1)}`);
 });
 
 test("aggregation: a document holding more of the emitted n-grams never scores lower (random trees)", async () => {
@@ -125,19 +131,24 @@ test("aggregation: a document holding more of the emitted n-grams never scores l
     const idx = buildNgramIndex(docs);
     const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, () => -3 * r.next()));
     const res = await constrainedBeamSearch(idx, scorer, { beam: 4, maxLen: 6 });
-    const scores = aggregateNgrams(idx, res);
+    const scores = aggregateNgrams(idx, res, { scoring: "sum" });
+    const bestScores = aggregateNgrams(idx, res, { scoring: "best" });
     const w = res.ngrams.map((g) => ngramWeight(g.logProb, g.count, idx.numTokens));
     const hits = (d: number) => new Set(res.ngrams.map((_, i) => i).filter((i) => w[i] > 0 && occurrences([docs[d]], res.ngrams[i].tokens) > 0));
     for (let a = 0; a < docs.length; a++) {
       for (let b = 0; b < docs.length; b++) {
         const ha = hits(a), hb = hits(b);
-        if ([...hb].every((i) => ha.has(i))) assert.ok((scores.get(a) ?? 0) >= (scores.get(b) ?? 0) - 1e-12, `seed ${seed}: doc ${a} ⊇ doc ${b}`);
+        if (![...hb].every((i) => ha.has(i))) continue;
+        assert.ok((scores.get(a) ?? 0) >= (scores.get(b) ?? 0) - 1e-12, `seed ${seed}: doc ${a} ⊇ doc ${b}`);
+        assert.ok((bestScores.get(a) ?? 0) >= (bestScores.get(b) ?? 0) - 1e-12, `best, seed ${seed}: doc ${a} ⊇ doc ${b}`);
       }
-      // The score is at least the best single hit and at most the sum of all hits.
+      // "sum" is at least the best single hit and at most the sum of all hits; "best" is that hit.
       const ha = [...hits(a)];
       const s = scores.get(a) ?? 0;
-      assert.ok(s >= Math.max(0, ...ha.map((i) => w[i])) - 1e-12);
+      const top = Math.max(0, ...ha.map((i) => w[i]));
+      assert.ok(s >= top - 1e-12);
       assert.ok(s <= ha.reduce((x, i) => x + w[i], 0) + 1e-12);
+      assert.equal(bestScores.get(a) ?? 0, top);
     }
   }
 });
@@ -155,11 +166,28 @@ test("a scorer that knows the target document finds it, and a wider beam never r
     return (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, (_, t) => (inDoc.has(t) ? Math.log(0.5) : -4)));
   };
   for (const beam of [5, 15]) {
-    const { run, prefixesScored } = await generativeRetrievalRun(idx, queries, scorerFor, docnos, { beam, maxLen: 6 });
+    // A bag-of-words scorer: every n-gram of the document's words is equally likely, so only the
+    // sum over many n-grams singles the document out.
+    const { run, prefixesScored } = await generativeRetrievalRun(idx, queries, scorerFor, docnos, { beam, maxLen: 6, scoring: "sum" });
     assert.ok(prefixesScored > 0);
     for (const q of queries) {
       const rq = run.get(q.qid)!;
       assert.equal(rq.docnos[0], `D${q.qid.slice(1)}`, `beam ${beam}: ${q.qid} ranks its document first`);
     }
+  }
+  // A scorer that knows the document's word order (the next token continues the prefix inside the
+  // document, probability split evenly): its long n-grams occur once in the corpus, so under "best"
+  // too the document comes first.
+  const orderedScorerFor = (q: ArrayLike<number>): NextTokenScorer => {
+    const d = Array.from(q);
+    return (prefixes) => prefixes.map((p) => {
+      const next = new Set<number>();
+      for (let i = 0; i + p.length < d.length; i++) if (p.every((t, j) => d[i + j] === t)) next.add(d[i + p.length]);
+      return Float32Array.from({ length: V }, (_, t) => (next.has(t) ? Math.log(1 / next.size) : -12));
+    });
+  };
+  for (const beam of [1, 5, 15]) {
+    const { run } = await generativeRetrievalRun(idx, queries, orderedScorerFor, docnos, { beam, maxLen: 6 });
+    for (const q of queries) assert.equal(run.get(q.qid)!.docnos[0], `D${q.qid.slice(1)}`, `best, beam ${beam}: ${q.qid}`);
   }
 });

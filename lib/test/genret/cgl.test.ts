@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../../src/util/rng";
-import { CGL_NEGATIVES, cglCeiling, cglOfQuery, computeCgl, contrastiveGenerationLoss, sampleNegatives } from "../../src/genret/cgl";
+import { CGL_NEGATIVES, cglCeiling, cglOfQuery, computeCgl, contrastiveGenerationLoss, meanWithError, pairedDifference, sampleNegatives } from "../../src/genret/cgl";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 
@@ -63,4 +63,21 @@ test("computeCgl with a loss that cannot tell documents apart gives the ceiling;
   // Loss 1 for positives, 2 for every negative: log(1 + 1/(256·2)) = log(513/512).
   const sep = await computeCgl(queries, 300, (qi, docs) => Float64Array.from(docs, (d) => (queries[qi].positives.includes(d) ? 1 : 2)), createRng(1));
   close(sep.cgl, Math.log(513 / 512), 1e-15);
+});
+
+test("mean with standard error and paired differences, by hand", () => {
+  // 1, 2, 3, 6: mean 3, deviations −2, −1, 0, 3 → Σ² = 14, s² = 14/3, stdErr = √(14/3/4) = √(7/6).
+  const m = meanWithError([1, 2, 3, 6]);
+  close(m.mean, 3);
+  close(m.stdErr, Math.sqrt(7 / 6));
+  assert.equal(m.n, 4);
+  assert.deepEqual(meanWithError([5]), { mean: 5, stdErr: 0, n: 1 });
+  assert.throws(() => meanWithError([]), /no values/);
+  // b − a = 1, 1, 4: mean 2, deviations −1, −1, 2 → s² = 6/2 = 3, stdErr = √(3/3) = 1.
+  const d = pairedDifference([10, 20, 30], [11, 21, 34]);
+  close(d.mean, 2);
+  close(d.stdErr, 1);
+  // A constant shift has no spread at all, however different the queries are.
+  assert.equal(pairedDifference([1, 100, 7], [2, 101, 8]).stdErr, 0);
+  assert.throws(() => pairedDifference([1], [1, 2]), /1 vs 2/);
 });

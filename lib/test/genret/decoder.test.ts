@@ -33,6 +33,17 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   assert.equal(genMaxLen(tiny), 8);
   const t0 = genTierConfig("t0", 100, 8, 10);
   assert.equal(t0.dModel, 16);
+  // Generator tier g3 = 1 × 128: N = 12·128² + 13·128 + 2·128 = 196608 + 1664 + 256 = 198528,
+  // and the model built from it has exactly that many non-embedding weights.
+  const g3 = genTierConfig("g3", 50, 4, 5);
+  assert.deepEqual([g3.layers, g3.dModel, g3.heads, g3.copyInit], [1, 128, 8, 1]);
+  assert.equal(genParamCounts(g3).nonEmbedding, 198528);
+  const g3Model = createGenDecoder(g3, 1);
+  assert.equal(g3Model.countWeights().nonEmbedding, 198528);
+  g3Model.dispose();
+  // g0 and g1 have the reranker tiers' t0 and t1 shapes; unknown names list both tables.
+  assert.deepEqual(genTierConfig("g1", 100, 8, 10), genTierConfig("t1", 100, 8, 10));
+  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9"/);
 });
 
 test("row layout: left-padded query, SEP, target shifted by one", () => {

@@ -6,7 +6,7 @@ import { cglCeiling } from "../../src/genret/cgl";
 import { createGenDecoder, genTierConfig, trainGenerator } from "../../src/genret/decoder";
 import type { GenPair } from "../../src/genret/pairs";
 import {
-  GENRET_CONFIGS, beamSweep, fitGenretLaw, genretCgl, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
+  GENRET_CONFIGS, beamSweep, fitGenretLaw, genretCgl, genretSchedule, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
 } from "../../src/genret/experiment";
 
 before(async () => {
@@ -134,7 +134,21 @@ test("train and measure end to end: finite CGL near the ceiling for an untrained
     // so CGL = log(1 + L⁺/S⁻) lies between log(1 + 1/16) and log(1 + 2/8).
     assert.ok(result.cgl > Math.log(1 + 1 / 16) && result.cgl < Math.log(1 + 2 / 8), `${method}: ${result.cgl}`);
     assert.equal(result.params, 3312);
+    // The per-query values behind the mean, and their standard error.
+    assert.equal(result.cglPerQuery.length, data.test.slice(0, cfg.cglQueries).length);
+    assert.ok(Math.abs(result.cglPerQuery.reduce((a, b) => a + b, 0) / result.cglPerQuery.length - result.cgl) < 1e-15);
+    assert.ok(result.cglStdErr > 0 && result.cglStdErr < result.cgl, `stdErr ${result.cglStdErr}`);
   }
+});
+
+test("schedule of a model: the tier's peak rate and the run's own length", () => {
+  const c: GenretConfig = { ...cfg, schedule: "cosine", peakLr: 5e-3, peakLrByTier: { g3: 2.5e-3 }, batchSize: 32, epochs: 3, warmupSteps: 30 };
+  // 100 pairs in batches of 32 = 4 steps per epoch (the last one of 4 pairs), × 3 epochs = 12.
+  assert.deepEqual(genretSchedule(c, "g3", 100), { kind: "cosine", peakLr: 2.5e-3, warmupSteps: 30, totalSteps: 12 });
+  assert.deepEqual(genretSchedule(c, "g2", 96), { kind: "cosine", peakLr: 5e-3, warmupSteps: 30, totalSteps: 9 });
+  // mini: only the widest tier gets the smaller rate.
+  assert.equal(genretSchedule(GENRET_CONFIGS.mini, "g3", 1).peakLr, 2.5e-3);
+  assert.equal(genretSchedule(GENRET_CONFIGS.mini, "g2", 1).peakLr, 5e-3);
 });
 
 test("the (a/x)^b + c fit recovers known parameters (the paper's T5 refit, papers.md §B3)", () => {

@@ -25,9 +25,9 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-genret-run-")
 test("jobs: every tier × method on all data, the other fractions on dataTier, beam sweep on the largest n-gram tier, largest first", () => {
   const jobs = genretJobs({ ...GENRET_CONFIGS.mini });
   assert.equal(jobs.length, 4 * 2 + 4);
-  assert.deepEqual(jobs[0], { method: "ngram", tier: "t3", fraction: 1, beams: true });
+  assert.deepEqual(jobs[0], { method: "ngram", tier: "g3", fraction: 1, beams: true });
   assert.deepEqual(jobs.filter((j) => j.beams).length, 1);
-  assert.deepEqual(jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`), ["t2:0.8", "t2:0.6", "t2:0.4", "t2:0.2"]);
+  assert.deepEqual(jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`), ["g2:0.8", "g2:0.6", "g2:0.4", "g2:0.2"]);
 });
 
 test("two worker processes give the same results as one process, and a rerun resumes from the job files", async () => {
