@@ -32,7 +32,7 @@ import type { ProfileName } from "../util/profile";
 import type { Qrels, Run } from "../eval/types";
 import { evaluate } from "../eval/measures";
 import { fitLaw, type LawFit } from "../laws/fit";
-import { inversePowerLaw } from "../laws/forms";
+import { chinchillaLaw, inversePowerLaw } from "../laws/forms";
 import { buildNgramIndex, type NgramIndex } from "./ngramindex";
 import { generativeRetrievalRun, type NgramScoring } from "./beam";
 import { CGL_NEGATIVES, computeCgl, meanWithError } from "./cgl";
@@ -419,4 +419,32 @@ export async function beamSweep(model: GenDecoder, data: GenretData, config: Gen
 export function fitGenretLaw(xs: readonly number[], ys: readonly number[]): LawFit | null {
   if (xs.length < 4) return null;
   return fitLaw(inversePowerLaw(), { x: xs.map((x) => [x]), y: [...ys] }, { starts: 50 });
+}
+
+/** One trained model as a point of the joint law: N non-embedding parameters, D training pairs. */
+export interface GenretLawPoint {
+  N: number;
+  D: number;
+  cgl: number;
+}
+
+/**
+ * Fit the joint law CGL(N, D) = E + A/N^α + B/D^β (the laws module's Chinchilla form, Hoffmann et
+ * al. 2022; papers.md §B3 lists a joint form in the authors' code too) to models that differ in
+ * size, in data, or both — in this experiment the size sweep at full data and the data sweep of
+ * `dataTier`. Points with the same (N, D) are averaged first. Returns null with fewer than 6
+ * distinct points (5 parameters). Multi-start least squares as {@link fitGenretLaw}.
+ */
+export function fitGenretJointLaw(points: readonly GenretLawPoint[]): LawFit | null {
+  const byKey = new Map<string, { N: number; D: number; sum: number; n: number }>();
+  for (const p of points) {
+    const k = `${p.N}:${p.D}`;
+    const e = byKey.get(k) ?? { N: p.N, D: p.D, sum: 0, n: 0 };
+    e.sum += p.cgl;
+    e.n++;
+    byKey.set(k, e);
+  }
+  const pts = [...byKey.values()];
+  if (pts.length < 6) return null;
+  return fitLaw(chinchillaLaw(), { x: pts.map((p) => [p.N, p.D]), y: pts.map((p) => p.sum / p.n) }, { starts: 50 });
 }

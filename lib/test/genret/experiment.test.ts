@@ -6,7 +6,7 @@ import { cglCeiling } from "../../src/genret/cgl";
 import { createGenDecoder, genTierConfig, trainGenerator } from "../../src/genret/decoder";
 import type { GenPair } from "../../src/genret/pairs";
 import {
-  GENRET_CONFIGS, beamSweep, fitGenretLaw, genretCgl, genretSchedule, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
+  GENRET_CONFIGS, beamSweep, fitGenretJointLaw, fitGenretLaw, genretCgl, genretSchedule, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
 } from "../../src/genret/experiment";
 
 before(async () => {
@@ -159,4 +159,24 @@ test("the (a/x)^b + c fit recovers known parameters (the paper's T5 refit, paper
   assert.ok(Math.abs(fit.named.b - 0.402) < 1e-3, `b ${fit.named.b}`);
   assert.ok(Math.abs(fit.named.c - 0.003556) < 1e-6, `c ${fit.named.c}`);
   assert.equal(fitGenretLaw(xs.slice(0, 3), ys.slice(0, 3)), null);
+});
+
+test("the joint law E + A/N^α + B/D^β recovers known parameters from a size sweep and a data sweep", () => {
+  // The experiment's design: 4 sizes at full data (D = 10186 pairs) and 4 smaller fractions of the
+  // third size, generated from E = 0.0028, A = 0.004, α = 0.3, B = 0.08, β = 0.45.
+  const law = (N: number, D: number) => 0.0028 + 0.004 * Math.pow(N, -0.3) + 0.08 * Math.pow(D, -0.45);
+  const sizes = [3312, 12768, 50112, 198528], full = 10186;
+  const points = [
+    ...sizes.map((N) => ({ N, D: full, cgl: law(N, full) })),
+    ...[2044, 4078, 6108, 8146].map((D) => ({ N: 50112, D, cgl: law(50112, D) })),
+  ];
+  const fit = fitGenretJointLaw(points)!;
+  assert.equal(fit.n, 8);
+  for (const [k, v] of Object.entries({ E: 0.0028, A: 0.004, alpha: 0.3, B: 0.08, beta: 0.45 })) {
+    assert.ok(Math.abs(fit.named[k] - v) < 1e-3 * v, `${k}: ${fit.named[k]} vs ${v}`);
+  }
+  // A repeated (N, D) point is averaged, not counted twice; 5 distinct points are too few.
+  const twice = fitGenretJointLaw([...points, points[0]])!;
+  assert.equal(twice.n, 8);
+  assert.equal(fitGenretJointLaw(points.slice(0, 5)), null);
 });
