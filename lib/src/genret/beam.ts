@@ -27,8 +27,9 @@
  *   w(g) = max(0, log[ P(g|q) · (1 − P(g)) / ( P(g) · (1 − P(g|q)) ) ])
  * with P(g|q) = exp(score(g)) the model's probability of the n-gram and P(g) = F(g)/|corpus| its
  * corpus frequency: an n-gram scores when the model likes it more than its frequency explains.
- * Under "sum", a document's score is the largest total weight of a set of emitted n-grams it contains in which
- * no two are nested on one beam path (one a prefix of the other through the beam's parent links):
+ * Under "sum", a document's score is the largest total weight of a set of emitted n-grams it
+ * contains in which no two are nested on one beam path (one a prefix of the other through the
+ * beam's parent links):
  * a chain of nested matches is paid for once, at its best member, so a long match is not also
  * paid for by each of its prefixes — SEAL's rule of scoring overlapping n-grams once (§3.3). The
  * set is found exactly by a pass over the beam's tree (children before parents):
@@ -217,8 +218,7 @@ export function scoresToRunQuery(scores: Map<number, number>, docnos: readonly s
 
 /**
  * Retrieve for many queries: beam search with `scorerFor(query)` and aggregation (`scoring`
- * ["best"]), one
- * {@link Run} entry per qid (queries with no retrieved document get an empty entry).
+ * ["best"]), one {@link Run} entry per qid (queries with no retrieved document get an empty entry).
  */
 export async function generativeRetrievalRun(
   index: NgramIndex,

@@ -38,7 +38,7 @@
  */
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
-import { getTier, type Tier } from "../model/tiers";
+import { TIERS, type Tier } from "../model/tiers";
 import { initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "../model/blocks";
 import { AdamW } from "../train/optimizer";
 import { learningRate, type ScheduleConfig } from "../train/schedule";
@@ -91,9 +91,14 @@ export const GEN_TIERS: readonly Tier[] = [
   { name: "g3", layers: 1, dModel: 128, heads: 8 },
 ];
 
-/** A generator tier by name: {@link GEN_TIERS} first, then the reranker tiers (model/tiers.ts). */
+/**
+ * A generator tier by name: {@link GEN_TIERS} first, then the reranker tiers (model/tiers.ts);
+ * an unknown name throws with the names of both tables.
+ */
 export function getGenTier(name: string): Tier {
-  return GEN_TIERS.find((t) => t.name === name) ?? getTier(name);
+  const g = GEN_TIERS.find((t) => t.name === name) ?? TIERS.find((t) => t.name === name);
+  if (!g) throw new Error(`unknown tier "${name}" (generator tiers: ${GEN_TIERS.map((t) => t.name).join(", ")}; reranker tiers: ${TIERS.map((t) => t.name).join(", ")})`);
+  return g;
 }
 
 /** Generator config of a tier ({@link getGenTier}), with copy initialisation α = 1. */

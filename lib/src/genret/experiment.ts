@@ -10,8 +10,8 @@
  *     query = documents with grade ≥ `minGrade`;
  *  2. training pairs: n-gram — `trainSpans` spans of every positive per training query
  *     (pairs.ts; query stopwords never count as matches; spans seeded per query so that data
- *     fractions are nested pair by pair); docid — (query → docid) per positive, repeated `trainSpans` times so both methods
- *     take the same number of steps, plus one indexing pair per document (a sampled span of the
+ *     fractions are nested pair by pair); docid — (query → docid) per positive, repeated
+ *     `trainSpans` times so both methods take the same number of steps, plus one indexing pair per document (a sampled span of the
  *     document → its docid, as DSI's indexing task: without it no test document's docid is ever
  *     seen, since every query has its own source document);
  *  3. training: teacher forcing, token-averaged loss, AdamW, `epochs` passes (the paper trains 1
@@ -22,8 +22,8 @@
  *     of `spanLen` tokens sampled per (query, document) from a (query, document)-derived seed (so
  *     identical for every model); docid — the docid; loss = Σ NLL / Σ tokens over the identifier;
  *  5. retrieval: constrained beam search over the n-gram index with each beam size, SEAL-style
- *     aggregation (`scoring`), recall@k / nDCG@10 / MRR by the evaluation module (binary relevance at
- *     `minGrade`); inference FLOPs counted per scored prefix (decoder.ts).
+ *     aggregation (`scoring`), recall@k / nDCG@10 / MRR by the evaluation module (binary
+ *     relevance at `minGrade`); inference FLOPs counted per scored prefix (decoder.ts).
  */
 import { createRng, deriveSeed } from "../util/rng";
 import type { ScheduleConfig } from "../train/schedule";

@@ -43,7 +43,7 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   g3Model.dispose();
   // g0 and g1 have the reranker tiers' t0 and t1 shapes; unknown names list both tables.
   assert.deepEqual(genTierConfig("g1", 100, 8, 10), genTierConfig("t1", 100, 8, 10));
-  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9"/);
+  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t8\)/);
 });
 
 test("row layout: left-padded query, SEP, target shifted by one", () => {
