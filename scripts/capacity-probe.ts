@@ -1,11 +1,13 @@
 /**
  * `npm run probe -- --tiers t0,t3 [--objective listwise] [--steps 400] [--eval-queries 100]
- *                   [--generator '{"numConcepts":1500}'] [--peak-lr 1e-3] [--name NAME]`
+ *                   [--generator '{"numConcepts":1500}'] [--peak-lr 1e-3] [--warmup 50]
+ *                   [--beta2 0.98] [--clip 1] [--name NAME]`
  *
  * A diagnostic for issue 5 ("does NDCG@10 rise with tier on the embedded collection?"): trains
  * the given tiers with one objective on the `mini` trainer data (optionally a collection built
  * with generator overrides, see GeneratorConfig in lib/src/data/generator.ts), with the `mini`
- * profile's batches and schedule but its own number of steps and evaluation queries, and prints
+ * profile's batches and schedule but its own number of steps and evaluation queries (and, when
+ * given, its own peak rate for every tier, warmup steps, Adam β₂ and gradient clip), and prints
  * NDCG@10 at each log-spaced checkpoint, tier by tier. Runs are ordinary resumable trainer runs
  * under `results/probe/<name>/`, so an interrupted probe resumes.
  *
@@ -44,6 +46,9 @@ async function main(): Promise<void> {
     train.schedule = { ...train.schedule, peakLr: Number(a.get("peak-lr")) };
     train.peakLrByTier = {};
   }
+  if (a.has("warmup")) train.schedule = { ...train.schedule, warmupSteps: Number(a.get("warmup")) };
+  if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: Number(a.get("beta2")) };
+  if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: Number(a.get("clip")) };
   const root = path.join(resultsPath("probe"), name);
   const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
   const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";

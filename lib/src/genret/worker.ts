@@ -20,7 +20,7 @@ serveParent<ParentMessage>(async (m) => {
   if (m.type === "init") {
     await selectBackend();
     config = m.config;
-    data = prepareGenretData(await prepareDataset({ profile: m.profile }), config);
+    data = prepareGenretData(await prepareDataset({ profile: m.profile, generator: m.config.collection }), config);
     sendToParent({ type: "ready" });
   } else if (m.type === "job") {
     const result = await runGenretJob(data!, config!, m.job, (message) => sendToParent({ type: "log", message }));

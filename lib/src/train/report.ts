@@ -100,3 +100,41 @@ export function finalCheckpointRows(records: readonly CheckpointRecord[], metric
     return row;
   });
 }
+
+/** How one objective's metric orders the tiers (see {@link tierOrderByObjective}). */
+export interface TierOrderRow {
+  objective: Objective;
+  /** Tiers smallest first ({@link tiersBySizeOrder}). */
+  tiers: string[];
+  /** The metric at each tier's last checkpoint, in `tiers` order. */
+  final: number[];
+  /** True when `final` strictly increases from the smallest tier to the largest. */
+  risesWithTier: boolean;
+  /** Steps that every tier of the objective has a record for. */
+  sharedSteps: number;
+  /** Of those steps, how many have the metric strictly increasing with tier. */
+  risingSteps: number;
+}
+
+/**
+ * Does a metric rise with model size, per objective (seed 1 of each run)? For every objective:
+ * the tiers in size order, the metric at each one's last checkpoint, whether that sequence is
+ * strictly increasing, and at how many of the checkpoint steps shared by all tiers the metric is
+ * strictly increasing with tier (y(t₀, s) < y(t₁, s) < …). This is issue 5's "NDCG@10 rises with
+ * tier" check, read from the records so a notebook prints it from the run it made.
+ */
+export function tierOrderByObjective(records: readonly CheckpointRecord[], metric = "ndcg@10"): TierOrderRow[] {
+  const out: TierOrderRow[] = [];
+  for (const objective of OBJ_ORDER) {
+    const recs = records.filter((r) => r.objective === objective && r.seed === 1);
+    if (recs.length === 0) continue;
+    const tiers = tiersBySizeOrder(recs);
+    const byTier = tiers.map((t) => new Map(recs.filter((r) => r.tier === t).map((r) => [r.step, r.metrics[metric]])));
+    const final = byTier.map((m) => m.get(Math.max(...m.keys()))!);
+    const increasing = (ys: number[]) => ys.every((y, i) => i === 0 || y > ys[i - 1]);
+    const steps = [...byTier[0].keys()].filter((s) => byTier.every((m) => m.has(s)));
+    const risingSteps = steps.filter((s) => increasing(byTier.map((m) => m.get(s)!))).length;
+    out.push({ objective, tiers, final, risesWithTier: tiers.length > 1 && increasing(final), sharedSteps: steps.length, risingSteps });
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, selectBackend, detectBackends, parseBackendRequest, gpuAdvice, scatterAddRows, probeNativeTensorflow } from "../../src/backend";
-import { createCrossEncoder, tierConfig } from "../../src/model";
+import { createCrossEncoder } from "../../src/model";
 import { createOptimizer, trainStep } from "../../src/train";
 
 test("scatterAddRows adds rows into their segments (hand-worked)", () => {
@@ -41,7 +41,7 @@ async function threeSteps(backend: string): Promise<{ losses: number[]; tensors:
   const sel = await selectBackend({ prefer: backend });
   assert.equal(sel.backend, backend);
   assert.equal(tf.getBackend(), backend);
-  const model = createCrossEncoder(tierConfig("t0", 50, 12), 7);
+  const model = createCrossEncoder({ layers: 1, dModel: 16, heads: 2, vocabSize: 50, maxLen: 12, padId: 0 }, 7);
   const opt = createOptimizer(model);
   // 2 groups of 11 (1 positive first), deterministic ids with some padding (id 0) at the end.
   const n = 22, T = 12;

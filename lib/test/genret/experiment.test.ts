@@ -31,7 +31,7 @@ function tinyDataset(): GenretDatasetLike {
 
 const cfg: GenretConfig = {
   ...GENRET_CONFIGS.smoke,
-  tiers: ["t0"], fractions: [0.5, 1], dataTier: "t0", beams: [1, 3],
+  tiers: ["g0"], fractions: [0.5, 1], dataTier: "g0", beams: [1, 3],
   queryLen: 4, spanLen: 5, trainSpans: 2, idSpans: 2, cglQueries: 4, negatives: 8, retrievalQueries: 4, epochs: 1, warmupSteps: 2,
   docids: { branching: 4, leafSize: 4, iterations: 3, dim: 8 },
 };
@@ -107,7 +107,7 @@ test("sanity: a generator that memorised its queries' passages retrieves them at
     for (let s = 0; s + c.spanLen <= doc.length; s++) pairs.push({ query: q.tokens, target: doc.subarray(s, s + c.spanLen), doc: q.positives[0], queryIndex: qi });
   });
   assert.equal(pairs.length, 4 * 10);
-  const model = createGenDecoder(genTierConfig("t1", data.wordVocab, c.queryLen, c.spanLen), 11);
+  const model = createGenDecoder(genTierConfig("g1", data.wordVocab, c.queryLen, c.spanLen), 11);
   const tr = await trainGenerator(model, pairs, { batchSize: 40, epochs: 150, seed: 1, schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 10, totalSteps: 0 } });
   // A passage's windows after the query's prefix are not determined by the query alone (10 windows
   // to choose from), so the memorised loss is about ln 10 / 5 ≈ 0.46 per token at best; well under
@@ -126,7 +126,7 @@ test("sanity: a generator that memorised its queries' passages retrieves them at
 test("train and measure end to end: finite CGL near the ceiling for an untrained-sized model", async () => {
   const data = prepareGenretData(tinyDataset(), cfg);
   for (const method of ["ngram", "docid"] as const) {
-    const { result, model } = await trainAndMeasure(data, cfg, method, "t0", 1);
+    const { result, model } = await trainAndMeasure(data, cfg, method, "g0", 1);
     model.dispose();
     assert.equal(result.ceiling, cglCeiling(8));
     assert.ok(Number.isFinite(result.cgl) && result.cgl > 0);

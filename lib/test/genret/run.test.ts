@@ -12,11 +12,11 @@ before(async () => {
   await selectBackend();
 });
 
-// The smoke collection with a tiny experiment: 3 jobs (n-gram t0 with the beam sweep, docid t0,
-// n-gram t0 on half the data).
+// The experiment's smoke collection with a tiny experiment: 3 jobs (n-gram g0 with the beam sweep,
+// docid g0, n-gram g0 on half the data).
 const cfg: GenretConfig = {
   ...GENRET_CONFIGS.smoke,
-  tiers: ["t0"], fractions: [0.5, 1], dataTier: "t0", beams: [1, 3],
+  tiers: ["g0"], fractions: [0.5, 1], dataTier: "g0", beams: [1, 3],
   cglQueries: 4, negatives: 8, retrievalQueries: 4, epochs: 1, trainSpans: 1, idSpans: 1,
   docids: { branching: 8, leafSize: 8, iterations: 2, dim: 8 },
 };
@@ -31,7 +31,8 @@ test("jobs: every tier × method on all data, the other fractions on dataTier, b
 });
 
 test("two worker processes give the same results as one process, and a rerun resumes from the job files", async () => {
-  const ds = await prepareDataset({ profile: "smoke" });
+  // the collection the workers load (GenretConfig.collection), so both paths see the same data
+  const ds = await prepareDataset({ profile: "smoke", generator: cfg.collection });
   const data = prepareGenretData(ds, cfg);
   const a = tmp(), b = tmp();
   const inProcess = await runGenretExperiment(data, cfg, { profile: "smoke", dir: a, jobs: 1 });
@@ -40,15 +41,15 @@ test("two worker processes give the same results as one process, and a rerun res
   assert.equal(inProcess.size.length, 2);
   assert.deepEqual(inProcess.data.map((r) => r.fraction), [0.5, 1]);
   assert.deepEqual(inProcess.beams.map((p) => p.beam), [1, 3]);
-  assert.deepEqual(fs.readdirSync(b).sort(), ["docid-t0-100.json", "ngram-t0-100.json", "ngram-t0-50.json"]);
+  assert.deepEqual(fs.readdirSync(b).sort(), ["docid-g0-100.json", "ngram-g0-100.json", "ngram-g0-50.json"]);
 
   // Resume: remove one result; only that job runs again, and the assembled results are unchanged.
-  fs.rmSync(path.join(b, "ngram-t0-50.json"));
+  fs.rmSync(path.join(b, "ngram-g0-50.json"));
   const lines: string[] = [];
   const resumed = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines.push(m) });
   assert.deepEqual(resumed, inProcess);
   assert.ok(lines.some((l) => l.includes("2 of 3 models already measured")), lines.join("\n"));
-  assert.equal(lines.filter((l) => l.startsWith("ngram t0")).length, 1);
+  assert.equal(lines.filter((l) => l.startsWith("ngram g0")).length, 1);
 
   // A changed setting invalidates the saved results (nothing is read back under another key).
   const lines2: string[] = [];

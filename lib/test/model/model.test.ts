@@ -6,13 +6,20 @@ import {
   weightSpecs, readWeights, writeWeights, tierTable, exactMatchFlags,
 } from "../../src/model";
 
+/** The benchmark's small config (L=2, d=64; shared/research/tensor-engines.md). */
+const L2D64 = { layers: 2, dModel: 64, heads: 4, vocabSize: 8192, maxLen: 128, padId: 0 };
+
 test("parameter formula, hand-worked for the research configs", () => {
   // L=2, d=64: N = 2(12·4096 + 13·64) + 3·64 + 1 = 2(49152 + 832) + 193 = 100161
-  assert.equal(countParams(tierConfig("t3", 8192, 128)).nonEmbedding, 100161);
+  assert.equal(countParams(L2D64).nonEmbedding, 100161);
+  // t4, L=1, d=128: N = 12·16384 + 13·128 + 3·128 + 1 = 196608 + 1664 + 385 = 198657
+  assert.equal(countParams(tierConfig("t4", 8192, 128)).nonEmbedding, 198657);
+  // t0, L=1, d=8: N = 12·64 + 13·8 + 3·8 + 1 = 768 + 104 + 25 = 897
+  assert.equal(countParams(tierConfig("t0", 8192, 128)).nonEmbedding, 897);
   // L=4, d=256: N = 4(12·65536 + 3328) + 769 = 4·789760 + 769 = 3159809
   assert.equal(countParams(tierConfig("t5", 8192, 128)).nonEmbedding, 3159809);
   // embeddings (V + T)d = (8192 + 128)·64 = 532480
-  assert.equal(countParams(tierConfig("t3", 8192, 128)).embedding, 532480);
+  assert.equal(countParams(L2D64).embedding, 532480);
 });
 
 test("tier table: ≥7 tiers spanning ≥2.5 decades of non-embedding parameters, increasing", () => {
@@ -44,7 +51,7 @@ test("exact counts against the real weights of tiers t0–t5", async () => {
 });
 
 test("FLOPs per example: formula, hand-worked value and consistency with the weight shapes", () => {
-  const c = tierConfig("t3", 8192, 128);
+  const c = L2D64;
   // 6·N·T + 12·L·T²·d = 6·100161·128 + 12·2·16384·64 = 76,923,648 + 25,165,824 = 102,089,472
   assert.equal(trainFlopsPerExample(c), 102089472);
   // ×32 examples = 3.267 GFLOP per step (shared/research/tensor-engines.md: 3.27)

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure } from "../../src/train";
+import { gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
 import type { CheckpointRecord } from "../../src/records/types";
 
 test("grid order: largest tier first, then seeds, then objectives", () => {
@@ -54,4 +54,23 @@ test("records and tables order pretrained tiers after TIERS by non-embedding par
   // every tier gets a line in the exposure figure (one panel per objective present)
   const fig = exposureFigure(recs, "ndcg@10");
   assert.deepEqual(fig.data.map((d) => `${d.name}`), ["ettin-17m", "ettin-1b", "t0", "t1", "ettin-17m"]);
+});
+
+test("tier order per objective: final values, strict rise, rising shared steps (worked by hand)", () => {
+  const r = (tier: string, params: number, objective: CheckpointRecord["objective"], step: number, ndcg: number) => ({ tier, params, objective, step, seed: 1, examples: step, metrics: { "ndcg@10": ndcg } }) as unknown as CheckpointRecord;
+  const recs = [
+    // listwise: t0 < t1 < t2 at step 10 and at the end (20); t1 > t2 at step 5 → 2 of 3 shared steps rise
+    r("t2", 900, "listwise", 5, 0.30), r("t2", 900, "listwise", 10, 0.50), r("t2", 900, "listwise", 20, 0.60),
+    r("t0", 100, "listwise", 5, 0.20), r("t0", 100, "listwise", 10, 0.30), r("t0", 100, "listwise", 20, 0.40),
+    r("t1", 300, "listwise", 5, 0.35), r("t1", 300, "listwise", 10, 0.40), r("t1", 300, "listwise", 20, 0.55),
+    // pointwise: a tie at the end is not a rise; step 7 exists only for t0 (not shared)
+    r("t0", 100, "pointwise", 5, 0.10), r("t0", 100, "pointwise", 7, 0.15), r("t0", 100, "pointwise", 20, 0.50),
+    r("t1", 300, "pointwise", 5, 0.20), r("t1", 300, "pointwise", 20, 0.50),
+    // a second seed is ignored
+    { ...r("t0", 100, "listwise", 20, 0.99), seed: 2 } as CheckpointRecord,
+  ];
+  const rows = tierOrderByObjective(recs);
+  assert.deepEqual(rows.map((x) => x.objective), ["pointwise", "listwise"]);
+  assert.deepEqual(rows[1], { objective: "listwise", tiers: ["t0", "t1", "t2"], final: [0.40, 0.55, 0.60], risesWithTier: true, sharedSteps: 3, risingSteps: 2 });
+  assert.deepEqual(rows[0], { objective: "pointwise", tiers: ["t0", "t1"], final: [0.50, 0.50], risesWithTier: false, sharedSteps: 2, risingSteps: 1 });
 });
