@@ -32,8 +32,13 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const tiers = (a.get("tiers") ?? "t0,t3").split(",");
   const objective = parseObjective(a.get("objective") ?? "listwise");
-  const steps = Number(a.get("steps") ?? 400);
-  const evalQueries = Number(a.get("eval-queries") ?? 100);
+  const num = (key: string, fallback: number): number => {
+    const v = Number(a.get(key) ?? fallback);
+    if (!Number.isFinite(v)) throw new Error(`--${key} must be a number, got "${a.get(key)}"`);
+    return v;
+  };
+  const steps = num("steps", 400);
+  const evalQueries = num("eval-queries", 100);
   const generator = JSON.parse(a.get("generator") ?? "{}") as Record<string, unknown>;
   const name = a.get("name") ?? `probe-${objective}-${steps}`;
   if (!(steps >= 1) || !(evalQueries >= 1)) throw new Error("--steps and --eval-queries must be positive numbers");
@@ -43,12 +48,12 @@ async function main(): Promise<void> {
   const data = buildTrainerData(ds, { seqLen: base.seqLen, evalQueries });
   const train = { ...base.train, steps };
   if (a.has("peak-lr")) {
-    train.schedule = { ...train.schedule, peakLr: Number(a.get("peak-lr")) };
+    train.schedule = { ...train.schedule, peakLr: num("peak-lr", 0) };
     train.peakLrByTier = {};
   }
-  if (a.has("warmup")) train.schedule = { ...train.schedule, warmupSteps: Number(a.get("warmup")) };
-  if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: Number(a.get("beta2")) };
-  if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: Number(a.get("clip")) };
+  if (a.has("warmup")) train.schedule = { ...train.schedule, warmupSteps: num("warmup", 0) };
+  if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: num("beta2", 0) };
+  if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: num("clip", 0) };
   const root = path.join(resultsPath("probe"), name);
   const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
   const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";

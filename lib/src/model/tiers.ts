@@ -78,9 +78,10 @@ export interface Tier {
  * The tier table: nine sizes from 0.9 thousand to 85 million non-embedding parameters (5.0
  * decades). t0–t4 are one-layer models of width 8, 16, 32, 64 and 128 (head width 8–16); the
  * `mini` grid trains t0–t3. t5–t8 are GPU tiers (t8 has BERT-base's layer shape: 12 × 768, 12
- * heads). The CPU tiers grow in width only: on the embedded collection, at 400 steps, tiers that
- * also grew in depth (2 × 48, 2 × 64, 3 × 96) ended no better than 1 × 16, and the two-layer
- * generators of notebook 07 trained worse than one-layer ones of the same width.
+ * heads). The CPU tiers grow in width only: on the former embedded collection, at 400 steps, tiers
+ * that also grew in depth (2 × 48, 2 × 64, 3 × 96) ended no better than 1 × 16, while one-layer
+ * models of width 16, 32, 64 rose (README, Training); the two-layer generators of notebook 07
+ * trained worse than one-layer ones of the same width.
  */
 export const TIERS: readonly Tier[] = [
   { name: "t0", layers: 1, dModel: 8, heads: 1 },

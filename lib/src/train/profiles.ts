@@ -71,7 +71,8 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
       checkpointSpacing: "log",
       firstCheckpoint: 25,
       schedule: { kind: "inverse-sqrt", peakLr: 1e-3, warmupSteps: 50 },
-      peakLrByTier: {}, // one peak rate for widths 8–64
+      // one peak rate for widths 8–64; t3 listwise at 5e-4, 7e-4, 1e-3, 1.5e-3 ended 0.699, 0.708, 0.715, 0.710
+      peakLrByTier: {},
       adamw: { ...DEFAULT_ADAMW, beta2: 0.98 }, // β₂ 0.98 (RoBERTa) recovers faster from gradient spikes
       saveEverySteps: 100,
       logEvery: 10,
