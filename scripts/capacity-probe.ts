@@ -1,13 +1,14 @@
 /**
  * `npm run probe -- --tiers t0,t3 [--objective listwise] [--steps 400] [--eval-queries 100]
  *                   [--generator '{"numConcepts":1500}'] [--peak-lr 1e-3] [--warmup 50]
- *                   [--beta2 0.98] [--clip 1] [--name NAME]`
+ *                   [--beta2 0.98] [--clip 1] [--seq-len 48] [--name NAME]`
  *
  * A diagnostic for issue 5 ("does NDCG@10 rise with tier on the embedded collection?"): trains
  * the given tiers with one objective on the `mini` trainer data (optionally a collection built
  * with generator overrides, see GeneratorConfig in lib/src/data/generator.ts), with the `mini`
  * profile's batches and schedule but its own number of steps and evaluation queries (and, when
- * given, its own peak rate for every tier, warmup steps, Adam β₂ and gradient clip), and prints
+ * given, its own peak rate for every tier, warmup steps, Adam β₂, gradient clip and sequence
+ * length), and prints
  * NDCG@10 at each log-spaced checkpoint, tier by tier. Runs are ordinary resumable trainer runs
  * under `results/probe/<name>/`, so an interrupted probe resumes.
  *
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const sel = await selectBackend();
   const base = PROFILE_TRAIN_CONFIGS.mini;
   const ds = await prepareDataset({ profile: "mini", seed: 1, generator, log: (s) => console.log(s) });
-  const data = buildTrainerData(ds, { seqLen: base.seqLen, evalQueries });
+  const data = buildTrainerData(ds, { seqLen: a.has("seq-len") ? num("seq-len", 0) : base.seqLen, evalQueries });
   const train = { ...base.train, steps };
   if (a.has("peak-lr")) {
     train.schedule = { ...train.schedule, peakLr: num("peak-lr", 0) };

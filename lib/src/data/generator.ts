@@ -96,7 +96,7 @@ export interface GeneratorConfig {
  *
  * The popularity exponent and the form counts set how much of the ranking problem a reranker can
  * learn from the training queries. Measured on `mini` (listwise one-layer rerankers of width 16,
- * 32 and 64, 400 steps, NDCG@10 on 100 dev queries): with 4,000 concepts, Zipf 1 and forms
+ * 32 and 64, 400 steps, 48 tokens, NDCG@10 on 100 dev queries): with 4,000 concepts, Zipf 1 and forms
  * [0.2, 0.5, 0.3] (the collection before 2026-11-22, which notebook 07 still uses, see
  * `GenretConfig.collection`) BM25 scores 0.360, the oracle 0.759, and the rerankers 0.40–0.44 with no
  * reliable order by size: most synonym pairs belong to tail concepts seen once or never in training.
