@@ -1,14 +1,14 @@
 /**
  * `npm run probe -- --tiers t0,t3 [--objective listwise] [--steps 400] [--eval-queries 100]
  *                   [--generator '{"numConcepts":1500}'] [--peak-lr 1e-3] [--warmup 50]
- *                   [--beta2 0.98] [--clip 1] [--seq-len 48] [--name NAME]`
+ *                   [--beta2 0.98] [--clip 1] [--seq-len 64] [--pairs-per-step 64] [--name NAME]`
  *
  * A diagnostic for issue 5 ("does NDCG@10 rise with tier on the embedded collection?"): trains
  * the given tiers with one objective on the `mini` trainer data (optionally a collection built
  * with generator overrides, see GeneratorConfig in lib/src/data/generator.ts), with the `mini`
  * profile's batches and schedule but its own number of steps and evaluation queries (and, when
- * given, its own peak rate for every tier, warmup steps, Adam β₂, gradient clip and sequence
- * length), and prints
+ * given, its own peak rate for every tier, warmup steps, Adam β₂, gradient clip, sequence length
+ * and pointwise batch), and prints
  * NDCG@10 at each log-spaced checkpoint, tier by tier. Runs are ordinary resumable trainer runs
  * under `results/probe/<name>/`, so an interrupted probe resumes.
  *
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   if (a.has("warmup")) train.schedule = { ...train.schedule, warmupSteps: num("warmup", 0) };
   if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: num("beta2", 0) };
   if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: num("clip", 0) };
+  if (a.has("pairs-per-step")) train.pairsPerStep = num("pairs-per-step", 0);
   const root = path.join(resultsPath("probe"), name);
   const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
   const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";
