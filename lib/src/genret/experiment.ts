@@ -11,9 +11,9 @@
  *  2. training pairs: n-gram — `trainSpans` spans of every positive per training query
  *     (pairs.ts; query stopwords never count as matches; spans seeded per query so that data
  *     fractions are nested pair by pair); docid — (query → docid) per positive, repeated
- *     `trainSpans` times so both methods take the same number of steps, plus one indexing pair per document (a sampled span of the
- *     document → its docid, as DSI's indexing task: without it no test document's docid is ever
- *     seen, since every query has its own source document);
+ *     `trainSpans` times so both methods take the same number of steps, plus one indexing pair
+ *     per document (a sampled span of the document → its docid, as DSI's indexing task: without
+ *     it no test document's docid is ever seen, since every query has its own source document);
  *  3. training: teacher forcing, token-averaged loss, AdamW, `epochs` passes (the paper trains 1
  *     epoch of pretrained models; ours start from scratch and need several, see `epochs`),
  *     decoders with copy initialisation (decoder.ts);

@@ -82,10 +82,20 @@ export async function runGenretJob(data: GenretData, config: GenretConfig, job: 
   }
 }
 
+/** What identifies the experiment's data: passages, corpus tokens, training and test queries. */
+function dataSummary(data: GenretData): { docs: number; tokens: number; train: number; test: number } {
+  return { docs: data.docnos.length, tokens: data.index.numTokens, train: data.train.length, test: data.test.length };
+}
+
+/** {@link dataSummary} as JSON: the parent sends it to its workers, which check their data against it. */
+export function genretDataFingerprint(data: GenretData): string {
+  return JSON.stringify(dataSummary(data));
+}
+
 /** The cache key of a job's result: the config without `jobs`, and the corpus it ran on. */
 function resultKey(config: GenretConfig, data: GenretData): string {
   const { jobs: _jobs, ...rest } = config;
-  return JSON.stringify({ config: rest, docs: data.docnos.length, tokens: data.index.numTokens, train: data.train.length, test: data.test.length });
+  return JSON.stringify({ config: rest, ...dataSummary(data) });
 }
 
 function jobFile(dir: string, job: GenretJob): string {
@@ -118,7 +128,9 @@ export interface GenretRunOptions {
 /**
  * Run the whole experiment (size sweep for both methods, data sweep, beam sweep on the largest
  * n-gram model). Finished jobs are read back from their files; the others run in this process or
- * in `jobs` worker processes (each loads the profile's dataset and builds the same GenretData).
+ * in `jobs` worker processes. Each worker loads the profile's dataset with `config.collection` and
+ * refuses to run when the data it builds differs from `data` ({@link genretDataFingerprint}), so
+ * `data` must come from `prepareDataset({ profile, generator: config.collection })`.
  */
 export async function runGenretExperiment(data: GenretData, config: GenretConfig, options: GenretRunOptions = {}): Promise<GenretResults> {
   const profile = options.profile ?? activeProfile();
@@ -142,7 +154,7 @@ export async function runGenretExperiment(data: GenretData, config: GenretConfig
   if (workers === 1) {
     for (const job of pending) finish(job, await runGenretJob(data, config, job, log));
   } else {
-    await runInWorkers(profile, config, pending, workers, finish, log);
+    await runInWorkers(profile, config, genretDataFingerprint(data), pending, workers, finish, log);
   }
   return assembleResults(data, config, all.map((j) => done.get(j)!));
 }
@@ -151,14 +163,14 @@ type WorkerMessage = { type: "ready" } | { type: "log"; message: string } | { ty
 
 /** Hand the pending jobs to `workers` forked processes (worker.ts), one job at a time each. */
 async function runInWorkers(
-  profile: ProfileName, config: GenretConfig, pending: GenretJob[], workers: number,
+  profile: ProfileName, config: GenretConfig, fingerprint: string, pending: GenretJob[], workers: number,
   finish: (job: GenretJob, r: GenretJobResult) => void, log: (m: string) => void,
 ): Promise<void> {
   await runWorkerPool<GenretJob, WorkerMessage>({
     entry: workerEntry(__filename, "worker"),
     workers,
     jobs: pending,
-    init: { type: "init", profile, config },
+    init: { type: "init", profile, config, fingerprint },
     jobMessage: (job) => ({ type: "job", job }),
     onDone: (job, m) => finish(job, m.result),
     onMessage: (w, m) => {

@@ -8,10 +8,10 @@ import type { ProfileName } from "../util/profile";
 import { selectBackend } from "../backend/select";
 import { prepareDataset } from "../data/dataset";
 import { prepareGenretData, type GenretConfig, type GenretData } from "./experiment";
-import { runGenretJob, type GenretJob } from "./run";
+import { genretDataFingerprint, runGenretJob, type GenretJob } from "./run";
 import { sendToParent, serveParent } from "../util/worker";
 
-type ParentMessage = { type: "init"; profile: ProfileName; config: GenretConfig } | { type: "job"; job: GenretJob } | { type: "exit" };
+type ParentMessage = { type: "init"; profile: ProfileName; config: GenretConfig; fingerprint: string } | { type: "job"; job: GenretJob } | { type: "exit" };
 
 let data: GenretData | null = null;
 let config: GenretConfig | null = null;
@@ -21,6 +21,10 @@ serveParent<ParentMessage>(async (m) => {
     await selectBackend();
     config = m.config;
     data = prepareGenretData(await prepareDataset({ profile: m.profile, generator: m.config.collection }), config);
+    const mine = genretDataFingerprint(data);
+    if (mine !== m.fingerprint) {
+      throw new Error(`the ${m.profile} dataset with the config's collection gives ${mine}, the parent's data ${m.fingerprint}: build the data with prepareDataset({ profile, generator: config.collection })`);
+    }
     sendToParent({ type: "ready" });
   } else if (m.type === "job") {
     const result = await runGenretJob(data!, config!, m.job, (message) => sendToParent({ type: "log", message }));

@@ -51,6 +51,10 @@ test("two worker processes give the same results as one process, and a rerun res
   assert.ok(lines.some((l) => l.includes("2 of 3 models already measured")), lines.join("\n"));
   assert.equal(lines.filter((l) => l.startsWith("ngram g0")).length, 1);
 
+  // Workers build their data from the config's collection; data from another collection is refused.
+  const other = prepareGenretData(await prepareDataset({ profile: "smoke" }), cfg);
+  await assert.rejects(runGenretExperiment(other, cfg, { profile: "smoke", dir: tmp(), jobs: 2 }), /parent's data .*prepareDataset\(\{ profile, generator: config.collection \}\)/);
+
   // A changed setting invalidates the saved results (nothing is read back under another key).
   const lines2: string[] = [];
   await runGenretExperiment(data, { ...cfg, beams: [1] }, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines2.push(m) });
