@@ -7,9 +7,10 @@
  *  - "inprocess": tslab's own converter and executor inside a Node process (no Python at all).
  * "auto" picks jupyter when nbclient is importable, else inprocess.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { resultsPath } from "../lib/src/util/paths";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const NOTEBOOK_DIR = path.join(ROOT, "notebooks");
@@ -75,33 +76,56 @@ export interface NotebookResult {
   stderr: string;
 }
 
-/** Where the executed copy of `nb` goes for a profile. */
+/** Where the executed copy of `nb` goes for a profile (under the project's results folder, see `resultsPath`). */
 export function executedPath(nb: string, profile: string): string {
-  return path.join(ROOT, "results", "notebooks", profile, path.basename(nb));
+  return resultsPath("notebooks", profile, path.basename(nb));
+}
+
+/** Options of {@link runNotebook}. */
+export interface RunNotebookOptions {
+  engine: Engine;
+  profile: string;
+  timeoutSec?: number;
+  output?: string;
+  /**
+   * Print nothing while it runs. Otherwise the runner's progress (one line per cell as it starts)
+   * and every cell's text output (training progress lines included) stream to our stderr as they
+   * happen.
+   */
+  quiet?: boolean;
 }
 
 /**
- * Execute one notebook; stderr of the child (cell progress, and on failure the failing cell's
- * source and stderr) goes to our stderr. Returns whether every cell succeeded.
+ * Execute one notebook. Unless `quiet`, progress and cell output stream to stderr live (see
+ * {@link RunNotebookOptions.quiet}); on failure the failing cell's source and message follow.
+ * Resolves with whether every cell succeeded and everything the runner printed.
  */
-export function runNotebook(nb: string, opts: { engine: Engine; profile: string; timeoutSec?: number; output?: string; quiet?: boolean }): NotebookResult {
+export function runNotebook(nb: string, opts: RunNotebookOptions): Promise<NotebookResult> {
   const output = opts.output ?? executedPath(nb, opts.profile);
   fs.mkdirSync(path.dirname(output), { recursive: true });
-  const env = kernelEnv(opts.profile);
+  const env = { ...kernelEnv(opts.profile), NOTEBOOK_ECHO: opts.quiet ? "0" : "1" };
   const t0 = Date.now();
   let cmd: string[];
   if (opts.engine === "jupyter") {
     const py = findJupyterPython();
-    if (!py) throw new Error("the jupyter engine needs Python with nbclient: apt-get install jupyter-nbconvert jupyter-client python3-nbclient (or use --engine inprocess)");
+    if (!py) throw new Error("the jupyter engine needs Python with nbclient (pip install nbclient, or apt-get install python3-nbclient), or use --engine inprocess");
     cmd = [py, path.join(ROOT, "scripts", "run_nb.py"), nb, output, String(opts.timeoutSec ?? 3600)];
   } else {
     cmd = [process.execPath, path.join(ROOT, "scripts", "tslab-inprocess.cjs"), nb, output];
   }
-  const r = spawnSync(cmd[0], cmd.slice(1), {
-    cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "pipe"], encoding: "utf8",
-    timeout: (opts.timeoutSec ?? 3600) * 1000 + 30000, maxBuffer: 256 * 1024 * 1024,
+  return new Promise((resolve) => {
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      const t = b.toString("utf8");
+      stderr += t;
+      if (!opts.quiet) process.stderr.write(t);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), (opts.timeoutSec ?? 3600) * 1000 + 30000);
+    // Ctrl-C / SIGTERM reach the child through the process group; wait for it before exiting.
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ notebook: nb, output, ok: code === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine, stderr });
+    });
   });
-  const stderr = r.stderr ?? "";
-  if (!opts.quiet) process.stderr.write(stderr);
-  return { notebook: nb, output, ok: r.status === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine, stderr };
 }

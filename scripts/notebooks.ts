@@ -10,34 +10,28 @@
 import * as path from "node:path";
 import { activeProfile } from "../lib/src/util/profile";
 import { listNotebooks, resolveEngine, runNotebook, type NotebookResult } from "./nbrun";
+import { checkedOption, choiceOption, intOption, parseOptions, runCli } from "./cli";
 
 function parseArgs(argv: string[]) {
-  const names: string[] = [];
-  let engine = process.env.NOTEBOOK_ENGINE ?? "auto";
-  let profile: string | undefined;
-  let timeout = 3600;
-  let keepGoing = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--engine") engine = argv[++i];
-    else if (a === "--profile") profile = argv[++i];
-    else if (a === "--timeout") timeout = Number(argv[++i]);
-    else if (a === "--keep-going") keepGoing = true;
-    else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
-    else names.push(a.replace(/\.ipynb$/, "").replace(/^notebooks\//, ""));
-  }
-  return { names, engine, profile: activeProfile(profile), timeout, keepGoing };
+  const { options: o, positional } = parseOptions(argv, { engine: "value", profile: "value", timeout: "value", "keep-going": "flag" }, true);
+  return {
+    names: positional.map((a) => a.replace(/\.ipynb$/, "").replace(/^notebooks\//, "")),
+    engine: choiceOption("engine", o.get("engine") ?? process.env.NOTEBOOK_ENGINE ?? "auto", ["auto", "jupyter", "inprocess"]),
+    profile: checkedOption("profile", () => activeProfile(o.get("profile"))),
+    timeout: o.has("timeout") ? intOption("timeout", o.get("timeout")!, 1) : 3600,
+    keepGoing: o.has("keep-going"),
+  };
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const engine = resolveEngine(args.engine);
-  const notebooks = listNotebooks(args.names);
+  const notebooks = checkedOption("notebooks", () => listNotebooks(args.names));
   console.error(`running ${notebooks.length} notebook(s), profile=${args.profile}, engine=${engine}`);
   const results: NotebookResult[] = [];
   for (const nb of notebooks) {
     console.error(`\n▶ ${path.basename(nb)}`);
-    const r = runNotebook(nb, { engine, profile: args.profile, timeoutSec: args.timeout });
+    const r = await runNotebook(nb, { engine, profile: args.profile, timeoutSec: args.timeout });
     results.push(r);
     console.error(`${r.ok ? "✓" : "✗"} ${path.basename(nb)} ${r.seconds.toFixed(1)} s → ${path.relative(process.cwd(), r.output)}`);
     if (!r.ok && !args.keepGoing) break;
@@ -47,9 +41,4 @@ function main(): number {
   return failed ? 1 : 0;
 }
 
-try {
-  process.exit(main());
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exit(2);
-}
+runCli("notebooks", main);

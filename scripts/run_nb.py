@@ -29,11 +29,24 @@ def failing_cell_report(nb, index):
     return "\n".join(lines)
 
 
+ECHO = os.environ.get("NOTEBOOK_ECHO") == "1"
+
+
+class EchoingClient(NotebookClient):
+    """A NotebookClient that also writes every stream output to stderr as it arrives (live progress)."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        if ECHO and msg.get("msg_type") == "stream":
+            sys.stderr.write(msg["content"].get("text", ""))
+            sys.stderr.flush()
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     timeout = int(sys.argv[3]) if len(sys.argv) > 3 else 3600
     nb = nbformat.read(src, as_version=4)
-    client = NotebookClient(
+    client = EchoingClient(
         nb,
         kernel_name="tslab",
         timeout=timeout,

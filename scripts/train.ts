@@ -5,8 +5,9 @@
  *
  * Trains the tier × objective grid of a profile (see lib/src/train/profiles.ts), skipping complete
  * runs and resuming interrupted ones; prints the backend, live progress, and a table of the final
- * NDCG@10 per run. Exit status 0 when every run is complete, 1 when a run failed (NaN/Inf loss) or
- * the arguments are bad.
+ * NDCG@10 per run. Every option is checked before anything is touched. Exit status 0 when every
+ * run is complete; 1 when a run failed (NaN/Inf loss) or could not run (the others still train),
+ * or an input file is bad (`file:line: problem`); 2 for a bad option (one line, files untouched).
  *
  * Pretrained tiers fine-tune Hugging Face folders (config.json, model.safetensors, tokenizer.json)
  * instead of training from scratch, with the profile's steps, batches and schedule:
@@ -17,18 +18,21 @@
  */
 import * as path from "node:path";
 import {
-  InputError, PROFILE_TRAIN_CONFIGS, createProgressPrinter, describeBackend, ettinTiers, gpuAdvice, gridSpecs, parseObjective, runGrid, selectBackend,
-  type PretrainedTier,
+  PROFILE_TRAIN_CONFIGS, createProgressPrinter, describeBackend, ettinTiers, gpuAdvice, gridSpecs, parseBackendRequest, parseObjective, runGrid,
+  selectBackend, type PretrainedTier,
 } from "../lib/src";
 import { activeProfile } from "../lib/src/util/profile";
+import { UsageError, checkedOption, choiceOption, intOption, listOption, parseOptions, runCli } from "./cli";
 
 const HELP = `usage: npm run train -- [options]
   --profile smoke|mini|paper   run profile [SCALERANK_PROFILE or mini]
   --tiers t0,t1                tiers to train [the profile's, or the pretrained tiers when given]
   --objectives pointwise,…     objectives [the profile's]
   --seeds 1,2                  seeds [the profile's]
-  --jobs N                     worker processes [the profile's]
+  --jobs N                     worker processes, 1–64 [the profile's]
   --root DIR                   output folder [results/runs/<profile>]
+  --steps N                    optimizer steps per run instead of the profile's (needs --root:
+                               runs of another length are other runs)
   --backend wasm|webgpu|…      tfjs backend [SCALERANK_BACKEND or the best available]
   --progress lines|redraw      progress display [redraw on a terminal]
   --pretrained [NAME=]FOLDER   fine-tune Hugging Face folders as tiers (comma-separated; NAME
@@ -38,87 +42,59 @@ const HELP = `usage: npm run train -- [options]
 
 /** Parse `--pretrained` entries: `FOLDER` or `NAME=FOLDER`, comma-separated. */
 function parsePretrained(value: string): PretrainedTier[] {
-  return value.split(",").map((x) => x.trim()).filter((x) => x).map((entry) => {
+  return listOption("pretrained", value, (entry) => {
     const eq = entry.indexOf("=");
     const folder = eq >= 0 ? entry.slice(eq + 1) : entry;
     const name = eq >= 0 ? entry.slice(0, eq) : path.basename(path.resolve(folder));
-    if (!folder) throw new Error(`--pretrained "${entry}": no folder`);
+    if (!folder) throw new Error(`"${entry}": no folder`);
     return { name, folder };
   });
 }
 
-function parseArgs(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--help" || a === "-h") {
-      out.help = "1";
-      continue;
-    }
-    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
-    const [k, inline] = a.slice(2).split("=", 2);
-    const v = inline ?? argv[++i];
-    if (v === undefined) throw new Error(`--${k} needs a value`);
-    out[k] = v;
-  }
-  return out;
+const OPTIONS = {
+  profile: "value", tiers: "value", objectives: "value", seeds: "value", jobs: "value", root: "value", steps: "value", backend: "value",
+  progress: "value", pretrained: "value", ettin: "value", help: "flag",
+} as const;
+
+/** Every option checked, nothing touched yet: the grid to run, or a UsageError. */
+function planFromArgs(argv: string[]) {
+  const { options: a } = parseOptions(argv, OPTIONS);
+  if (a.has("help")) return null;
+  const profile = checkedOption("profile", () => activeProfile(a.get("profile")));
+  const cfg = PROFILE_TRAIN_CONFIGS[profile];
+  const backend = a.has("backend") ? checkedOption("backend", () => parseBackendRequest(a.get("backend")!)) : undefined;
+  const progress = a.has("progress") ? choiceOption("progress", a.get("progress")!, ["lines", "redraw"] as const) : undefined;
+  const pretrainedTiers: PretrainedTier[] = [];
+  if (a.has("pretrained")) pretrainedTiers.push(...parsePretrained(a.get("pretrained")!));
+  if (a.has("ettin")) pretrainedTiers.push(...checkedOption("ettin", () => ettinTiers(a.get("ettin")!)));
+  const tiers = a.has("tiers") ? listOption<string>("tiers", a.get("tiers")!) : pretrainedTiers.length ? pretrainedTiers.map((t) => t.name) : cfg.tiers;
+  const objectives = a.has("objectives") ? listOption("objectives", a.get("objectives")!, parseObjective) : cfg.objectives;
+  const seeds = a.has("seeds") ? listOption("seeds", a.get("seeds")!, (x) => intOption("seeds", x, 0, 2 ** 31 - 1)) : cfg.seeds;
+  const jobs = a.has("jobs") ? intOption("jobs", a.get("jobs")!, 1, 64) : cfg.jobs;
+  const root = a.get("root");
+  if (root !== undefined && root.trim() === "") throw new UsageError("--root needs a folder");
+  const steps = a.has("steps") ? intOption("steps", a.get("steps")!, 1, 10_000_000) : undefined;
+  if (steps !== undefined && root === undefined) throw new UsageError("--steps needs --root (runs of another length must not replace the profile's runs)");
+  // tier names (both kinds) and pretrained names are checked here, before the backend starts
+  const specs = checkedOption("tiers", () => gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers));
+  return { profile, cfg, backend, progress, pretrainedTiers, tiers, objectives, seeds, jobs, root, steps, runs: specs.length };
 }
 
 async function main(): Promise<number> {
-  let args: Record<string, string>;
-  try {
-    args = parseArgs(process.argv.slice(2));
-    const known = new Set(["profile", "tiers", "objectives", "seeds", "jobs", "root", "backend", "progress", "pretrained", "ettin", "help"]);
-    for (const k of Object.keys(args)) if (!known.has(k)) throw new Error(`unknown option --${k}`);
-  } catch (e) {
-    console.error(`train: ${(e as Error).message}\n${HELP}`);
-    return 1;
-  }
-  if (args.help) {
+  const plan = planFromArgs(process.argv.slice(2));
+  if (!plan) {
     console.log(HELP);
     return 0;
   }
-  const profile = activeProfile(args.profile);
-  const cfg = PROFILE_TRAIN_CONFIGS[profile];
-  if (args.backend) process.env.SCALERANK_BACKEND = args.backend;
-  const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter((x) => x) : undefined);
-  let tiers: string[] | undefined, objectives: ReturnType<typeof parseObjective>[] | undefined, seeds: number[] | undefined;
-  const pretrainedTiers: PretrainedTier[] = [];
-  try {
-    if (args.pretrained) pretrainedTiers.push(...parsePretrained(args.pretrained));
-    if (args.ettin) pretrainedTiers.push(...ettinTiers(args.ettin));
-    tiers = list(args.tiers);
-    objectives = list(args.objectives)?.map(parseObjective);
-    seeds = list(args.seeds)?.map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n)) throw new Error(`seed "${s}" is not an integer`);
-      return n;
-    });
-    // tier names (both kinds) are checked here, so a typo fails before the backend starts
-    gridSpecs(profile, tiers ?? (pretrainedTiers.length ? pretrainedTiers.map((t) => t.name) : cfg.tiers), objectives ?? cfg.objectives, seeds ?? cfg.seeds, pretrainedTiers);
-  } catch (e) {
-    console.error(`train: ${(e as Error).message}`);
-    return 1;
-  }
-  const jobs = args.jobs ? Number(args.jobs) : undefined;
+  const { profile, cfg, tiers, objectives, seeds, jobs, pretrainedTiers } = plan;
+  if (plan.backend) process.env.SCALERANK_BACKEND = plan.backend;
   const sel = await selectBackend();
   console.log(describeBackend(sel));
   if (!sel.gpu) console.log(gpuAdvice(sel.probes).split("\n")[0] + " (see `gpuAdvice` / notebook 00 for what to install)");
-  const nRuns = (tiers ?? (pretrainedTiers.length ? pretrainedTiers : cfg.tiers)).length * (objectives ?? cfg.objectives).length * (seeds ?? cfg.seeds).length;
-  console.log(`profile ${profile}: ${nRuns} runs, ${cfg.train.steps} steps each, ${jobs ?? cfg.jobs} job(s)`);
-  const printer = createProgressPrinter({ totalRuns: nRuns, mode: args.progress === "lines" ? "lines" : args.progress === "redraw" ? "redraw" : undefined });
-  let res: Awaited<ReturnType<typeof runGrid>>;
-  try {
-    res = await runGrid({ profile, tiers, objectives, seeds, jobs, root: args.root, pretrainedTiers, onProgress: printer, log: (s) => console.log(s) });
-  } catch (e) {
-    // bad input (a checkpoint folder, tokenizer.json, config.json): the message names the file
-    if (e instanceof InputError) {
-      console.error(`train: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-  console.log(`\ngrid finished in ${res.wallSeconds.toFixed(1)} s; records: ${res.root}/records.jsonl`);
+  console.log(`profile ${profile}: ${plan.runs} runs, ${plan.steps ?? cfg.train.steps} steps each, ${Math.min(jobs, plan.runs)} job(s)`);
+  const printer = createProgressPrinter({ totalRuns: plan.runs, mode: plan.progress });
+  const res = await runGrid({ profile, tiers, objectives, seeds, jobs, root: plan.root, steps: plan.steps, pretrainedTiers, onProgress: printer, log: (s) => console.log(s) });
+  console.log(`\ngrid finished in ${res.wallSeconds.toFixed(1)} s; records: ${res.root}/records.jsonl (${res.records.length} records of every complete run there)`);
   const w = Math.max(5, ...res.outcomes.map((o) => o.spec.tier.length));
   console.log(`${"tier".padEnd(w)} objective   status  final ndcg@10  map     mrr@10`);
   for (const o of res.outcomes) {
@@ -126,15 +102,9 @@ async function main(): Promise<number> {
     const m = last?.metrics ?? {};
     console.log(`${o.spec.tier.padEnd(w)} ${o.spec.objective.padEnd(11)} ${o.status.padEnd(7)} ${(m["ndcg@10"] ?? NaN).toFixed(4).padEnd(14)} ${(m["map"] ?? NaN).toFixed(4)}  ${(m["mrr@10"] ?? NaN).toFixed(4)}`);
   }
-  const failed = res.outcomes.filter((o) => o.status === "failed");
-  for (const f of failed) console.error(`FAILED ${f.spec.tier} ${f.spec.objective} seed ${f.spec.seed}: ${f.message}`);
-  return failed.length ? 1 : 0;
+  const bad = res.outcomes.filter((o) => o.status !== "done");
+  for (const f of bad) console.error(`${f.status.toUpperCase()} ${f.spec.tier} ${f.spec.objective} seed ${f.spec.seed}: ${f.message}`);
+  return bad.length ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exit(1);
-  },
-);
+runCli("train", main);

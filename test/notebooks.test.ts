@@ -28,9 +28,9 @@ const haveJupyter = findJupyterPython() !== null;
 const engines: Engine[] = haveJupyter ? ["inprocess", "jupyter"] : ["inprocess"];
 
 for (const engine of engines) {
-  test(`${engine}: a type error stops the run, exit non-zero, cell source and compiler message shown`, () => {
+  test(`${engine}: a type error stops the run, exit non-zero, cell source and compiler message shown`, async () => {
     const nb = writeNotebook(`broken-type-${engine}.ipynb`, ["const ok: number = 1 + 1;", "const s: string = ok;", "console.log('never reached');"]);
-    const r = runNotebook(nb, { engine, profile: "smoke", quiet: true, output: nb.replace(".ipynb", ".out.ipynb") });
+    const r = await runNotebook(nb, { engine, profile: "smoke", quiet: true, output: nb.replace(".ipynb", ".out.ipynb") });
     assert.equal(r.ok, false);
     assert.match(r.stderr, /const s: string = ok;/);
     assert.match(r.stderr, /Type 'number' is not assignable to type 'string'/);
@@ -39,12 +39,12 @@ for (const engine of engines) {
     assert.doesNotMatch(texts, /never reached/);
   });
 
-  test(`${engine}: a runtime error names the thrown message; outputs and displays are captured`, () => {
+  test(`${engine}: a runtime error names the thrown message; outputs and displays are captured`, async () => {
     const nb = writeNotebook(`broken-throw-${engine}.ipynb`, [
       'import { showTable } from "scalerank";\nshowTable([{ a: 1, b: 2.5 }]);\nconsole.log("sum", 2 + 3);',
       'throw new Error("deliberate failure 7421");',
     ]);
-    const r = runNotebook(nb, { engine, profile: "smoke", quiet: true, output: nb.replace(".ipynb", ".out.ipynb") });
+    const r = await runNotebook(nb, { engine, profile: "smoke", quiet: true, output: nb.replace(".ipynb", ".out.ipynb") });
     assert.equal(r.ok, false);
     assert.match(r.stderr, /deliberate failure 7421/);
     const out = JSON.parse(fs.readFileSync(r.output, "utf8"));

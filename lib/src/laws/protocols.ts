@@ -13,7 +13,7 @@
  * fit (with its status and warnings), goodness of fit, per-point forecasts with delta-method and
  * optional bootstrap 95% intervals, and the forecast errors.
  */
-import type { CheckpointRecord, Objective } from "../records/types";
+import { requireMetric, type CheckpointRecord, type Objective } from "../records/types";
 import { type Direction, type LawData, jointPowerLaw, powerLaw } from "./forms";
 import { type FitOptions, type LawFit, fitLaw } from "./fit";
 import { type ForecastErrors, type GoodnessOfFit, type Interval, bootstrapLaw, deltaMethodIntervals, forecastErrors, goodnessOfFit, rSquared } from "./stats";
@@ -51,11 +51,15 @@ export interface MetricRun {
   records: CheckpointRecord[];
 }
 
-/** Group records into runs by (tier, objective), sorted by parameters then step; skips records without the metric. */
+/**
+ * Group records into runs by (tier, objective), sorted by parameters then step. Throws (see
+ * `requireMetric`) when the metric is unknown, listing the metrics present, or when some records
+ * lack it.
+ */
 export function groupRuns(records: readonly CheckpointRecord[], metric: string): MetricRun[] {
+  requireMetric(records, metric);
   const map = new Map<string, CheckpointRecord[]>();
   for (const r of records) {
-    if (!(metric in r.metrics)) continue;
     const key = `${r.tier}\u0000${r.objective}`;
     const l = map.get(key);
     if (l) l.push(r); else map.set(key, [r]);

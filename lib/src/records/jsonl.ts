@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError, appendJsonLinesAtomic, readJsonLines, writeFileAtomic } from "../util/fsutil";
-import type { CheckpointRecord } from "./types";
+import { TRAINER_METRICS, TRAINER_PROFILES, type CheckpointRecord } from "./types";
 
 const OBJECTIVES = new Set(["pointwise", "pairwise", "listwise"]);
 const NUMERIC: readonly (keyof CheckpointRecord)[] = ["params", "totalParams", "step", "examples", "tokens", "flops", "wallSeconds", "seed"];
@@ -24,8 +24,34 @@ export function checkpointRecordProblem(v: unknown): string | null {
   if (!((o.params as number) > 0)) return `field "params" must be > 0`;
   if (typeof o.objective !== "string" || !OBJECTIVES.has(o.objective)) return `field "objective" must be one of pointwise, pairwise, listwise`;
   if (typeof o.metrics !== "object" || o.metrics === null || Array.isArray(o.metrics)) return `field "metrics" must be an object`;
+  const keys = Object.keys(o.metrics as object);
+  if (keys.length === 0) return `field "metrics" is empty`;
   for (const [k, m] of Object.entries(o.metrics as Record<string, unknown>)) {
     if (typeof m !== "number" || !Number.isFinite(m)) return `metric "${k}" must be a finite number`;
+  }
+  if (TRAINER_PROFILES.includes(o.profile as string)) {
+    const missing = TRAINER_METRICS.filter((k) => !keys.includes(k));
+    if (missing.length) return `a ${o.profile} record must have every trainer metric (${TRAINER_METRICS.join(", ")}); missing ${missing.join(", ")}`;
+  }
+  return null;
+}
+
+/**
+ * The first problem with a file's records taken together: every record must have the metric
+ * names of the file's first record (a record without one would silently drop out of a fit).
+ * Returns the index of the offending record and the problem, or null.
+ */
+export function recordSetProblem(records: readonly CheckpointRecord[]): { index: number; problem: string } | null {
+  if (records.length === 0) return null;
+  const first = Object.keys(records[0].metrics).sort();
+  for (let i = 1; i < records.length; i++) {
+    const keys = Object.keys(records[i].metrics);
+    const missing = first.filter((k) => !keys.includes(k));
+    const extra = keys.filter((k) => !first.includes(k));
+    if (missing.length || extra.length) {
+      const what = [missing.length ? `lacks ${missing.join(", ")}` : "", extra.length ? `has ${extra.join(", ")} in addition` : ""].filter(Boolean).join(" and ");
+      return { index: i, problem: `metrics differ from the file's first record: this one ${what}` };
+    }
   }
   return null;
 }
@@ -48,6 +74,8 @@ export function readCheckpointRecords(file: string): CheckpointRecord[] {
     const problem = checkpointRecordProblem(r);
     if (problem) throw new InputError(file, lines[i] ?? 0, problem);
   });
+  const set = recordSetProblem(rows as CheckpointRecord[]);
+  if (set) throw new InputError(file, lines[set.index] ?? 0, set.problem);
   return rows as CheckpointRecord[];
 }
 
@@ -56,6 +84,8 @@ function checkAll(file: string, records: readonly CheckpointRecord[]): void {
     const problem = checkpointRecordProblem(r);
     if (problem) throw new InputError(file, 0, `record ${i} not written: ${problem}`);
   });
+  const set = recordSetProblem(records);
+  if (set) throw new InputError(file, 0, `record ${set.index} not written: ${set.problem}`);
 }
 
 /** Write records as JSON lines, atomically (validated first: nothing is written if one is bad). */

@@ -59,3 +59,44 @@ export function recordsOrSynthetic(dir: string, synthetic: Partial<SyntheticConf
   const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...synthetic };
   return { records: syntheticRecords(config), synthetic: true, files: [], config, selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 } };
 }
+
+/** Options of {@link lawRecords} (defaults in brackets). */
+export interface LawRecordOptions {
+  /** Preferred profile and evaluation set of the training records [the most common]. */
+  prefer?: { profile?: string; evalSet?: string };
+  /** Overrides of {@link DEFAULT_SYNTHETIC} for the fallback. */
+  synthetic?: Partial<SyntheticConfig>;
+  /** Size tiers the protocols need [4: 3 to fit the size law, 1 to forecast]. */
+  minTiers?: number;
+  /** Checkpoints every run needs [9: the data law holds out 5 and fits 3 parameters]. */
+  minCheckpoints?: number;
+}
+
+/** {@link RecordSource} plus why synthetic records were used ("" when they were not). */
+export interface LawRecordSource extends RecordSource {
+  fallbackReason: string;
+}
+
+/**
+ * The records the scaling-law notebooks (04–06) fit: the training records under `dir` (narrowed
+ * by {@link consistentRecords}) when they can carry the protocols — at least `minTiers` tiers and
+ * `minCheckpoints` checkpoints in every (tier, objective) run, counted per metric so that a
+ * metric missing from some checkpoints counts against it — else synthetic records from a known
+ * law, with the reason.
+ */
+export function lawRecords(dir: string, options: LawRecordOptions = {}): LawRecordSource {
+  const source = recordsOrSynthetic(dir, options.synthetic ?? {}, options.prefer ?? {});
+  if (source.synthetic) return { ...source, fallbackReason: `no training records under ${dir}` };
+  const minTiers = options.minTiers ?? 4, minCkpt = options.minCheckpoints ?? 9;
+  const nTiers = new Set(source.records.map((r) => r.tier)).size;
+  const counts = new Map<string, number>();
+  for (const r of source.records) for (const m of Object.keys(r.metrics)) {
+    const k = `${r.tier}\u0000${r.objective}\u0000${m}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const fewest = Math.min(...counts.values());
+  if (nTiers >= minTiers && fewest >= minCkpt) return { ...source, fallbackReason: "" };
+  const fallbackReason = `the ${source.records.length} training records under ${dir} (profile ${source.selection.profile}) have ${nTiers} tier(s) and as few as ${fewest} checkpoint(s) per run and metric, too few to fit and test the laws (at least ${minTiers} tiers and ${minCkpt} checkpoints per run are needed)`;
+  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...options.synthetic };
+  return { records: syntheticRecords(config), synthetic: true, files: [], config, selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 }, fallbackReason };
+}

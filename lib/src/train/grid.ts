@@ -4,9 +4,16 @@
  * worker processes (wasm runs on one core, so 2 workers use a 2-core machine fully).
  *
  * Outputs under `results/runs/<profile>/`: one folder per run, plus `records.jsonl` (every
- * record of every complete run, sorted by tier, objective, seed, step) and
- * `records.authors.jsonl` (the same in the paper authors' layout), rewritten atomically after
- * each run.
+ * record of every complete run found under the root, sorted by tier, objective, seed, step) and
+ * `records.authors.jsonl` (the same in the paper authors' layout). Both are derived from the run
+ * folders on disk and rewritten atomically after each run, so a grid of a subset of the runs never
+ * shrinks them.
+ *
+ * Reliability: the options are checked before anything is touched (non-empty lists without
+ * duplicates, known names, a positive whole number of jobs); a run that cannot train (a damaged
+ * file it could not recover from, a folder locked by another live process) is reported with
+ * status "error" while the rest of the grid goes on; worker processes exit within seconds when
+ * the parent goes away (they yield between steps and watch their IPC channel and parent pid).
  *
  * Tiers are from-scratch tiers (TIERS, model/tiers.ts) or pretrained tiers (`pretrainedTiers`:
  * a name and a Hugging Face folder each, e.g. `ettinTiers("data/checkpoints")`). A pretrained
@@ -30,6 +37,7 @@ import { buildTrainerData, hfTokenizerIdentity } from "./dataset";
 import type { TrainerData } from "./batches";
 import { PROFILE_TRAIN_CONFIGS, ProfileTrainConfig } from "./profiles";
 import { RunOutcome, RunProgress, RunSpec, trainRun } from "./trainer";
+import { completeRunRecords } from "./runstate";
 import { compareTiers, tierRank } from "./tierorder";
 
 /** Options of {@link runGrid} (defaults from the profile's {@link PROFILE_TRAIN_CONFIGS} entry). */
@@ -52,6 +60,12 @@ export interface GridOptions {
   root?: string;
   /** Dataset seed [1]. */
   dataSeed?: number;
+  /**
+   * Optimizer steps per run instead of the profile's (checkpoints keep the profile's count and
+   * spacing, ending at the new last step). Runs of another length are other runs (their identity
+   * differs), so give them their own `root` [the profile's steps].
+   */
+  steps?: number;
   /** Progress events of every run. */
   onProgress?: (p: RunProgress) => void;
   /** Log lines (dataset preparation, workers) [none]. */
@@ -66,6 +80,16 @@ export interface GridResult {
   /** All records of complete runs (sorted). */
   records: CheckpointRecord[];
   wallSeconds: number;
+}
+
+/** A grid list must be non-empty and free of duplicates (two runs of one folder would collide). */
+function checkList(what: string, values: readonly unknown[]): void {
+  if (values.length === 0) throw new Error(`the grid needs at least one of ${what}`);
+  const seen = new Set<unknown>();
+  for (const v of values) {
+    if (seen.has(v)) throw new Error(`${what} lists ${JSON.stringify(v)} twice`);
+    seen.add(v);
+  }
 }
 
 /** Tier names that are safe as run-folder names. */
@@ -93,6 +117,10 @@ export function checkPretrainedTierNames(pretrainedTiers: readonly PretrainedTie
  */
 export function gridSpecs(profile: ProfileName, tiers: readonly string[], objectives: readonly Objective[], seeds: readonly number[], pretrainedTiers: readonly PretrainedTier[] = []): RunSpec[] {
   checkPretrainedTierNames(pretrainedTiers);
+  checkList("tiers", tiers);
+  checkList("objectives", objectives);
+  checkList("seeds", seeds);
+  for (const s of seeds) if (!Number.isSafeInteger(s)) throw new Error(`seed ${s} is not an integer`);
   const byName = new Map(pretrainedTiers.map((t, i) => [t.name, { folder: path.resolve(t.folder), rank: TIERS.length + i }]));
   const rank = (t: string): number => {
     const p = byName.get(t);
@@ -155,8 +183,12 @@ export function sortRecords(records: CheckpointRecord[]): CheckpointRecord[] {
   });
 }
 
-function writeAggregate(root: string, outcomes: readonly RunOutcome[]): CheckpointRecord[] {
-  const records = sortRecords(outcomes.filter((o) => o.status === "done").flatMap((o) => o.records));
+/**
+ * Rewrite the grid's merged records (`records.jsonl`, `records.authors.jsonl`) from every complete
+ * run folder under `root`, atomically; returns the records written.
+ */
+export function writeMergedRecords(root: string): CheckpointRecord[] {
+  const records = sortRecords(completeRunRecords(root));
   writeCheckpointRecords(path.join(root, "records.jsonl"), records);
   writeFileAtomic(path.join(root, "records.authors.jsonl"), records.map((r) => JSON.stringify(toAuthorRecord(r))).join("\n") + (records.length ? "\n" : ""));
   return records;
@@ -179,8 +211,12 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   const objectives = options.objectives ?? cfg.objectives;
   const seeds = options.seeds ?? cfg.seeds;
   const root = options.root ?? resultsPath("runs", profile);
-  const jobs = Math.max(1, Math.min(options.jobs ?? cfg.jobs, tiers.length * objectives.length * seeds.length));
+  if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1)) throw new Error(`steps must be a whole number ≥ 1, got ${options.steps}`);
+  const train = options.steps === undefined ? cfg.train : { ...cfg.train, steps: options.steps };
+  const requestedJobs = options.jobs ?? cfg.jobs;
+  if (!Number.isSafeInteger(requestedJobs) || requestedJobs < 1) throw new Error(`jobs must be a whole number ≥ 1, got ${requestedJobs}`);
   const specs = gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers);
+  const jobs = Math.min(requestedJobs, specs.length);
   // Every checkpoint folder of the grid is checked (config.json, safetensors headers, tensor
   // shapes, tokenizer.json) before any training starts; InputError names what is wrong. The
   // classifier is replaced by a fresh 1-logit head, so a checkpoint's own classifier may have any shape.
@@ -197,8 +233,8 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
     await selectBackend();
     const dataFor = trainerDataCache(profile, cfg, dataSeed, log);
     for (const spec of specs) {
-      outcomes.push(await trainRun(spec, await dataFor(spec), cfg.train, { root, onProgress }));
-      writeAggregate(root, outcomes);
+      outcomes.push(await trainOrReport(spec, async () => trainRun(spec, await dataFor(spec), train, { root, onProgress }), onProgress));
+      writeMergedRecords(root);
     }
   } else {
     // Prepare (and cache) the dataset once before the workers load it.
@@ -207,11 +243,11 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
       entry: workerEntry(__filename, "worker"),
       workers: jobs,
       jobs: specs,
-      init: { type: "init", profile, root, dataSeed },
+      init: { type: "init", profile, root, dataSeed, train },
       jobMessage: (spec) => ({ type: "run", spec }),
       onDone: (_spec, m) => {
         outcomes.push(m.o);
-        writeAggregate(root, outcomes);
+        writeMergedRecords(root);
       },
       onMessage: (w, m) => {
         if (m.type === "ready") log(`worker ${w}: ${m.backend}`);
@@ -220,6 +256,21 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
       label: "worker",
     });
   }
-  const records = writeAggregate(root, outcomes);
+  const records = writeMergedRecords(root);
   return { profile, root, outcomes, records, wallSeconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Train one run, turning an error it throws into an outcome with status "error" (reported through
+ * `onProgress` as "failed" with the message), so the rest of the grid goes on.
+ */
+export async function trainOrReport(spec: RunSpec, train: () => Promise<RunOutcome>, onProgress: (p: RunProgress) => void = () => {}): Promise<RunOutcome> {
+  const t0 = Date.now();
+  try {
+    return await train();
+  } catch (e) {
+    const message = (e as Error).message;
+    onProgress({ spec, phase: "failed", step: 0, steps: 0, message });
+    return { spec, status: "error", records: [], message, resumed: false, seconds: (Date.now() - t0) / 1000 };
+  }
 }

@@ -8,6 +8,7 @@ export * from "./step";
 export * from "./batches";
 export * from "./evaluate";
 export * from "./trainer";
+export * from "./runstate";
 export * from "./dataset";
 export * from "./progress";
 export * from "./profiles";

@@ -59,6 +59,8 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
       active.set(k, p);
       const m = p.metrics;
       permanent(`${k} step ${p.step}: ndcg@10 ${m["ndcg@10"].toFixed(4)}  map ${m["map"].toFixed(4)}  mrr@10 ${m["mrr@10"].toFixed(4)}  ce@64 ${(m["ce@64"] ?? NaN).toFixed(3)}`);
+    } else if (p.phase === "notice") {
+      permanent(`${k}: ${p.message ?? ""}`);
     } else if (p.phase === "done" || p.phase === "failed" || p.phase === "skipped") {
       active.delete(k);
       done++;

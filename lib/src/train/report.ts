@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { CheckpointRecord, Objective } from "../records/types";
+import { requireMetric, type CheckpointRecord, type Objective } from "../records/types";
 import { TIERS } from "../model/tiers";
 import { runDir, type RunSpec } from "./trainer";
 import { compareTiers, tierRank, tiersBySizeOrder } from "./tierorder";
@@ -60,6 +60,7 @@ export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): Figur
  * with optional horizontal reference lines (e.g. BM25 and the oracle).
  */
 export function exposureFigure(records: readonly CheckpointRecord[], metric: string, refs: Record<string, number> = {}): FigureJson {
+  requireMetric(records, metric);
   const objs = OBJ_ORDER.filter((o) => records.some((r) => r.objective === o));
   const dom = panels(objs.length);
   const data: FigureJson["data"] = [];
@@ -87,6 +88,7 @@ export function exposureFigure(records: readonly CheckpointRecord[], metric: str
 
 /** The last checkpoint of each (tier, objective, seed) run, as table rows with the given metrics. */
 export function finalCheckpointRows(records: readonly CheckpointRecord[], metrics: readonly string[] = ["ndcg@10", "map", "mrr@10", "recall@10", "p@10", "ce@64"]): Array<Record<string, string | number>> {
+  for (const m of metrics) requireMetric(records, m);
   const last = new Map<string, CheckpointRecord>();
   for (const r of records) {
     const k = `${r.tier}|${r.objective}|${r.seed}`;
@@ -124,6 +126,7 @@ export interface TierOrderRow {
  * tier" check, read from the records so a notebook prints it from the run it made.
  */
 export function tierOrderByObjective(records: readonly CheckpointRecord[], metric = "ndcg@10"): TierOrderRow[] {
+  requireMetric(records, metric);
   const out: TierOrderRow[] = [];
   for (const objective of OBJ_ORDER) {
     const recs = records.filter((r) => r.objective === objective && r.seed === 1);

@@ -59,6 +59,7 @@ export async function scoreRows(model: CrossEncoder, ids: Int32Array, n: number,
     const t = tf.tidy(() => model.score(tf.tensor2d(ids.subarray(s * seqLen, e * seqLen), [e - s, seqLen], "int32")));
     out.set((await t.data()) as Float32Array, s);
     t.dispose();
+    await new Promise((resolve) => setImmediate(resolve)); // let IPC and signals through between batches
   }
   return out;
 }

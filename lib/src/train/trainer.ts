@@ -2,18 +2,20 @@
  * The resumable trainer: trains one (tier, objective, seed) run, evaluates it at checkpoints
  * spaced along training exposure, and appends one {@link CheckpointRecord} per checkpoint.
  *
- * Files of a run (folder `<root>/<tier>-<objective>-s<seed>/`), all written atomically:
+ * Files of a run (folder `<root>/<tier>-<objective>-s<seed>/`, see runstate.ts), all written
+ * atomically:
  * - `records.jsonl`: the checkpoint records so far (rewritten from the saved state, so it never
  *   holds a record the state does not know about);
  * - `loss.jsonl`: the training-loss curve (mean loss per `logEvery` steps);
- * - `state.json` + `state-<step>.bin`: everything needed to resume bit-exactly: weights, AdamW
- *   moments and step, the data cursor (epoch, position, generator state), records, loss curve and
- *   elapsed time. The binary is written first, then the manifest that names it, then older
- *   binaries are removed, so a kill at any instant leaves a consistent pair;
- * - `done.json` when complete, or `failed.json` when the loss became NaN/Inf.
+ * - `state.json` / `state.prev.json` + `state-<step>.bin`: the last two resumable states (weights,
+ *   AdamW moments and step, the data cursor, records, loss curve, elapsed time), each binary with
+ *   its length and SHA-256 in the manifest;
+ * - `done.json` + `weights.bin` when complete, or `failed.json` when the loss became NaN/Inf;
+ * - `run.lock` while a process trains it.
  * A state is saved at every checkpoint and every `saveEverySteps` steps. Resuming restores it and
  * replays nothing: with the same backend the remaining steps, and so the final records, are
- * identical to an uninterrupted run (tested by killing the CLI with SIGKILL).
+ * identical to an uninterrupted run (tested by killing the CLI with SIGKILL). A damaged file is
+ * named and skipped: the run resumes from the previous state, or restarts from scratch.
  *
  * A run is from scratch (the tier is one of TIERS, model/tiers.ts) or fine-tunes a pretrained
  * tier (`spec.pretrained`: a Hugging Face folder loaded by `loadPretrainedEncoder` with a fresh
@@ -36,8 +38,10 @@ import { readEncoderConfig } from "../pretrained/config";
 import { loadPretrainedEncoder, pretrainedTrainFlopsPerExample } from "../pretrained/load";
 import { AdamWConfig, DEFAULT_ADAMW } from "./optimizer";
 import { ScheduleConfig, learningRate } from "./schedule";
-import { BatchCursor, CursorState, TrainerData } from "./batches";
+import { BatchCursor, type CursorState, type TrainerData } from "./batches";
 import { createOptimizer, trainStep } from "./step";
+import type { AdamW } from "./optimizer";
+import { type RunFolder, type SavedState, finishRun, inspectRunFolder, lockRunFolder, resetRunFolder, saveRunState } from "./runstate";
 import { evaluateModel } from "./evaluate";
 import { hfTokenizerIdentity } from "./dataset";
 
@@ -88,7 +92,7 @@ export interface RunSpec {
 /** Progress of a run, reported after every step and checkpoint. */
 export interface RunProgress {
   spec: RunSpec;
-  phase: "train" | "eval" | "checkpoint" | "done" | "failed" | "skipped";
+  phase: "train" | "eval" | "checkpoint" | "done" | "failed" | "skipped" | "notice";
   step: number;
   steps: number;
   /** Mean training loss over the last logged window. */
@@ -100,9 +104,12 @@ export interface RunProgress {
 /** What happened to a run. */
 export interface RunOutcome {
   spec: RunSpec;
-  status: "done" | "failed";
+  /** "done"; "failed": its loss became NaN/Inf (failed.json); "error": it could not run (not recorded on disk, so a re-run tries again). */
+  status: "done" | "failed" | "error";
   records: CheckpointRecord[];
   message?: string;
+  /** Damaged files found in the run folder and what was done about them. */
+  notes?: string[];
   /** True when it started from a saved state. */
   resumed: boolean;
   /** Seconds this call spent (training and evaluation). */
@@ -138,20 +145,6 @@ export function configHash(v: unknown): string {
   }
   return (h >>> 0).toString(16).padStart(8, "0");
 }
-
-interface SavedState {
-  version: 1;
-  hash: string;
-  step: number;
-  cursor: CursorState;
-  optimizerStep: number;
-  bin: string;
-  records: CheckpointRecord[];
-  lossLog: Array<[number, number]>;
-  trainSeconds: number;
-  examples: number;
-}
-
 
 /**
  * The configuration identity of a run: changing any of it restarts the run from scratch. For a
@@ -229,21 +222,9 @@ function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, se
   return { model, counts: countParams(mc), flopsPerExample: trainFlopsPerExample(mc, data.seqLen) };
 }
 
-/** The status of a run folder: "done", "failed", "partial" (has a saved state) or "new". */
+/** The status of a run folder: "done", "failed", "partial" (has a usable saved state) or "new" (damaged files do not count). */
 export function runStatus(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): "done" | "failed" | "partial" | "new" {
-  const dir = runDir(root, spec);
-  const hash = configHash(runIdentity(spec, data, config));
-  const read = (f: string): { hash?: string } | null => {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
-    } catch {
-      return null;
-    }
-  };
-  if (read("done.json")?.hash === hash) return "done";
-  if (read("failed.json")?.hash === hash) return "failed";
-  if (read("state.json")?.hash === hash) return "partial";
-  return "new";
+  return inspectRunFolder(runDir(root, spec), configHash(runIdentity(spec, data, config))).status;
 }
 
 /** Concatenate Float32Arrays into one little-endian byte buffer. */
@@ -258,11 +239,11 @@ function packFloats(parts: readonly Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-/** Split a byte buffer back into Float32Arrays of the given sizes. */
-function unpackFloats(buf: Buffer, sizes: readonly number[]): Float32Array[] {
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+/** Split a byte buffer (read from `file`) back into Float32Arrays of the given sizes; throws naming the file on a size mismatch. */
+function unpackFloats(buf: Buffer, sizes: readonly number[], file: string): Float32Array[] {
   const expected = sizes.reduce((a, b) => a + b, 0);
-  if (all.length !== expected) throw new Error(`checkpoint has ${all.length} floats, expected ${expected}`);
+  if (buf.byteLength !== expected * 4) throw new InputError(file, 0, `has ${buf.byteLength / 4} floats, the model needs ${expected}`);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const out: Float32Array[] = [];
   let o = 0;
   for (const s of sizes) {
@@ -280,137 +261,183 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** Options of {@link trainRun}. */
+export interface TrainRunOptions {
+  /** Grid root: the run's folder is `runDir(root, spec)`. */
+  root: string;
+  onProgress?: (p: RunProgress) => void;
+}
+
+/** Everything that changes while a run trains (what a saved state restores). */
+interface RunProgressState {
+  step: number;
+  examples: number;
+  trainSeconds: number;
+  records: CheckpointRecord[];
+  lossLog: Array<[number, number]>;
+  cursor: BatchCursor;
+}
+
+/** Yield to the event loop, so IPC (a parent that is gone), timers and signals are seen between steps. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Restore the newest usable saved state into the model and optimizer; a state whose binary does
+ * not fit the model is skipped with a note. Returns null when none could be used.
+ */
+function restoreState(states: readonly SavedState[], dir: string, model: CrossEncoder, opt: AdamW, makeCursor: (st?: CursorState) => BatchCursor, notes: string[]): RunProgressState | null {
+  const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  for (const st of states) {
+    const file = path.join(dir, st.bin);
+    try {
+      const parts = unpackFloats(fs.readFileSync(file), [...sizes, ...sizes, ...sizes], file);
+      writeWeights(model, parts.slice(0, sizes.length));
+      opt.setState({ step: st.optimizerStep, m: parts.slice(sizes.length, 2 * sizes.length), v: parts.slice(2 * sizes.length) });
+      return { step: st.step, examples: st.examples, trainSeconds: st.trainSeconds, records: st.records, lossLog: st.lossLog, cursor: makeCursor(st.cursor) };
+    } catch (e) {
+      notes.push((e as Error).message);
+    }
+  }
+  return null;
+}
+
+/** The record of one evaluated checkpoint. */
+function checkpointRecord(spec: RunSpec, data: TrainerData, rm: RunModel, st: RunProgressState, metrics: Record<string, number>, backend: string): CheckpointRecord {
+  return {
+    tier: spec.tier, params: rm.counts.nonEmbedding, totalParams: rm.counts.total, objective: spec.objective, step: st.step,
+    examples: st.examples, tokens: st.examples * data.seqLen, flops: st.examples * rm.flopsPerExample, metrics,
+    wallSeconds: Math.round(st.trainSeconds * 1000) / 1000, backend, seed: spec.seed, profile: spec.profile, evalSet: data.evalSet,
+  };
+}
+
+/** Save the resumable state of a run, and its records and loss curve as readable files. */
+async function saveProgress(dir: string, hash: string, model: CrossEncoder, opt: AdamW, st: RunProgressState): Promise<void> {
+  const w = await readWeights(model);
+  const os = await opt.getState();
+  const { step, examples, trainSeconds, records, lossLog } = st;
+  saveRunState(dir, { hash, step, cursor: st.cursor.getState(), optimizerStep: os.step, records, lossLog, trainSeconds, examples }, packFloats([...w, ...os.m, ...os.v]));
+  writeCheckpointRecords(path.join(dir, "records.jsonl"), records);
+  writeFileAtomic(path.join(dir, "loss.jsonl"), lossLog.map(([s, l]) => JSON.stringify({ step: s, loss: l })).join("\n") + (lossLog.length ? "\n" : ""));
+}
+
 /**
  * Train one run to completion (or resume it), evaluating at the checkpoints of `config`.
  * Requires a selected backend (`selectBackend`). A complete run is not retrained: its records are
- * returned. A NaN/Inf loss ends the run with status "failed" and writes `failed.json`. A
- * pretrained run (`spec.pretrained`) needs `data` built with that folder's tokenizer
+ * returned. A NaN/Inf loss ends the run with status "failed" and writes `failed.json`. A damaged
+ * state, done or failed file is named in a progress notice (phase "notice") and in the outcome's
+ * `notes`, and the run resumes from its previous saved state or restarts from scratch. Another
+ * live process training the same folder makes it throw {@link RunBusyError}. A pretrained run
+ * (`spec.pretrained`) needs `data` built with that folder's tokenizer
  * (`buildTrainerData(ds, { tokenizerFolder })`); otherwise it throws before writing anything.
  */
-export async function trainRun(
-  spec: RunSpec,
-  data: TrainerData,
-  config: TrainConfig,
-  opts: { root: string; onProgress?: (p: RunProgress) => void } ,
-): Promise<RunOutcome> {
+export async function trainRun(spec: RunSpec, data: TrainerData, config: TrainConfig, opts: TrainRunOptions): Promise<RunOutcome> {
   const started = Date.now();
   const dir = runDir(opts.root, spec);
   const identity = runIdentity(spec, data, config);
   const hash = configHash(identity);
-  const status = runStatus(opts.root, spec, data, config);
   const progress = opts.onProgress ?? (() => {});
-  if (status === "done" || status === "failed") {
-    const st = JSON.parse(fs.readFileSync(path.join(dir, status === "done" ? "done.json" : "failed.json"), "utf8")) as { records: CheckpointRecord[]; message?: string };
-    progress({ spec, phase: "skipped", step: config.steps, steps: config.steps, message: status });
-    return { spec, status, records: st.records, message: st.message, resumed: false, seconds: 0 };
-  }
+  const finished = (f: RunFolder): RunOutcome | null => {
+    if (f.status !== "done" && f.status !== "failed") return null;
+    progress({ spec, phase: "skipped", step: config.steps, steps: config.steps, message: f.status });
+    return { spec, status: f.status, records: f.records, message: f.status === "failed" ? f.message : undefined, resumed: false, seconds: 0, notes: f.notes };
+  };
+  const early = finished(inspectRunFolder(dir, hash));
+  if (early) return early;
   // A pretrained run whose data do not fit its checkpoint fails here, before its folder is touched.
   if (spec.pretrained !== undefined) checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
-  if (status === "new" && fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(identity as object) });
+  const unlock = lockRunFolder(dir);
+  try {
+    const folder = inspectRunFolder(dir, hash); // again, now that no one else can change it
+    return finished(folder) ?? (await trainLocked(spec, data, config, opts, { dir, hash, identity, folder, started }));
+  } finally {
+    unlock();
+  }
+}
 
+/** The body of {@link trainRun} once the run folder is locked and known not to be finished. */
+async function trainLocked(
+  spec: RunSpec, data: TrainerData, config: TrainConfig, opts: TrainRunOptions,
+  ctx: { dir: string; hash: string; identity: unknown; folder: RunFolder; started: number },
+): Promise<RunOutcome> {
+  const { dir, hash, folder } = ctx;
+  const progress = opts.onProgress ?? (() => {});
   const backend = currentBackend();
   if (!backend) throw new Error("no tfjs backend selected: call selectBackend() first");
-  const { model, counts, flopsPerExample: flopsPerEx } = buildRunModel(spec, data, config, deriveSeed(spec.seed, `init:${spec.tier}`));
+  const notes = [...folder.notes];
+  const rm = buildRunModel(spec, data, config, deriveSeed(spec.seed, `init:${spec.tier}`));
+  const { model } = rm;
   const opt = createOptimizer(model, config.adamw ?? DEFAULT_ADAMW);
   const isGroup = spec.objective !== "pointwise";
-  const perStep = isGroup ? config.groupsPerStep : config.pairsPerStep;
-  const examplesPerStep = isGroup ? config.groupsPerStep * data.groupSize : config.pairsPerStep;
-  const schedule: ScheduleConfig = { ...config.schedule, peakLr: config.peakLrByTier?.[spec.tier] ?? config.schedule.peakLr, totalSteps: config.steps };
-  const ckpts = new Set(checkpointSteps(config));
-
-  let step = 0, examples = 0, trainSeconds = 0;
-  let records: CheckpointRecord[] = [];
-  let lossLog: Array<[number, number]> = [];
-  let cursor: BatchCursor;
-  const resumed = status === "partial";
-  const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-  if (resumed) {
-    const st = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) as SavedState;
-    const parts = unpackFloats(fs.readFileSync(path.join(dir, st.bin)), [...sizes, ...sizes, ...sizes]);
-    writeWeights(model, parts.slice(0, sizes.length));
-    opt.setState({ step: st.optimizerStep, m: parts.slice(sizes.length, 2 * sizes.length), v: parts.slice(2 * sizes.length) });
-    cursor = new BatchCursor(data, isGroup ? "group" : "row", perStep, spec.seed, st.cursor);
-    step = st.step;
-    examples = st.examples;
-    trainSeconds = st.trainSeconds;
-    records = st.records;
-    lossLog = st.lossLog;
-    writeCheckpointRecords(path.join(dir, "records.jsonl"), records);
-  } else {
-    cursor = new BatchCursor(data, isGroup ? "group" : "row", perStep, spec.seed);
-  }
-
-  const saveState = async (): Promise<void> => {
-    const w = await readWeights(model);
-    const os = await opt.getState();
-    const bin = `state-${step}.bin`;
-    writeFileAtomic(path.join(dir, bin), packFloats([...w, ...os.m, ...os.v]));
-    const st: SavedState = { version: 1, hash, step, cursor: cursor.getState(), optimizerStep: os.step, bin, records, lossLog, trainSeconds, examples };
-    writeJsonAtomic(path.join(dir, "state.json"), st);
-    for (const f of fs.readdirSync(dir)) if (/^state-\d+\.bin$/.test(f) && f !== bin) fs.rmSync(path.join(dir, f), { force: true });
-    writeCheckpointRecords(path.join(dir, "records.jsonl"), records);
-    writeFileAtomic(path.join(dir, "loss.jsonl"), lossLog.map(([s, l]) => JSON.stringify({ step: s, loss: l })).join("\n") + (lossLog.length ? "\n" : ""));
-  };
-
-  let winSum = 0, winN = 0;
+  const makeCursor = (st?: CursorState) => new BatchCursor(data, isGroup ? "group" : "row", isGroup ? config.groupsPerStep : config.pairsPerStep, spec.seed, st);
   try {
-    while (step < config.steps) {
-      const batch = cursor.next();
-      const lr = learningRate(schedule, step + 1);
-      const t0 = Date.now();
-      const r = await trainStep(model, opt, spec.objective, batch, data.groupSize, lr);
-      trainSeconds += (Date.now() - t0) / 1000;
-      if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) throw new NonFiniteLossError(step + 1, r.loss, r.gradNorm);
-      step++;
-      examples += examplesPerStep;
-      winSum += r.loss;
-      winN++;
-      if (step % config.logEvery === 0 || step === config.steps) {
-        lossLog.push([step, winSum / winN]);
-        winSum = 0;
-        winN = 0;
-      }
-      progress({ spec, phase: "train", step, steps: config.steps, loss: lossLog.length ? lossLog[lossLog.length - 1][1] : r.loss });
-      if (ckpts.has(step)) {
-        progress({ spec, phase: "eval", step, steps: config.steps });
-        const { metrics } = await evaluateModel(model, data);
-        records.push({
-          tier: spec.tier,
-          params: counts.nonEmbedding,
-          totalParams: counts.total,
-          objective: spec.objective,
-          step,
-          examples,
-          tokens: examples * data.seqLen,
-          flops: examples * flopsPerEx,
-          metrics,
-          wallSeconds: Math.round(trainSeconds * 1000) / 1000,
-          backend: backend.backend,
-          seed: spec.seed,
-          profile: spec.profile,
-          evalSet: data.evalSet,
-        });
-        await saveState();
-        progress({ spec, phase: "checkpoint", step, steps: config.steps, metrics });
-      } else if (config.saveEverySteps > 0 && step % config.saveEverySteps === 0) {
-        await saveState();
-      }
-    }
-    writeFileAtomic(path.join(dir, "weights.bin"), packFloats(await readWeights(model)));
-    writeJsonAtomic(path.join(dir, "done.json"), { hash, records, trainSeconds });
-    for (const f of fs.readdirSync(dir)) if (/^state-\d+\.bin$/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
-    progress({ spec, phase: "done", step, steps: config.steps });
-    return { spec, status: "done", records, resumed, seconds: (Date.now() - started) / 1000 };
+    let st = folder.status === "partial" ? restoreState(folder.states, dir, model, opt, makeCursor, notes) : null;
+    const resumed = st !== null;
+    if (!st) {
+      if (notes.length) notes.push(`restarting ${path.basename(dir)} from scratch`);
+      resetRunFolder(dir);
+      st = { step: 0, examples: 0, trainSeconds: 0, records: [], lossLog: [], cursor: makeCursor() };
+    } else if (notes.length) notes.push(`resuming ${path.basename(dir)} from the state of step ${st.step}`);
+    if (notes.length) progress({ spec, phase: "notice", step: st.step, steps: config.steps, message: notes.join("; ") });
+    writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(ctx.identity as object) });
+    writeCheckpointRecords(path.join(dir, "records.jsonl"), st.records);
+    await trainSteps(spec, data, config, { dir, hash, model: rm, opt, st, backend: backend.backend, progress });
+    finishRun(dir, { hash, records: st.records, trainSeconds: st.trainSeconds }, packFloats(await readWeights(model)));
+    progress({ spec, phase: "done", step: st.step, steps: config.steps });
+    return { spec, status: "done", records: st.records, resumed, seconds: (Date.now() - ctx.started) / 1000, notes };
   } catch (e) {
     if (!(e instanceof NonFiniteLossError)) throw e;
+    const records = (e as NonFiniteLossError & { records?: CheckpointRecord[] }).records ?? [];
     writeJsonAtomic(path.join(dir, "failed.json"), { hash, records, message: e.message, step: e.step });
-    progress({ spec, phase: "failed", step, steps: config.steps, message: e.message });
-    return { spec, status: "failed", records, message: e.message, resumed, seconds: (Date.now() - started) / 1000 };
+    progress({ spec, phase: "failed", step: e.step, steps: config.steps, message: e.message });
+    return { spec, status: "failed", records, message: e.message, resumed: false, seconds: (Date.now() - ctx.started) / 1000, notes };
   } finally {
     opt.dispose();
     model.dispose();
+  }
+}
+
+/**
+ * The training loop: steps with the objective's loss and AdamW, the loss log, evaluation and a
+ * saved state at every checkpoint, and a saved state every `saveEverySteps` steps. Yields to the
+ * event loop after every step, so a worker sees its parent go away.
+ */
+async function trainSteps(
+  spec: RunSpec, data: TrainerData, config: TrainConfig,
+  c: { dir: string; hash: string; model: RunModel; opt: AdamW; st: RunProgressState; backend: string; progress: (p: RunProgress) => void },
+): Promise<void> {
+  const { st, opt, progress } = c;
+  const model = c.model.model;
+  const isGroup = spec.objective !== "pointwise";
+  const examplesPerStep = isGroup ? config.groupsPerStep * data.groupSize : config.pairsPerStep;
+  const schedule: ScheduleConfig = { ...config.schedule, peakLr: config.peakLrByTier?.[spec.tier] ?? config.schedule.peakLr, totalSteps: config.steps };
+  const ckpts = new Set(checkpointSteps(config));
+  let winSum = 0, winN = 0;
+  while (st.step < config.steps) {
+    const batch = st.cursor.next();
+    const t0 = Date.now();
+    const r = await trainStep(model, opt, spec.objective, batch, data.groupSize, learningRate(schedule, st.step + 1));
+    st.trainSeconds += (Date.now() - t0) / 1000;
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) throw Object.assign(new NonFiniteLossError(st.step + 1, r.loss, r.gradNorm), { records: st.records });
+    st.step++;
+    st.examples += examplesPerStep;
+    winSum += r.loss;
+    winN++;
+    if (st.step % config.logEvery === 0 || st.step === config.steps) {
+      st.lossLog.push([st.step, winSum / winN]);
+      winSum = 0;
+      winN = 0;
+    }
+    progress({ spec, phase: "train", step: st.step, steps: config.steps, loss: st.lossLog.length ? st.lossLog[st.lossLog.length - 1][1] : r.loss });
+    if (ckpts.has(st.step)) {
+      progress({ spec, phase: "eval", step: st.step, steps: config.steps });
+      const { metrics } = await evaluateModel(model, data);
+      st.records.push(checkpointRecord(spec, data, c.model, st, metrics, c.backend));
+      await saveProgress(c.dir, c.hash, model, opt, st);
+      progress({ spec, phase: "checkpoint", step: st.step, steps: config.steps, metrics });
+    } else if (config.saveEverySteps > 0 && st.step % config.saveEverySteps === 0) {
+      await saveProgress(c.dir, c.hash, model, opt, st);
+    }
+    await yieldToEventLoop();
   }
 }
 
@@ -425,6 +452,7 @@ export function loadTrainedModel(root: string, spec: RunSpec, data: TrainerData,
   if (spec.pretrained !== undefined) checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
   const { model } = buildRunModel(spec, data, config, 0);
   const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-  writeWeights(model, unpackFloats(fs.readFileSync(path.join(runDir(root, spec), "weights.bin")), sizes));
+  const file = path.join(runDir(root, spec), "weights.bin");
+  writeWeights(model, unpackFloats(fs.readFileSync(file), sizes, file));
   return model;
 }

@@ -8,16 +8,32 @@
 import * as path from "node:path";
 import { fork } from "node:child_process";
 
-/** Send a message to the parent, or exit when the IPC channel is gone. */
+/** The parent's pid when this worker started (a changed `process.ppid` means the parent is gone). */
+const parentPid = process.ppid;
+
+/** True while the parent that forked this process is alive and connected. */
+export function parentAlive(): boolean {
+  return process.connected === true && process.ppid === parentPid;
+}
+
+/** Send a message to the parent, or exit when the parent is gone. */
 export function sendToParent(m: unknown): void {
-  if (!process.connected) process.exit(1);
+  if (!parentAlive()) process.exit(1);
   process.send?.(m);
 }
 
-/** Serve the parent's messages with `handle` (see the module comment). */
+/**
+ * Serve the parent's messages with `handle` (see the module comment). The worker exits when the
+ * IPC channel closes or its parent pid changes (checked every 500 ms); long jobs must yield to
+ * the event loop now and then (the trainer does after every step and scoring batch) for either
+ * to be noticed.
+ */
 export function serveParent<M extends { type: string }>(handle: (m: M) => Promise<void>): void {
   let chain: Promise<void> = Promise.resolve();
   process.on("disconnect", () => process.exit(1));
+  setInterval(() => {
+    if (!parentAlive()) process.exit(1);
+  }, 500).unref();
   process.on("message", (m: M) => {
     chain = chain
       .then(async () => {

@@ -8,6 +8,9 @@ import {
   metricToAuthors, parseModelSize, readCheckpointRecords, recordsOrSynthetic, syntheticRecords, toAuthorRecord, writeCheckpointRecords, type AuthorRecord,
 } from "../../src/records";
 import { InputError } from "../../src/util/fsutil";
+import { TRAINER_METRICS, lawRecords, requireMetric } from "../../src/records";
+import { dataLawForecast, equalComputePairs, groupRuns, jointLawForecast, modelLawForecast } from "../../src/laws";
+import { exposureFigure, tierOrderByObjective } from "../../src/train";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-records-"));
 
@@ -83,7 +86,8 @@ test("synthetic records follow the configured law, seeded", () => {
 test("records are narrowed to one profile, evaluation set and seed; synthetic when none exist", () => {
   const dir = tmp();
   const base = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }], objectives: ["listwise"] });
-  const mk = (profile: string, evalSet: string, seed: number) => base.map((r) => ({ ...r, profile: profile, evalSet: evalSet, seed: seed }));
+  const full = Object.fromEntries(TRAINER_METRICS.map((k) => [k, 0.5])); // trainer profiles' records carry every trainer metric
+  const mk = (profile: string, evalSet: string, seed: number) => base.map((r) => ({ ...r, profile: profile, evalSet: evalSet, seed: seed, metrics: { ...full, ...r.metrics } }));
   writeCheckpointRecords(path.join(dir, "runs", "mini.records.jsonl"), [...mk("mini", "dev", 1), ...mk("mini", "test", 1), ...mk("mini", "dev", 2).slice(0, 1)]);
   writeCheckpointRecords(path.join(dir, "runs", "smoke.records.jsonl"), mk("smoke", "dev", 1));
   const s = recordsOrSynthetic(path.join(dir, "runs"), {}, { profile: "mini", evalSet: "dev" });
@@ -111,4 +115,48 @@ test("loading skips loss logs and the authors' layout file and keeps a checkpoin
   assert.equal(source.records.length, 4);
   assert.equal(source.selection.dropped, 0);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a record missing a metric, or with none, is an error naming file and line (never a silent drop)", () => {
+  const dir = tmp();
+  const [a, b] = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }], objectives: ["pairwise"] });
+  const f = path.join(dir, "records.jsonl");
+  const { map: _drop, ...noMap } = b.metrics;
+  fs.writeFileSync(f, `${JSON.stringify(a)}\n${JSON.stringify({ ...b, metrics: noMap })}\n`);
+  assert.throws(() => readCheckpointRecords(f), (e: unknown) => (e as Error).message === `${f}:2: metrics differ from the file's first record: this one lacks map`);
+  fs.writeFileSync(f, `${JSON.stringify({ ...a, metrics: {} })}\n`);
+  assert.throws(() => readCheckpointRecords(f), new RegExp(`${f.replace(/[.]/g, "\\.")}:1: field "metrics" is empty`));
+  // a trainer profile's record must carry every trainer metric
+  fs.writeFileSync(f, `${JSON.stringify({ ...a, profile: "smoke", metrics: { "ndcg@10": 0.5, map: 0.4 } })}\n`);
+  assert.throws(() => readCheckpointRecords(f), /:1: a smoke record must have every trainer metric \(ndcg@10, map, mrr@10, recall@10, p@10, ce@32, ce@64, ce@100\); missing mrr@10, recall@10, p@10, ce@32, ce@64, ce@100/);
+  assert.throws(() => writeCheckpointRecords(path.join(dir, "never.jsonl"), [a, { ...b, metrics: noMap }]), /record 1 not written: metrics differ/);
+});
+
+test("an unknown metric in the public API throws and lists the metrics present", () => {
+  const recs = syntheticRecords({ steps: [500, 1000, 1500], tiers: [{ name: "t1", params: 1e6 }, { name: "t2", params: 4e6 }], objectives: ["pairwise"] });
+  const present = /the records have ndcg@10, map, ce@64/;
+  assert.throws(() => requireMetric(recs, "ndcg@100"), /unknown metric "ndcg@100": the records have ndcg@10, map, ce@64/);
+  assert.throws(() => dataLawForecast(recs, { metric: "ndcg@100" }), present);
+  assert.throws(() => modelLawForecast(recs, { metric: "ndcg@100" }), present);
+  assert.throws(() => jointLawForecast(recs, { metric: "ndcg@100" }), present);
+  assert.throws(() => equalComputePairs(recs, "ndcg@100"), present);
+  assert.throws(() => tierOrderByObjective(recs, "ndcg@100"), present);
+  assert.throws(() => exposureFigure(recs, "ndcg@100"), present);
+  const mixed = [...recs.slice(0, 5), { ...recs[5], metrics: { map: 0.3 } }];
+  assert.throws(() => groupRuns(mixed, "ndcg@10"), /metric "ndcg@10" is missing from 1 of 6 records \(first: tier t2, pairwise, step 1500, seed 2026\)/);
+});
+
+test("lawRecords: training records when they carry the protocols, else synthetic with the reason", () => {
+  const dir = tmp();
+  const few = syntheticRecords({ steps: [500, 1000, 1500], seed: 3 }).map((r) => ({ ...r, profile: "synthetic-train" }));
+  writeCheckpointRecords(path.join(dir, "records.jsonl"), few);
+  const s = lawRecords(dir, { synthetic: { seed: 9 } });
+  assert.equal(s.synthetic, true);
+  assert.match(s.fallbackReason, /have 6 tier\(s\) and as few as 3 checkpoint\(s\) per run and metric/);
+  const many = syntheticRecords({ steps: Array.from({ length: 10 }, (_, i) => 500 * (i + 1)), seed: 3 }).map((r) => ({ ...r, profile: "synthetic-train" }));
+  writeCheckpointRecords(path.join(dir, "records.jsonl"), many);
+  const t = lawRecords(dir);
+  assert.equal(t.synthetic, false);
+  assert.equal(t.fallbackReason, "");
+  assert.equal(t.records.length, many.length);
 });
