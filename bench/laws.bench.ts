@@ -8,6 +8,7 @@
  * and imports. Writes results/bench/laws.json.
  */
 import { spawnSync } from "node:child_process";
+import { findPython, pythonHint } from "../scripts/python";
 import * as path from "node:path";
 import { bootstrapLaw, fitLaw, jointPowerLaw, type LawSolver } from "../lib/src/laws";
 import { createRng } from "../lib/src/util/rng";
@@ -48,7 +49,12 @@ for (const solver of ["lm", "mljs"] as LawSolver[]) {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 for (const tol of [null, 1e-15]) {
   const job = { x, y, lower: form.lower.map(finite), upper: form.upper.map(finite), starts, boot, tol };
-  const out = spawnSync("/usr/bin/python3", [path.join(__dirname, "laws_scipy.py")], { input: JSON.stringify(job), encoding: "utf8", maxBuffer: 64 << 20 });
+  const py = findPython(["numpy", "scipy"]);
+  if (!py) {
+    console.log(`SciPy peer skipped: ${pythonHint(["numpy", "scipy"])}`);
+    break;
+  }
+  const out = spawnSync(py, [path.join(__dirname, "laws_scipy.py")], { input: JSON.stringify(job), encoding: "utf8", maxBuffer: 64 << 20 });
   if (out.status !== 0) throw new Error(`SciPy peer failed: ${out.stderr}`);
   const r = JSON.parse(out.stdout) as { fit_seconds: number; boot_seconds: number; best: number[]; sse: number; failed_starts: number; failed_boot: number; ci: number[][] };
   const key = tol === null ? "scipy" : "scipy-tight";

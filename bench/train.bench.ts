@@ -14,6 +14,7 @@
  *   node --import tsx bench/train.bench.ts --child wasm 2 64 3 1   # one measurement (internal)
  */
 import { spawnSync } from "node:child_process";
+import { findPython, pythonHint } from "../scripts/python";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { printTable, writeBench, peakRssMiB, type BenchRow } from "./common";
@@ -104,7 +105,9 @@ function runTfjs(backend: string, L: number, d: number, steps: number, warmup: n
 function runTorch(L: number, d: number, threads: number, steps: number, warmup: number): Measurement | string {
   const core = openblasCoretype();
   const env = { ...process.env, ...(core ? { OPENBLAS_CORETYPE: core } : {}) };
-  const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "train_torch_peer.py"), String(L), String(d), String(T), String(B), String(steps), String(warmup), String(threads)], {
+  const py = findPython(["torch"]);
+  if (!py) return `skipped: ${pythonHint(["torch"])}`;
+  const r = spawnSync(py, [path.join(__dirname, "train_torch_peer.py"), String(L), String(d), String(T), String(B), String(steps), String(warmup), String(threads)], {
     encoding: "utf8",
     env,
     timeout: 20 * 60 * 1000,

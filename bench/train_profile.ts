@@ -13,6 +13,7 @@
  *   node --import tsx bench/train_profile.ts --time-only t0-pointwise t2-listwise   # step times, no kernel wrapping
  */
 import * as fs from "node:fs";
+import { writeFileAtomic } from "../lib/src/util/fsutil";
 import { tf, selectBackend } from "../lib/src/backend";
 import { createCrossEncoder, tierConfig, type ModelConfig } from "../lib/src/model";
 import { createOptimizer, trainStep } from "../lib/src/train/step";
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
     optim.dispose();
     model.dispose();
   }
-  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(report, null, 1));
+  if (jsonOut) writeFileAtomic(jsonOut, JSON.stringify(report, null, 1));
 }
 
 main().catch((e) => {

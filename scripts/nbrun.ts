@@ -37,9 +37,12 @@ export function inReproduction(nb: string): { included: boolean; why: string } {
   return { included: meta?.reproduce !== false, why: meta?.why ?? "" };
 }
 
-/** The Python that has nbclient: $NOTEBOOK_PYTHON, Debian's /usr/bin/python3, or PATH's python3. */
+/** The project's own virtual environment (`.venv` in the repository root), where `.ci/run` installs JupyterLab. */
+export const VENV_BIN = path.join(ROOT, ".venv", "bin");
+
+/** The Python that has nbclient: $NOTEBOOK_PYTHON, the project's .venv, Debian's /usr/bin/python3, or PATH's python3. */
 export function findJupyterPython(): string | null {
-  const candidates = [process.env.NOTEBOOK_PYTHON, "/usr/bin/python3", "python3"].filter((x): x is string => !!x);
+  const candidates = [process.env.NOTEBOOK_PYTHON, path.join(VENV_BIN, "python"), "/usr/bin/python3", "python3"].filter((x): x is string => !!x && (!x.startsWith("/") || fs.existsSync(x)));
   for (const py of candidates) {
     const r = spawnSync(py, ["-c", "import nbclient, nbformat"], { stdio: "ignore" });
     if (r.status === 0) return py;
@@ -64,6 +67,19 @@ export function kernelEnv(profile: string): NodeJS.ProcessEnv {
     PATH: path.join(ROOT, "node_modules", ".bin") + path.delimiter + (process.env.PATH ?? ""),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
   };
+}
+
+/**
+ * The `jupyter` command that has the given subcommand (`lab`, `notebook`): $JUPYTER, the one on
+ * PATH, or the project's .venv; null when none has it.
+ */
+export function findJupyter(sub: "lab" | "notebook"): string | null {
+  const candidates = [process.env.JUPYTER, "jupyter", path.join(VENV_BIN, "jupyter")].filter((x): x is string => !!x);
+  for (const j of candidates) {
+    const r = spawnSync(j, [sub, "--version"], { stdio: "ignore", env: kernelEnv("smoke") });
+    if (r.status === 0) return j;
+  }
+  return null;
 }
 
 export interface NotebookResult {

@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import { activeProfile } from "../lib/src/util/profile";
-import { listNotebooks, resolveEngine, runNotebook, type NotebookResult } from "./nbrun";
+import { findJupyterPython, listNotebooks, resolveEngine, runNotebook, type NotebookResult } from "./nbrun";
 import { checkedOption, choiceOption, intOption, parseOptions, runCli } from "./cli";
 
 function parseArgs(argv: string[]) {
@@ -27,7 +27,8 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const engine = resolveEngine(args.engine);
   const notebooks = checkedOption("notebooks", () => listNotebooks(args.names));
-  console.error(`running ${notebooks.length} notebook(s), profile=${args.profile}, engine=${engine}`);
+  const why = engine === "jupyter" ? `a Jupyter client (nbclient in ${findJupyterPython()}) with the tslab kernel` : "tslab's in-process executor (no Python with nbclient found; pip install nbclient, or apt-get install python3-nbclient, for the Jupyter engine)";
+  console.error(`running ${notebooks.length} notebook(s), profile=${args.profile}, engine=${engine}: ${why}`);
   const results: NotebookResult[] = [];
   for (const nb of notebooks) {
     console.error(`\n▶ ${path.basename(nb)}`);

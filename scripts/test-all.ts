@@ -3,8 +3,9 @@
  *   1. type-check of lib/ (strict) and of tests, scripts and benches;
  *   2. unit tests of the library (lib/test, node's test runner);
  *   3. integration tests (test/: notebook runners, CLIs, committed notebooks are clean);
- *   4. every notebook executed through a real Jupyter client with the tslab kernel on the
- *      `smoke` profile (set NOTEBOOK_ENGINE=inprocess where Jupyter is missing).
+ *   4. every notebook on the `smoke` profile: through a real Jupyter client with the tslab kernel
+ *      when Python's nbclient is installed (the project's .venv, Debian's python3-nbclient), else
+ *      with tslab's in-process executor (Node only); the stage says which engine ran.
  * Options: --skip-notebooks, --only <stage>.
  */
 import { spawn } from "node:child_process";
@@ -20,7 +21,7 @@ const stages: Stage[] = [
   { name: "typecheck-tests", cmd: [...tsc, "-p", "tsconfig.json"] },
   { name: "unit", cmd: ["node", "--import", "tsx", "scripts/test-unit.ts"] },
   { name: "integration", cmd: ["node", "--import", "tsx", "scripts/test-unit.ts", "--dir", "test"] },
-  { name: "notebooks", cmd: ["node", "--import", "tsx", "scripts/notebooks.ts", "--profile", "smoke", "--keep-going", "--engine", process.env.NOTEBOOK_ENGINE ?? "jupyter"] },
+  { name: "notebooks", cmd: ["node", "--import", "tsx", "scripts/notebooks.ts", "--profile", "smoke", "--keep-going", "--engine", process.env.NOTEBOOK_ENGINE ?? "auto"] },
 ];
 
 /** Run one stage, echoing its output, and count passes/failures from node:test or runner lines. */

@@ -1,17 +1,21 @@
 /**
- * Static figure export through real headless Chromium (Debian `chromium`, installed by .ci/run):
+ * Static figure export through real headless Chromium (CHROMIUM_PATH, Debian's `chromium`, or the
+ * one inside the optional npm package @sparticuz/chromium that `npm ci` installs):
  * the files exist, the SVG carries the figure's text, the PNG has real content.
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { exportFigures, findChromium, pngContent } from "../lib/src/plots";
+import { exportFigures, resolveChromium, pngContent } from "../lib/src/plots";
 import { ROOT } from "../scripts/nbrun";
 
 const dir = path.join(ROOT, "results", "tmp-tests", "figures");
+let chromium: Awaited<ReturnType<typeof resolveChromium>> = null;
+before(async () => { chromium = await resolveChromium(); });
 
-test("a line chart exports to an SVG with its title and a non-blank PNG", { skip: !findChromium() && "no Chromium on this machine" }, async () => {
+test("a line chart exports to an SVG with its title and a non-blank PNG", async (t) => {
+  if (!chromium) return t.skip("no Chromium: CHROMIUM_PATH unset, no system browser, @sparticuz/chromium not installed");
   fs.rmSync(dir, { recursive: true, force: true });
   const fig = {
     data: [{ type: "scatter", mode: "lines+markers", x: [1, 2, 3, 4], y: [0.31, 0.36, 0.40, 0.42], name: "NDCG@10" }],

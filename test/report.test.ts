@@ -13,14 +13,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, listNotebooks, resolveEngine, runNotebook, type NotebookResult } from "../scripts/nbrun";
-import { findChromium, pngContent } from "../lib/src/plots";
+import { resolveChromium, pngContent } from "../lib/src/plots";
 import { writeReport } from "../lib/src/report/report";
 import { markdownTable, readNotebookSummaries, renderCell, type NotebookSummary } from "../lib/src/report/summary";
 import { stepGrid, syntheticRecords, writeCheckpointRecords, type CheckpointRecord } from "../lib/src/records";
 
 const PROFILE = "smoke";
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-report-"));
-const haveChromium = findChromium() !== null;
+let haveChromium = false;
 
 // The records the notebooks read as training records: a seeded draw from the synthetic laws with
 // the smoke profile's checkpoint grid, labelled like trainer output of another profile ("synthetic-smoke", eval set dev): records of the
@@ -33,6 +33,7 @@ let summaries: NotebookSummary[] = [];
 const savedRoot = process.env.SCALERANK_ROOT;
 
 before(async () => {
+  haveChromium = (await resolveChromium()) !== null;
   // the notebooks read the published numbers from <root>/lib/test/fixtures/laws/published.json
   const fixture = path.join("lib", "test", "fixtures", "laws", "published.json");
   fs.mkdirSync(path.dirname(path.join(tmpRoot, fixture)), { recursive: true });

@@ -36,6 +36,16 @@ export interface PairTokenizer {
 }
 
 /**
+ * Where segment 1 (`d [SEP]`) starts in a pair laid out by {@link layoutPair} from a query of
+ * `queryTokens` ids: 2 + min(|q|, maxLen − 3). This is the pair template's boundary, which a
+ * literal "[SEP]" inside the query text (a special token to Hugging Face tokenizers) does not
+ * move; Hugging Face's token_type_ids follow the template the same way.
+ */
+export function pairSegmentStart(queryTokens: number, maxLen: number): number {
+  return 2 + Math.min(queryTokens, maxLen - 3);
+}
+
+/**
  * Lay out `[CLS] q [SEP] d [SEP]` from token ids with the truncation rule of
  * {@link PairTokenizer.encodePair}. Throws for maxLen < 3.
  */
@@ -57,7 +67,7 @@ export function layoutPair(q: ArrayLike<number>, d: ArrayLike<number>, maxLen: n
 export interface EncodedBatch {
   /** `n × maxLen` ids, row-major, padded with `padId`. */
   ids: Int32Array;
-  /** `n × maxLen` segment ids: 0 for `[CLS] q [SEP]`, 1 for `d [SEP]`, 0 for padding. */
+  /** `n × maxLen` segment ids: 0 for `[CLS] q [SEP]`, 1 for `d [SEP]` (from the pair template, {@link pairSegmentStart}), 0 for padding. */
   typeIds: Int32Array;
   /** Unpadded length of each row. */
   lengths: Int32Array;
@@ -66,7 +76,7 @@ export interface EncodedBatch {
 
 /**
  * Encode and pad many pairs at once (see {@link PairTokenizer.encodePair}); segment ids switch to
- * 1 after the first [SEP].
+ * 1 where the pair template's document part starts ({@link pairSegmentStart}).
  */
 export function encodeBatch(tok: PairTokenizer, pairs: ReadonlyArray<readonly [string, string]>, maxLen: number): EncodedBatch {
   const n = pairs.length;
@@ -76,11 +86,8 @@ export function encodeBatch(tok: PairTokenizer, pairs: ReadonlyArray<readonly [s
     const row = tok.encodePair(pairs[i][0], pairs[i][1], maxLen);
     ids.set(row, i * maxLen);
     lengths[i] = row.length;
-    let seg = 0;
-    for (let j = 0; j < row.length; j++) {
-      typeIds[i * maxLen + j] = seg;
-      if (row[j] === tok.sepId && seg === 0) seg = 1;
-    }
+    const start = pairSegmentStart(tok.encode(pairs[i][0]).length, maxLen);
+    for (let j = start; j < row.length; j++) typeIds[i * maxLen + j] = 1;
   }
   return { ids, typeIds, lengths, maxLen };
 }

@@ -448,6 +448,7 @@ export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[
         norm.dispose();
         for (const k of Object.keys(grads)) grads[k].dispose();
         losses.push(loss);
+        await new Promise((resolve) => setImmediate(resolve)); // a worker sees its parent go away between steps
         config.onStep?.(step, loss);
       }
     }

@@ -91,10 +91,25 @@ export interface CrossEncoder {
   specs: WeightSpec[];
   /** Variables by name (same order as specs). */
   weights: Map<string, tf.Variable>;
-  /** Relevance logits [B] for token ids [B, T'] (T' ≤ maxLen). Call inside tf.tidy. */
-  score(ids: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * Relevance logits [B] for token ids [B, T'] (T' ≤ maxLen). `segStart` [B] (int32) is where each
+   * row's segment 1 starts, from the pair template (`pairSegmentStart`); absent, segment 1 starts
+   * after the first [SEP] id. Call inside tf.tidy.
+   */
+  score(ids: tf.Tensor2D, segStart?: tf.Tensor1D): tf.Tensor1D;
   /** Dispose all variables. */
   dispose(): void;
+}
+
+/** Segment ids [B, T]: 1 from position segStart[b] on, else 0 (padding after the pair is 1, as {@link segmentsAfterFirstSep} gives). */
+export function segmentsFromStart(segStart: tf.Tensor1D, T: number): tf.Tensor2D {
+  return tf.cast(tf.greaterEqual(tf.range(0, T, 1, "int32").reshape([1, T]), segStart.reshape([-1, 1])), "int32") as tf.Tensor2D;
+}
+
+/** Segment ids [B, T]: 0 up to and including the first [SEP], 1 after it: min(cumsum(isSep) − isSep, 1). */
+export function segmentsAfterFirstSep(ids: tf.Tensor2D, sepId: number): tf.Tensor2D {
+  const isSep = tf.cast(tf.equal(ids, sepId), "int32");
+  return tf.minimum(tf.sub(tf.cumsum(isSep, 1), isSep), tf.scalar(1, "int32")) as tf.Tensor2D;
 }
 
 /** Ids below this are special tokens ([PAD], [UNK], [CLS], [SEP], [MASK]); they never count as matches. */
@@ -128,7 +143,7 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
   const d = config.dModel, H = config.heads;
   const padId = config.padId ?? 0;
 
-  const score = (ids: tf.Tensor2D): tf.Tensor1D => {
+  const score = (ids: tf.Tensor2D, segStart?: tf.Tensor1D): tf.Tensor1D => {
     const [B, T] = ids.shape;
     if (T > config.maxLen) throw new Error(`sequence length ${T} exceeds maxLen ${config.maxLen}`);
     // x: [B·T, d] token + position embeddings.
@@ -137,9 +152,7 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
     let e = tf.add(tf.reshape(tok, [B, T, d]), pos);
     let seg: tf.Tensor | null = null;
     if (config.sepId !== undefined) {
-      // segment 0 up to and including the first [SEP], 1 after it: min(cumsum(isSep) − isSep, 1)
-      const isSep = tf.cast(tf.equal(ids, config.sepId), "int32");
-      seg = tf.minimum(tf.sub(tf.cumsum(isSep, 1), isSep), tf.scalar(1, "int32"));
+      seg = segStart ? segmentsFromStart(segStart, T) : segmentsAfterFirstSep(ids, config.sepId);
       e = tf.add(e, tf.reshape(tf.gather(W("seg_emb"), tf.reshape(seg, [B * T])), [B, T, d]));
       if (config.matchEmbedding) {
         const hit = exactMatchFlags(ids, seg);

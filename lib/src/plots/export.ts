@@ -1,9 +1,11 @@
 /**
  * Static export of plotly figures to SVG and PNG through headless Chromium.
  *
- * Uses `playwright-core` to drive a system Chromium (Debian package `chromium`, or the path in
- * env CHROMIUM_PATH); plotly.js is loaded from the `plotly.js-dist-min` npm package, so nothing
- * is fetched from the network. When no browser is found, `exportFigures` returns
+ * Uses `playwright-core` to drive headless Chromium: the path in env CHROMIUM_PATH, else a system
+ * Chromium (Debian package `chromium`), else the Chromium shipped inside the optional npm
+ * dependency `@sparticuz/chromium` (unpacked to the temp folder on first use, ~2 s), so `npm ci`
+ * alone is enough. plotly.js is loaded from the `plotly.js-dist-min` npm package, so nothing is
+ * fetched from the network. When no browser is found, `exportFigures` returns
  * `{ skipped: "<reason>" }` and writes nothing, so notebooks can go on without static files.
  * Files are written atomically (temp + rename).
  */
@@ -15,18 +17,47 @@ import type { PlotlyFigure } from "./display";
 /** Candidate Chromium executables, in order of preference. */
 const BROWSER_PATHS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 
-/** The Chromium executable to use, or null with nothing found (env CHROMIUM_PATH wins). */
+/** A system Chromium executable, or null (env CHROMIUM_PATH wins; the npm one is not looked at, see {@link resolveChromium}). */
 export function findChromium(): string | null {
   const env = process.env.CHROMIUM_PATH;
   if (env) return fs.existsSync(env) ? env : null;
   return BROWSER_PATHS.find((p) => fs.existsSync(p)) ?? null;
 }
 
+/** The Chromium to drive, and where it came from. */
+export interface ChromiumChoice {
+  executable: string;
+  source: "CHROMIUM_PATH" | "system" | "@sparticuz/chromium";
+}
+
+/**
+ * The Chromium to use: {@link findChromium} (CHROMIUM_PATH, then a system browser), else the one
+ * inside the optional `@sparticuz/chromium` package (unpacked on first use); null when there is
+ * none (CHROMIUM_PATH set to a missing file counts as none).
+ */
+export async function resolveChromium(): Promise<ChromiumChoice | null> {
+  if (process.env.CHROMIUM_PATH) return fs.existsSync(process.env.CHROMIUM_PATH) ? { executable: process.env.CHROMIUM_PATH, source: "CHROMIUM_PATH" } : null;
+  const sys = findChromium();
+  if (sys) return { executable: sys, source: "system" };
+  try {
+    const mod = require("@sparticuz/chromium") as { default?: { executablePath(): Promise<string> }; executablePath?: () => Promise<string> };
+    const c = mod.default ?? (mod as { executablePath(): Promise<string> });
+    return { executable: await c.executablePath(), source: "@sparticuz/chromium" };
+  } catch {
+    return null;
+  }
+}
+
 /** Flags that keep Chromium quiet and offline inside containers and CI. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
+
+/** Launch flags for a Chromium choice: {@link CHROMIUM_ARGS}, plus no zygote for the npm build (it has no sandbox helper). */
+export function chromiumArgs(c: ChromiumChoice): string[] {
+  return c.source === "@sparticuz/chromium" ? [...CHROMIUM_ARGS, "--no-zygote", "--single-process"] : CHROMIUM_ARGS;
+}
 
 /** One figure to export: file stem (no extension) and the figure. */
 export interface FigureToExport {
@@ -47,8 +78,8 @@ export interface ExportResult {
  * density). One browser is started for the whole batch.
  */
 export async function exportFigures(figs: FigureToExport[], dir: string, opts: { scale?: number; formats?: Array<"svg" | "png"> } = {}): Promise<ExportResult> {
-  const exe = findChromium();
-  if (!exe) return { files: [], skipped: "no Chromium found (apt-get install chromium, or set CHROMIUM_PATH); static export skipped" };
+  const chromium = await resolveChromium();
+  if (!chromium) return { files: [], skipped: "no Chromium found (npm ci installs @sparticuz/chromium; or apt-get install chromium, or set CHROMIUM_PATH); static export skipped" };
   let playwright: typeof import("playwright-core");
   try {
     playwright = require("playwright-core");
@@ -56,7 +87,7 @@ export async function exportFigures(figs: FigureToExport[], dir: string, opts: {
     return { files: [], skipped: "playwright-core is not installed; static export skipped" };
   }
   const formats = opts.formats ?? ["svg", "png"];
-  const browser = await playwright.chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS });
+  const browser = await playwright.chromium.launch({ executablePath: chromium.executable, args: chromiumArgs(chromium) });
   const files: string[] = [];
   try {
     const page = await browser.newPage();

@@ -15,7 +15,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend/tf";
-import type { CrossEncoder } from "../model/crossencoder";
+import { segmentsFromStart, type CrossEncoder } from "../model/crossencoder";
 import type { ModelConfig } from "../model/tiers";
 import { InputError } from "../util/fsutil";
 import { createRng, deriveSeed } from "../util/rng";
@@ -68,6 +68,24 @@ export interface PretrainedLoadOptions {
   sepId?: number;
   /** Longest sequence accepted [max_position_embeddings]. */
   maxLen?: number;
+  /**
+   * Accept a checkpoint that does not match config.json [false]: encoder tensors the model does
+   * not use (a config with fewer layers than the weights), or a missing pooler / head. Without it
+   * both are errors; the heads of other tasks (masked-LM and next-sentence heads, buffers) and a
+   * missing 1-logit classifier are never errors (they are listed in the load report).
+   */
+  partial?: boolean;
+}
+
+/**
+ * Checkpoint tensors that belong to another task's head or are buffers, and so are expected to be
+ * unused by a cross-encoder (Hugging Face loads them the same way, with a warning): BERT's
+ * masked-LM and next-sentence heads (`cls.*`), ModernBERT's masked-LM decoder (`decoder.*`),
+ * position-id buffers, and a classifier replaced by `freshHead`.
+ */
+export function isOtherTaskTensor(name: string, prefix: string): boolean {
+  const n = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  return /^(cls|decoder|lm_head)\./.test(n) || /^classifier\./.test(n) || /position_ids$/.test(n);
 }
 
 const PREFIXES: Record<EncoderConfig["modelType"], string[]> = { bert: ["", "bert."], modernbert: ["", "model."] };
@@ -138,6 +156,14 @@ export function planCheckpoint(folder: string, options: PretrainedLoadOptions = 
     sources.push({ spec, source: found });
   }
   const unused = Array.from(weights.entries.keys()).filter((n) => !used.has(n));
+  if (!options.partial) {
+    const strays = unused.filter((n) => !isOtherTaskTensor(n, prefix));
+    if (strays.length) {
+      throw new InputError(where, 0, `${strays.length} tensor(s) of the checkpoint are not used by the model that ${configFile} describes (${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}): ${strays.slice(0, 4).map((n) => `"${n}"`).join(", ")}${strays.length > 4 ? ", …" : ""}; a config that does not match its weights? (load with partial: true to use a subset)`);
+    }
+    const missing = sources.filter((s) => s.source === null && !s.spec.name.startsWith("classifier.")).map((s) => s.spec.name);
+    if (missing.length) throw new InputError(where, 0, `tensor(s) ${missing.map((n) => `"${n}"`).join(", ")} missing from the checkpoint (the 1-logit classifier may be missing, nothing else); load with partial: true to initialise them fresh`);
+  }
   return { folder, config, weights, prefix, sources, unused, counts: countSpecs(specs) };
 }
 
@@ -276,7 +302,7 @@ export function loadPretrainedEncoder(folder: string, options: PretrainedLoadOpt
     encoderConfig: c,
     sepId,
     forward,
-    score: (ids) => forward(ids).logits,
+    score: (ids, segStart) => forward(ids, undefined, segStart && c.modelType === "bert" ? tf.mul(segmentsFromStart(segStart, ids.shape[1]), tf.cast(tf.notEqual(ids, padId), "int32")) as tf.Tensor2D : undefined).logits,
     scoreWithMask: (ids, mask, typeIds) => forward(ids, mask, typeIds).logits,
     trainableVariables: () => specs.map((s) => weights.get(s.name)!),
     counts: countSpecs(specs),

@@ -79,11 +79,26 @@ function readExactly(fd: number, target: Uint8Array, position: number, file: str
 }
 
 /**
+ * The format forbids tensors whose byte ranges overlap (two names for the same bytes); throws
+ * InputError naming both tensors. Empty tensors occupy no bytes and overlap nothing.
+ */
+function checkNoOverlap(file: string, entries: readonly SafetensorsEntry[]): void {
+  const byStart = entries.filter((e) => e.byteLength > 0).sort((a, b) => a.start - b.start);
+  for (let i = 1; i < byStart.length; i++) {
+    const a = byStart[i - 1], b = byStart[i];
+    if (b.start < a.start + a.byteLength) {
+      const range = (e: SafetensorsEntry) => `[${e.start}, ${e.start + e.byteLength})`;
+      throw new InputError(file, 0, `tensors "${a.name}" ${range(a)} and "${b.name}" ${range(b)} overlap; the safetensors format forbids overlapping data`);
+    }
+  }
+}
+
+/**
  * Read and validate the header of a safetensors file (only the header bytes are read).
  * Throws InputError(file, 0, …) if the file is missing, shorter than its header claims, the
  * header is not JSON, or any entry is malformed: shape not a list of non-negative integers,
  * offsets out of order, outside the data block, or (for a known dtype) of a length other than
- * elements × bytes per element. An unknown dtype name is accepted here and rejected when that
+ * elements × bytes per element, or overlapping another tensor's bytes. An unknown dtype name is accepted here and rejected when that
  * tensor is read, so a file may carry tensors that a model does not use.
  */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
@@ -137,6 +152,7 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       }
       entries.set(name, { name, dtype: r.dtype, shape, file, start: dataStart + off[0], byteLength: off[1] - off[0] });
     }
+    checkNoOverlap(file, [...entries.values()]);
     return { file, entries, metadata, dataStart, fileSize };
   } finally {
     fs.closeSync(fd);

@@ -41,6 +41,8 @@ export interface TrainerData {
   numGroups: number;
   /** `numGroups × groupSize` rows of `seqLen` ids, row-major, group g's rows contiguous, positive first. */
   trainIds: Int32Array;
+  /** Per training row, where segment 1 (the document) starts: the pair template's boundary (`pairSegmentStart`). */
+  trainSegStart: Int32Array;
   /** Label of each training row (1 positive, 0 negative). */
   trainLabels: Float32Array;
   /** Evaluation set name for records ("dev"). */
@@ -50,6 +52,8 @@ export interface TrainerData {
   evalFirstStage: Run;
   /** Encoded candidate rows of every evaluation query, in `evalFirstStage` docno order. */
   evalIds: Int32Array;
+  /** Per evaluation row, where segment 1 starts (see `trainSegStart`). */
+  evalSegStart: Int32Array;
   /** Per evaluation query: qid and its rows [start, start + count) in `evalIds`. */
   evalQueries: Array<{ qid: string; start: number; count: number }>;
 }
@@ -117,6 +121,7 @@ export class BatchCursor {
     const rowsPerUnit = this.unit === "group" ? groupSize : 1;
     const n = this.perBatch * rowsPerUnit;
     const ids = new Int32Array(n * seqLen);
+    const segStart = new Int32Array(n);
     const labels = new Float32Array(n);
     for (let b = 0; b < this.perBatch; b++) {
       if (this.state.pos >= this.units) {
@@ -127,7 +132,8 @@ export class BatchCursor {
       const firstRow = u * rowsPerUnit;
       ids.set(this.data.trainIds.subarray(firstRow * seqLen, (firstRow + rowsPerUnit) * seqLen), b * rowsPerUnit * seqLen);
       labels.set(this.data.trainLabels.subarray(firstRow, firstRow + rowsPerUnit), b * rowsPerUnit);
+      segStart.set(this.data.trainSegStart.subarray(firstRow, firstRow + rowsPerUnit), b * rowsPerUnit);
     }
-    return { ids, labels, n, seqLen };
+    return { ids, labels, n, seqLen, segStart };
   }
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Dataset } from "../data/dataset";
-import { loadHfTokenizer, type PairTokenizer } from "../data/tokenizer";
+import { loadHfTokenizer, pairSegmentStart, type PairTokenizer } from "../data/tokenizer";
 import type { Run } from "../eval/types";
 import { readInputFile } from "../util/fsutil";
 import type { TokenizerIdentity, TrainerData } from "./batches";
@@ -58,15 +58,19 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
   const trainIds = new Int32Array(G * K * T);
   if (tok.padId !== 0) trainIds.fill(tok.padId);
   const trainLabels = new Float32Array(G * K);
-  const qEnc = new Map<number, string>();
+  const trainSegStart = new Int32Array(G * K);
+  const segStartOf = (text: string) => pairSegmentStart(tok.encode(text).length, T);
+  const qStart = new Map<number, number>();
   for (let g = 0; g < G; g++) {
     const qi = ds.groups.queryIdx[g];
-    let qText = qEnc.get(qi);
-    if (qText === undefined) qEnc.set(qi, (qText = ds.queries.train[qi].text));
+    const qText = ds.queries.train[qi].text;
+    let s = qStart.get(qi);
+    if (s === undefined) qStart.set(qi, (s = segStartOf(qText)));
     for (let j = 0; j < K; j++) {
       const r = g * K + j;
       trainIds.set(tok.encodePair(qText, ds.docs[ds.groups.docIdx[r]].text, T), r * T);
       trainLabels[r] = j === 0 ? 1 : 0;
+      trainSegStart[r] = s;
     }
   }
   const split = options.evalSplit ?? "dev";
@@ -74,6 +78,7 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
   const queries = ds.queries[split].slice(0, options.evalQueries ?? ds.queries[split].length);
   const firstStage: Run = new Map();
   const rows: Int32Array[] = [];
+  const evalStarts: number[] = [];
   const evalQueries: TrainerData["evalQueries"] = [];
   let start = 0;
   for (const q of queries) {
@@ -82,7 +87,11 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
     const order = cand.docnos.map((_, i) => i).sort((a, b) => cand.scores[b] - cand.scores[a] || (cand.docnos[a] < cand.docnos[b] ? 1 : cand.docnos[a] > cand.docnos[b] ? -1 : 0)).slice(0, depth);
     const docnos = order.map((i) => cand.docnos[i]);
     firstStage.set(q.qid, { docnos, scores: Float64Array.from(order.map((i) => cand.scores[i])) });
-    for (const dn of docnos) rows.push(tok.encodePair(q.text, ds.docs[ds.docIndex.get(dn)!].text, T));
+    const s = segStartOf(q.text);
+    for (const dn of docnos) {
+      rows.push(tok.encodePair(q.text, ds.docs[ds.docIndex.get(dn)!].text, T));
+      evalStarts.push(s);
+    }
     evalQueries.push({ qid: q.qid, start, count: docnos.length });
     start += docnos.length;
   }
@@ -101,10 +110,12 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
     numGroups: G,
     trainIds,
     trainLabels,
+    trainSegStart,
     evalSet: split,
     evalQrels,
     evalFirstStage: firstStage,
     evalIds,
+    evalSegStart: Int32Array.from(evalStarts),
     evalQueries,
   };
 }

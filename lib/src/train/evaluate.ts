@@ -21,7 +21,7 @@ export const CE_SEED = 20260305;
 /** Score every evaluation candidate and return the reranked run. */
 export async function rerankEval(model: CrossEncoder, data: TrainerData, batchSize = 256): Promise<Run> {
   const nRows = data.evalIds.length / data.seqLen;
-  const scores = await scoreRows(model, data.evalIds, nRows, data.seqLen, batchSize);
+  const scores = await scoreRows(model, data.evalIds, nRows, data.seqLen, batchSize, data.evalSegStart);
   const run: Run = new Map();
   for (const q of data.evalQueries) {
     const fs = data.evalFirstStage.get(q.qid)!;

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, selectBackend } from "../../src/backend";
 import { loadPretrainedEncoder, type PretrainedEncoder } from "../../src/pretrained";
+import { encodeBatch, loadHfTokenizer, pairSegmentStart } from "../../src/data/tokenizer";
 
 const FIX = path.join(__dirname, "..", "fixtures", "pretrained");
 const TOL = 1e-4;
@@ -156,4 +157,34 @@ test("load report: loaded, freshly initialised and unused tensors; fresh heads a
   assert.deepEqual(s.report.initialized, ["classifier.weight", "classifier.bias"]);
   assert.ok(s.report.loaded.some((l) => l.source === "pooler.dense.weight"));
   for (const m of [a, b, c, f, s]) m.dispose();
+});
+
+test("a literal \"[SEP]\" in the query text: segments follow the pair template, as Hugging Face's token_type_ids do", async () => {
+  await selectBackend({ prefer: "wasm" });
+  const folder = path.join(FIX, "bert-tiny");
+  const tok = loadHfTokenizer(path.join(folder, "tokenizer.json"));
+  const q = "a [SEP] b", d = "c d";
+  const qIds = tok.encode(q);
+  assert.ok(qIds.includes(tok.sepId), "the tokenizer turns the literal into the special [SEP] id, as transformers does");
+  // transformers' pair template: token_type_ids = [0] * len([CLS] q [SEP]) + [1] * len(d [SEP])
+  const T = 16;
+  const b = encodeBatch(tok, [[q, d]], T);
+  const n = b.lengths[0], start = 2 + qIds.length;
+  assert.equal(pairSegmentStart(qIds.length, T), start);
+  assert.deepEqual(Array.from(b.typeIds.subarray(0, n)), Array.from({ length: n }, (_, j) => (j >= start ? 1 : 0)));
+  const model = loadPretrainedEncoder(folder);
+  const [viaStart, viaTypes, viaFirstSep] = await Promise.all([0, 1, 2].map(async (k) => {
+    const t = tf.tidy(() => {
+      const ids = tf.tensor2d(b.ids, [1, T], "int32");
+      if (k === 0) return model.score(ids, tf.tensor1d([start], "int32"));
+      if (k === 1) return model.scoreWithMask(ids, tf.cast(tf.notEqual(ids, 0), "float32") as tf.Tensor2D, tf.tensor2d(b.typeIds, [1, T], "int32"));
+      return model.score(ids);
+    });
+    const v = (await t.data())[0];
+    t.dispose();
+    return v;
+  }));
+  assert.equal(viaStart, viaTypes);
+  assert.notEqual(viaFirstSep, viaTypes); // deriving segments from the first [SEP] would put "b" in segment 1
+  model.dispose();
 });

@@ -188,6 +188,34 @@ test("model folder errors: missing folder, config, weights; unknown dtype; missi
   });
   throwsInput(() => planCheckpoint(two), path.join(two, "model.safetensors"), 'tensor "classifier.weight"', "[2, 16]", "[1, 32]", "freshHead: true");
   assert.deepEqual(planCheckpoint(two, { freshHead: true }).unused, ["classifier.weight", "classifier.bias"]);
+
+  // config.json with fewer layers than the weights: the extra layer's tensors are unused, an error
+  // unless a partial load is asked for (it would train a cut-down model otherwise).
+  const cut = copyFixture("bert-tiny");
+  const cutCfg = path.join(cut, "config.json");
+  fs.writeFileSync(cutCfg, JSON.stringify({ ...JSON.parse(fs.readFileSync(cutCfg, "utf8")), num_hidden_layers: 1 }));
+  throwsInput(() => planCheckpoint(cut), path.join(cut, "model.safetensors"), "tensor(s) of the checkpoint are not used by the model", "bert, 1 layers", '"bert.encoder.layer.1.', "partial: true");
+  const partial = planCheckpoint(cut, { partial: true });
+  assert.ok(partial.unused.length > 0 && partial.unused.every((n) => n.startsWith("bert.encoder.layer.1.")), partial.unused.join());
+  // a missing pooler is missing weights as well; heads of other tasks are not
+  const nopool = copyFixture("bert-tiny-sharded");
+  const idx = path.join(nopool, "model.safetensors.index.json");
+  const index = JSON.parse(fs.readFileSync(idx, "utf8"));
+  delete index.weight_map["pooler.dense.weight"];
+  fs.writeFileSync(idx, JSON.stringify(index));
+  editHeader(path.join(nopool, "model-00002-of-00002.safetensors"), (h) => delete h["pooler.dense.weight"]);
+  throwsInput(() => planCheckpoint(nopool), idx, '"pooler.dense.weight"', "missing from the checkpoint", "partial: true");
+  assert.deepEqual(planCheckpoint(nopool, { partial: true }).sources.filter((x) => x.source === null).map((x) => x.spec.name), ["pooler.dense.weight", "classifier.weight", "classifier.bias"]);
+});
+
+test("safetensors: tensors whose bytes overlap are rejected, naming both", () => {
+  const dir = copyFixture("bert-tiny");
+  const file = path.join(dir, "model.safetensors");
+  editHeader(file, (h) => {
+    // point the LayerNorm bias at the LayerNorm weight's bytes (same length: d floats)
+    h["bert.embeddings.LayerNorm.bias"].data_offsets = h["bert.embeddings.LayerNorm.weight"].data_offsets;
+  });
+  throwsInput(() => readSafetensorsHeader(file), file, "overlap", "bert.embeddings.LayerNorm", "forbids overlapping data");
 });
 
 test("sharded index: merged entries, missing shard, tensor absent from its shard, broken JSON", () => {

@@ -50,7 +50,7 @@ test("records and tables order pretrained tiers after TIERS by non-embedding par
   const recs = [r("ettin-1b", 9e8, "pointwise", 1), r("ettin-17m", 4e6, "listwise", 2), r("t1", 1e4, "listwise", 1), r("ettin-17m", 4e6, "pointwise", 1), r("t0", 3e3, "pairwise", 1)];
   assert.deepEqual(sortRecords(recs.slice()).map((x) => `${x.tier}/${x.objective}`), ["t0/pairwise", "t1/listwise", "ettin-17m/pointwise", "ettin-17m/listwise", "ettin-1b/pointwise"]);
   assert.deepEqual(tiersBySizeOrder(recs), ["t0", "t1", "ettin-17m", "ettin-1b"]);
-  assert.deepEqual(finalCheckpointRows(recs).map((x) => `${x.tier}/${x.objective}`), ["t0/pairwise", "t1/listwise", "ettin-17m/pointwise", "ettin-17m/listwise", "ettin-1b/pointwise"]);
+  assert.deepEqual(finalCheckpointRows(recs, ["ndcg@10"]).map((x) => `${x.tier}/${x.objective}`), ["t0/pairwise", "t1/listwise", "ettin-17m/pointwise", "ettin-17m/listwise", "ettin-1b/pointwise"]);
   // every tier gets a line in the exposure figure (one panel per objective present)
   const fig = exposureFigure(recs, "ndcg@10");
   assert.deepEqual(fig.data.map((d) => `${d.name}`), ["ettin-17m", "ettin-1b", "t0", "t1", "ettin-17m"]);
