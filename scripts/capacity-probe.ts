@@ -17,36 +17,28 @@
  */
 import * as path from "node:path";
 import {
-  PROFILE_TRAIN_CONFIGS, buildTrainerData, parseObjective, prepareDataset, resultsPath, runMetrics, selectBackend, trainRun,
+  PROFILE_TRAIN_CONFIGS, buildTrainerData, getTier, parseObjective, prepareDataset, resultsPath, runMetrics, selectBackend, trainRun,
 } from "../lib/src";
+import { checkedOption, intOption, listOption, numberOption, parseOptions, runCli } from "./cli";
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith("--")) throw new Error(`unexpected argument "${argv[i]}" (options are --name value)`);
-    out.set(argv[i].slice(2), argv[++i] ?? "");
-  }
-  return out;
-}
+const OPTIONS = {
+  tiers: "value", objective: "value", steps: "value", "eval-queries": "value", generator: "value", "peak-lr": "value", warmup: "value",
+  beta2: "value", clip: "value", "seq-len": "value", "pairs-per-step": "value", name: "value",
+} as const;
 
-async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
-  const tiers = (a.get("tiers") ?? "t0,t3").split(",");
-  const objective = parseObjective(a.get("objective") ?? "listwise");
-  const num = (key: string, fallback: number): number => {
-    const v = Number(a.get(key) ?? fallback);
-    if (!Number.isFinite(v)) throw new Error(`--${key} must be a number, got "${a.get(key)}"`);
-    return v;
-  };
-  const steps = num("steps", 400);
-  const evalQueries = num("eval-queries", 100);
-  const generator = JSON.parse(a.get("generator") ?? "{}") as Record<string, unknown>;
+async function main(): Promise<number> {
+  const { options: a } = parseOptions(process.argv.slice(2), OPTIONS);
+  const tiers = listOption<string>("tiers", a.get("tiers") ?? "t0,t3", (t) => (getTier(t), t));
+  const objective = checkedOption("objective", () => parseObjective(a.get("objective") ?? "listwise"));
+  const num = (key: string, fallback: number, min = 0): number => (a.has(key) ? numberOption(key, a.get(key)!, min) : fallback);
+  const steps = a.has("steps") ? intOption("steps", a.get("steps")!, 1) : 400;
+  const evalQueries = a.has("eval-queries") ? intOption("eval-queries", a.get("eval-queries")!, 1) : 100;
+  const generator = checkedOption("generator", () => JSON.parse(a.get("generator") ?? "{}") as Record<string, unknown>);
   const name = a.get("name") ?? `probe-${objective}-${steps}`;
-  if (!(steps >= 1) || !(evalQueries >= 1)) throw new Error("--steps and --eval-queries must be positive numbers");
   const sel = await selectBackend();
   const base = PROFILE_TRAIN_CONFIGS.mini;
   const ds = await prepareDataset({ profile: "mini", seed: 1, generator, log: (s) => console.log(s) });
-  const data = buildTrainerData(ds, { seqLen: a.has("seq-len") ? num("seq-len", 0) : base.seqLen, evalQueries });
+  const data = buildTrainerData(ds, { seqLen: a.has("seq-len") ? intOption("seq-len", a.get("seq-len")!, 3) : base.seqLen, evalQueries });
   const train = { ...base.train, steps };
   if (a.has("peak-lr")) {
     train.schedule = { ...train.schedule, peakLr: num("peak-lr", 0) };
@@ -55,7 +47,7 @@ async function main(): Promise<void> {
   if (a.has("warmup")) train.schedule = { ...train.schedule, warmupSteps: num("warmup", 0) };
   if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: num("beta2", 0) };
   if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: num("clip", 0) };
-  if (a.has("pairs-per-step")) train.pairsPerStep = num("pairs-per-step", 0);
+  if (a.has("pairs-per-step")) train.pairsPerStep = intOption("pairs-per-step", a.get("pairs-per-step")!, 1);
   const root = path.join(resultsPath("probe"), name);
   const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
   const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";
@@ -65,9 +57,7 @@ async function main(): Promise<void> {
     const curve = out.records.map((r) => `${r.step}:${r.metrics["ndcg@10"].toFixed(3)}`).join(" ");
     console.log(`${tier} ${objective} (N=${out.records[0]?.params}) NDCG@10 by step ${curve}  [${out.seconds.toFixed(0)} s]`);
   }
+  return 0;
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runCli("probe", main);

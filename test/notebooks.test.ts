@@ -77,3 +77,26 @@ test("the clean step strips outputs and counts (so the check above can fail)", (
   assert.deepEqual(clean.cells[0].outputs, []);
   assert.deepEqual(clean.cells[0].metadata, {});
 });
+
+test("clean-notebooks rewrites temp-then-rename; a damaged notebook is named, exit 1, file untouched", () => {
+  fs.mkdirSync(TMP, { recursive: true });
+  const file = path.join(TMP, "dirty.ipynb");
+  const nb = { cells: [{ cell_type: "code", id: "c0", source: "1\n2", metadata: { scrolled: true, jupyter: { outputs_hidden: false } }, execution_count: 4, outputs: [{ output_type: "stream", name: "stdout", text: "1" }] }],
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" }, language_info: { name: "typescript", version: "3.7.2", codemirror_mode: { mode: "typescript" } } }, nbformat: 4, nbformat_minor: 5 };
+  fs.writeFileSync(file, JSON.stringify(nb));
+  const inode = fs.statSync(file).ino;
+  const cli = (f: string) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "clean-notebooks.ts"), f], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(cli(file).status, 0);
+  assert.notEqual(fs.statSync(file).ino, inode, "written to a new file and renamed over the old one");
+  const clean = JSON.parse(fs.readFileSync(file, "utf8"));
+  assert.deepEqual(clean.cells[0].source, ["1\n", "2"]);
+  assert.deepEqual(clean.cells[0].metadata, {});
+  assert.deepEqual(clean.metadata.language_info, { file_extension: ".ts", mimetype: "text/typescript", name: "typescript" });
+  assert.equal(fs.readdirSync(TMP).filter((f) => f.endsWith(".tmp")).length, 0);
+  const broken = path.join(TMP, "broken.ipynb");
+  fs.writeFileSync(broken, "{\"cells\": [");
+  const r = cli(broken);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /broken\.ipynb: not a notebook/);
+  assert.equal(fs.readFileSync(broken, "utf8"), "{\"cells\": [");
+});
