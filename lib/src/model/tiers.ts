@@ -95,11 +95,21 @@ export const TIERS: readonly Tier[] = [
   { name: "t8", layers: 12, dModel: 768, heads: 12 },
 ];
 
-/** Look up a tier by name; throws with the list of names for an unknown one. */
+/** An ad-hoc shape name: `<layers>x<width>h<heads>`, e.g. "1x24h2" (probes of shapes outside the table). */
+const SHAPE_NAME = /^(\d+)x(\d+)h(\d+)$/;
+
+/**
+ * Look up a tier by name: a TIERS name, or an ad-hoc shape `<layers>x<width>h<heads>` (e.g.
+ * "1x24h2", for probing shapes outside the table). Throws with the list of names for an unknown one.
+ */
 export function getTier(name: string): Tier {
   const t = TIERS.find((x) => x.name === name);
-  if (!t) throw new Error(`unknown tier "${name}" (tiers: ${TIERS.map((x) => x.name).join(", ")})`);
-  return t;
+  if (t) return t;
+  const m = SHAPE_NAME.exec(name);
+  if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1 && Number(m[3]) >= 1 && Number(m[2]) % Number(m[3]) === 0) {
+    return { name, layers: Number(m[1]), dModel: Number(m[2]), heads: Number(m[3]) };
+  }
+  throw new Error(`unknown tier "${name}" (tiers: ${TIERS.map((x) => x.name).join(", ")}, or a shape such as 1x24h2: layers x width h heads, heads dividing the width)`);
 }
 
 /** The model config of a tier for a given vocabulary size and sequence length. */

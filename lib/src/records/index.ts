@@ -3,3 +3,4 @@ export * from "./jsonl";
 export * from "./authors";
 export * from "./synthetic";
 export * from "./source";
+export * from "./frame";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { writeFileAtomic } from "../util/fsutil";
 import { resultsPath } from "../util/paths";
-import { markdownTable, readNotebookSummaries } from "./summary";
+import { markdownTable, readNotebookSummaries, type NotebookSummary } from "./summary";
 
 /** Inputs of {@link buildReport}. */
 export interface ReportInputs {
@@ -24,6 +24,20 @@ function figuresOf(prefix: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && /\.(svg|png)$/.test(f)).sort();
 }
 
+/**
+ * The report's opening: the headline figures (exported figures whose name contains "_headline",
+ * PNG shown inline, only those written) and every summary table marked `headline`.
+ */
+function headlineSection(summaries: readonly NotebookSummary[]): string[] {
+  const tables = summaries.flatMap((s) => s.tables.filter((t) => t.headline).map((t) => ({ s, t })));
+  const pngs = summaries.flatMap((s) => figuresOf(s.notebook.slice(0, 3)).filter((f) => f.includes("_headline") && f.endsWith(".png")));
+  if (!tables.length && !pngs.length) return [];
+  const out = ["## Headline", ""];
+  for (const f of pngs) out.push(`![${f.replace(/\.png$/, "")}](figures/${f})`, "");
+  for (const { s, t } of tables) out.push(`### ${t.title}`, "", `From [\`${s.notebook}.ipynb\`](notebooks/${s.profile}/${s.notebook}.ipynb).`, "", markdownTable(t), "");
+  return out;
+}
+
 /** Build the Markdown text of the report (links are relative to results/). */
 export function buildReport(inp: ReportInputs): string {
   const summaries = readNotebookSummaries(inp.profile);
@@ -35,6 +49,7 @@ export function buildReport(inp: ReportInputs): string {
     `Profile \`${inp.profile}\`, written ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, Node ${process.version}.`,
     "Every number below was computed by the notebooks in this run; regenerate with `npm run reproduce`.",
     "",
+    ...headlineSection(summaries),
     "## Executed notebooks",
     "",
     "| notebook | seconds |",
@@ -46,7 +61,8 @@ export function buildReport(inp: ReportInputs): string {
     out.push(`## ${s.title}`, "", `From [\`${s.notebook}.ipynb\`](notebooks/${inp.profile}/${s.notebook}.ipynb).`, "");
     for (const f of s.findings) out.push(`* ${f}`);
     if (s.findings.length) out.push("");
-    for (const t of s.tables) out.push(`### ${t.title}`, "", markdownTable(t), "");
+    for (const t of s.tables) if (!t.headline) out.push(`### ${t.title}`, "", markdownTable(t), "");
+    if (s.tables.some((t) => t.headline)) out.push(`(Its headline table is at the top of this report.)`, "");
     const prefix = s.notebook.slice(0, 3);
     const figs = figuresOf(prefix);
     if (figs.length) {

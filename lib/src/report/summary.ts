@@ -16,6 +16,8 @@ export interface SummaryTable {
   rows: Array<Array<string | number | null>>;
   /** Significant digits used when rendering numbers (default 4). */
   digits?: number;
+  /** A headline table: results/REPORT.md shows it at the top, under the headline figure. */
+  headline?: boolean;
 }
 
 /** What one notebook reports. */

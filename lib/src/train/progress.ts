@@ -1,11 +1,16 @@
 /**
  * Progress display for training grids, in a terminal and in notebooks.
  *
- * One status line per active run (tier·objective, a bar, step, loss) redrawn in place with a
- * carriage return, at most every `intervalMs`; checkpoint results and run ends are printed as
- * permanent lines. Jupyter front ends (and tslab) interpret `\r` in stream output the same way a
- * terminal does, so the same printer serves both; with `mode: "lines"` (CI logs) nothing is
- * redrawn and only permanent lines are printed.
+ * One status line — runs done of the total, each active run (tier·objective, a bar, step, loss),
+ * and the estimated time left — redrawn in place with a carriage return, at most every
+ * `intervalMs`; checkpoint results and run ends are printed as permanent lines. Jupyter front ends
+ * (and tslab) interpret `\r` in stream output the same way a terminal does, so the same printer
+ * serves both; with `mode: "lines"` (CI logs) nothing is redrawn, and the status line is printed
+ * as a permanent line every `linesIntervalMs`.
+ *
+ * ETA = steps left / steps per second so far, where steps left counts the active runs' remaining
+ * steps and a full run for each run not started, and the rate is the steps trained since the
+ * first one (evaluation time included, so it is a wall-clock rate over all workers).
  */
 import type { RunProgress } from "./trainer";
 
@@ -26,6 +31,20 @@ export interface ProgressPrinterOptions {
   totalRuns?: number;
   /** Where to write [process.stdout.write]. */
   write?: (s: string) => void;
+  /** In "lines" mode, print the status line every this many milliseconds [30000]. */
+  linesIntervalMs?: number;
+  /** Clock in milliseconds [Date.now] (tests). */
+  now?: () => number;
+}
+
+/** "1 h 05 min", "12 min", "40 s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
 /** Returns a progress callback for {@link RunProgress} events that draws the status. */
@@ -34,14 +53,23 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
   const inTslab = typeof process.env.TSLAB !== "undefined" || process.argv.some((a) => a.includes("tslab"));
   const mode = options.mode ?? (process.stdout.isTTY || inTslab ? "redraw" : "lines");
   const interval = options.intervalMs ?? 500;
+  const now = options.now ?? Date.now;
   const active = new Map<string, RunProgress>();
   let done = 0;
   let last = 0;
   let lineShown = false;
-  const key = (p: RunProgress) => `${p.spec.tier}·${p.spec.objective}`;
+  let trained = 0, firstTrain = 0, stepsPerRun = 0;
+  const lastStep = new Map<string, number>();
+  const key = (p: RunProgress) => `${p.spec.tier}·${p.spec.objective}${p.spec.seed !== 1 ? `·s${p.spec.seed}` : ""}`;
+  const eta = (): string => {
+    if (!options.totalRuns || trained === 0) return "";
+    const left = [...active.values()].reduce((a, p) => a + (p.steps - p.step), 0) + Math.max(0, options.totalRuns - done - active.size) * stepsPerRun;
+    const rate = trained / Math.max(1, now() - firstTrain); // steps per ms
+    return ` · about ${formatDuration(left / rate / 1000)} left`;
+  };
   const status = (): string => {
     const parts = [...active.values()].map((p) => `${key(p)} ${progressBar(p.step / p.steps, 12)} ${p.step}/${p.steps}${p.loss !== undefined ? ` loss ${p.loss.toFixed(3)}` : ""}${p.phase === "eval" ? " (evaluating)" : ""}`);
-    return `[${done}${options.totalRuns ? "/" + options.totalRuns : ""} runs] ${parts.join(" | ")}`;
+    return `[${done}${options.totalRuns ? "/" + options.totalRuns : ""} runs${eta()}] ${parts.join(" | ")}`;
   };
   let shownLen = 0;
   // Only "\r" and spaces: terminals and Jupyter front ends both honour them (no ANSI codes).
@@ -53,8 +81,16 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
     if (mode === "redraw") clear();
     write(s + "\n");
   };
+  const linesInterval = options.linesIntervalMs ?? 30_000;
+  let linesSince: number | null = null;
   return (p: RunProgress) => {
     const k = key(p);
+    if (p.phase === "train") {
+      if (trained === 0) firstTrain = now();
+      trained += Math.max(0, p.step - (lastStep.get(k) ?? p.step - 1));
+      lastStep.set(k, p.step);
+      stepsPerRun = Math.max(stepsPerRun, p.steps);
+    }
     if (p.phase === "checkpoint" && p.metrics) {
       active.set(k, p);
       const m = p.metrics;
@@ -68,9 +104,16 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
     } else {
       active.set(k, p);
     }
-    const now = Date.now();
-    if (mode === "redraw" && active.size > 0 && now - last >= interval) {
-      last = now;
+    const t = now();
+    if (mode === "lines" && active.size > 0) {
+      if (linesSince === null) linesSince = t;
+      else if (t - linesSince >= linesInterval) {
+        linesSince = t;
+        write(status() + "\n");
+      }
+    }
+    if (mode === "redraw" && active.size > 0 && t - last >= interval) {
+      last = t;
       const line = status();
       write("\r" + line + " ".repeat(Math.max(0, shownLen - line.length)));
       shownLen = line.length;

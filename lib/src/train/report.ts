@@ -141,3 +141,43 @@ export function tierOrderByObjective(records: readonly CheckpointRecord[], metri
   }
   return out;
 }
+
+const OBJ_COLORS: Record<Objective, string> = { pointwise: "#2ca02c", pairwise: "#ff7f0e", listwise: "#1f77b4" };
+
+/**
+ * The headline figure of a grid: left, a metric at each run's last checkpoint against the
+ * non-embedding parameters N (log x), one line per objective (the model axis of the scaling laws);
+ * right, the metric against training examples seen (log x) for each objective's largest tier
+ * (the data axis). `refs` are drawn as dashed horizontal lines on both panels (e.g. BM25 and the
+ * oracle on the same queries). Seed 1 of each run.
+ */
+export function headlineFigure(records: readonly CheckpointRecord[], metric = "ndcg@10", refs: Record<string, number> = {}): FigureJson {
+  requireMetric(records, metric);
+  const recs = records.filter((r) => r.seed === 1);
+  const objs = OBJ_ORDER.filter((o) => recs.some((r) => r.objective === o));
+  const data: FigureJson["data"] = [];
+  for (const o of objs) {
+    const tiers = tiersBySizeOrder(recs.filter((r) => r.objective === o));
+    const finals = tiers.map((t) => recs.filter((r) => r.objective === o && r.tier === t).reduce((a, b) => (b.step > a.step ? b : a)));
+    data.push({ type: "scatter", mode: "lines+markers", name: o, legendgroup: o, x: finals.map((r) => r.params), y: finals.map((r) => r.metrics[metric]), text: tiers, line: { color: OBJ_COLORS[o] }, xaxis: "x", yaxis: "y" });
+    const big = tiers[tiers.length - 1];
+    const curve = recs.filter((r) => r.objective === o && r.tier === big).sort((a, b) => a.examples - b.examples);
+    data.push({ type: "scatter", mode: "lines", name: `${o} (${big})`, legendgroup: o, showlegend: false, x: curve.map((r) => r.examples), y: curve.map((r) => r.metrics[metric]), line: { color: OBJ_COLORS[o] }, xaxis: "x2", yaxis: "y2" });
+  }
+  const shapes: unknown[] = [], annotations: unknown[] = [];
+  for (const [name, v] of Object.entries(refs)) {
+    for (const k of ["", "2"]) {
+      shapes.push({ type: "line", xref: `x${k} domain`, yref: `y${k}`, x0: 0, x1: 1, y0: v, y1: v, line: { dash: "dash", color: "#888", width: 1 } });
+      annotations.push({ text: name, xref: `x${k} domain`, yref: `y${k}`, x: 0, y: v, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+    }
+  }
+  const layout: FigureJson["layout"] = {
+    title: { text: `${metric}: against model size (last checkpoint) and against training exposure (largest tier)` },
+    height: 420, legend: { title: { text: "objective" } }, shapes, annotations,
+    xaxis: { domain: [0, 0.46], type: "log", title: { text: "non-embedding parameters N" } },
+    yaxis: { title: { text: metric } },
+    xaxis2: { domain: [0.54, 1], type: "log", anchor: "y2", title: { text: "training examples seen" } },
+    yaxis2: { anchor: "x2" },
+  };
+  return { data, layout };
+}

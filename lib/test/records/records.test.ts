@@ -8,7 +8,7 @@ import {
   metricToAuthors, parseModelSize, readCheckpointRecords, recordsOrSynthetic, syntheticRecords, toAuthorRecord, writeCheckpointRecords, type AuthorRecord,
 } from "../../src/records";
 import { InputError } from "../../src/util/fsutil";
-import { TRAINER_METRICS, lawRecords, requireMetric } from "../../src/records";
+import { TRAINER_METRICS, lawRecords, recordsFrame, requireMetric } from "../../src/records";
 import { dataLawForecast, equalComputePairs, groupRuns, jointLawForecast, modelLawForecast } from "../../src/laws";
 import { exposureFigure, tierOrderByObjective } from "../../src/train";
 
@@ -159,4 +159,14 @@ test("lawRecords: training records when they carry the protocols, else synthetic
   assert.equal(t.synthetic, false);
   assert.equal(t.fallbackReason, "");
   assert.equal(t.records.length, many.length);
+});
+
+test("recordsFrame: one column per field and metric, final marks each run's last checkpoint", () => {
+  const recs = syntheticRecords({ steps: [500, 1000], tiers: [{ name: "t1", params: 1e6 }], objectives: ["pairwise", "listwise"], seed: 7 });
+  const f = recordsFrame(recs);
+  assert.deepEqual(Object.keys(f), ["tier", "params", "objective", "seed", "step", "examples", "tokens", "flops", "wallSeconds", "final", "ndcg@10", "map", "ce@64"]);
+  assert.deepEqual(f.objective, ["pairwise", "pairwise", "listwise", "listwise"]);
+  assert.deepEqual(f.final, [false, true, false, true]);
+  assert.deepEqual(f["ndcg@10"], recs.map((r) => r.metrics["ndcg@10"]));
+  for (const c of Object.values(f)) assert.equal(c.length, recs.length);
 });

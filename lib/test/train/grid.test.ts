@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
+import { headlineFigure, formatDuration, gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
 import type { CheckpointRecord } from "../../src/records/types";
 
 test("grid order: largest tier first, then seeds, then objectives", () => {
@@ -73,4 +73,40 @@ test("tier order per objective: final values, strict rise, rising shared steps (
   assert.deepEqual(rows.map((x) => x.objective), ["pointwise", "listwise"]);
   assert.deepEqual(rows[1], { objective: "listwise", tiers: ["t0", "t1", "t2"], final: [0.40, 0.55, 0.60], risesWithTier: true, sharedSteps: 3, risingSteps: 2 });
   assert.deepEqual(rows[0], { objective: "pointwise", tiers: ["t0", "t1"], final: [0.50, 0.50], risesWithTier: false, sharedSteps: 2, risingSteps: 1 });
+});
+
+test("progress ETA: steps left over the rate so far (worked by hand); lines mode repeats the status line", () => {
+  let t = 0;
+  const out: string[] = [];
+  const p = createProgressPrinter({ mode: "redraw", intervalMs: 0, totalRuns: 2, write: (s) => out.push(s), now: () => t });
+  const spec = { profile: "smoke", tier: "t0", objective: "listwise" as const, seed: 1 };
+  p({ spec, phase: "train", step: 1, steps: 10 }); // first step at t = 0
+  t = 1000;
+  p({ spec, phase: "train", step: 5, steps: 10 });
+  // 5 steps trained in 1,000 ms; left: 5 of this run + 10 of the run not started = 15 → 3 s
+  assert.match(out[out.length - 1], /^\r\[0\/2 runs · about 3 s left\] t0·listwise /);
+  assert.equal(formatDuration(3900), "1 h 05 min");
+  const lines: string[] = [];
+  let u = 0;
+  const q = createProgressPrinter({ mode: "lines", linesIntervalMs: 30_000, totalRuns: 1, write: (s) => lines.push(s), now: () => u });
+  q({ spec, phase: "train", step: 1, steps: 10 });
+  u = 10_000;
+  q({ spec, phase: "train", step: 2, steps: 10 });
+  assert.equal(lines.length, 0);
+  u = 31_000;
+  q({ spec, phase: "train", step: 3, steps: 10 });
+  // 3 steps in 31 s, 7 left: 72 s, shown in whole minutes
+  assert.deepEqual(lines, [`[0/1 runs · about 1 min left] t0·listwise ${progressBar(0.3, 12)} 3/10\n`]);
+});
+
+test("headline figure: last checkpoint against N per objective, and the largest tier against exposure", () => {
+  const r = (tier: string, params: number, step: number, ndcg: number) => ({ tier, params, objective: "listwise", step, seed: 1, examples: step * 88, metrics: { "ndcg@10": ndcg } }) as unknown as CheckpointRecord;
+  const recs = [r("t1", 300, 10, 0.4), r("t1", 300, 20, 0.5), r("t0", 100, 10, 0.3), r("t0", 100, 20, 0.35), { ...r("t1", 300, 20, 0.9), seed: 2 } as CheckpointRecord];
+  const fig = headlineFigure(recs, "ndcg@10", { BM25: 0.3 });
+  assert.deepEqual(fig.data.map((d) => [d.name, d.x, d.y]), [
+    ["listwise", [100, 300], [0.35, 0.5]],
+    ["listwise (t1)", [880, 1760], [0.4, 0.5]],
+  ]);
+  assert.equal((fig.layout.shapes as unknown[]).length, 2); // the BM25 line on both panels
+  assert.throws(() => headlineFigure(recs, "ndcg@5"), /unknown metric "ndcg@5"/);
 });
