@@ -66,6 +66,8 @@ export function kernelEnv(profile: string): NodeJS.ProcessEnv {
     JUPYTER_RUNTIME_DIR: path.join(ROOT, ".jupyter", "runtime"),
     PATH: path.join(ROOT, "node_modules", ".bin") + path.delimiter + (process.env.PATH ?? ""),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    // stack traces from the library point at lib/src/*.ts lines, not lib/dist/*.js (as the kernelspec sets it)
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--enable-source-maps"].filter(Boolean).join(" "),
   };
 }
 

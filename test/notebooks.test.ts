@@ -55,6 +55,14 @@ for (const engine of engines) {
     assert.match(Array.isArray(html) ? html.join("") : html, /<td>2.500<\/td>/);
     assert.match(JSON.stringify(first), /sum 5/);
   });
+
+  test(`${engine}: an error thrown in the library points at its TypeScript source line`, async () => {
+    const nb = writeNotebook(`broken-lib-${engine}.ipynb`, ['import { getTier } from "scalerank";\ngetTier("no-such-tier");']);
+    const r = await runNotebook(nb, { engine, profile: "smoke", quiet: true, output: nb.replace(".ipynb", ".out.ipynb") });
+    assert.equal(r.ok, false);
+    assert.match(r.stderr, /unknown tier "no-such-tier"/);
+    assert.match(r.stderr, /lib\/src\/model\/tiers\.ts:\d+/);
+  });
 }
 
 test("the tslab kernelspec is visible to Jupyter through the committed .jupyter folder", { skip: !haveJupyter && "Jupyter (python3-nbclient) not installed" }, () => {

@@ -9,6 +9,7 @@
  * The plain least-squares objective is the one the reranker paper's authors minimise with
  * scipy `curve_fit` (papers.md §A5): raw metric values, no log, no weights.
  */
+import { studentTQuantile } from "../util/special";
 import { type LawData, type LawForm, validateForm, boxGrid } from "./forms";
 import { dampedLeastSquares, mljsLeastSquares, type LsqProblem, type LsqReason } from "./lsq";
 import { symmetricPinv } from "./linalg";
@@ -45,8 +46,15 @@ export interface FitOptions {
   covariance?: boolean;
 }
 
-/** Status of a fit: usable (`ok`), or flagged. */
-export type FitStatus = "ok" | "at-bound" | "not-converged" | "failed";
+/**
+ * Status of a fit: usable (`ok`), or flagged: `weakly-identified` when the data do not pin an
+ * exponent down — the 95% interval (t quantile × standard error, both sides) of one of the form's
+ * `exponents` is wider than the estimate's own magnitude, or there are no more points than
+ * parameters —
+ * `at-bound` when a parameter sits on a bound, `not-converged`, `failed`. Only `ok` fits should be
+ * read for their parameters; the others are shown with their status.
+ */
+export type FitStatus = "ok" | "weakly-identified" | "at-bound" | "not-converged" | "failed";
 
 /** A fitted law. */
 export interface LawFit {
@@ -69,6 +77,8 @@ export interface LawFit {
   iterations: number;
   /** Names of parameters on (or, for log scales, collapsed to) a bound. */
   atBound: string[];
+  /** Names of exponents whose 95% interval is wider than |estimate| (see {@link FitStatus}). */
+  weak: string[];
   warnings: string[];
   /** Multi-start statistics: starts tried, starts that converged, starts within 1e-6 (relative) of the best objective. */
   startStats: { tried: number; converged: number; nearBest: number };
@@ -283,7 +293,7 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
     return {
       form, params: new Array(k).fill(NaN), named: Object.fromEntries(form.params.map((nm) => [nm, NaN])), n,
       objective: NaN, sse: NaN, loss, solver, status: "failed", converged: false, reason: "non-finite", iterations: 0,
-      atBound: [], warnings: ["no starting point gave a finite objective"], startStats: { tried: candidates.length, converged: 0, nearBest: 0 },
+      atBound: [], weak: [], warnings: ["no starting point gave a finite objective"], startStats: { tried: candidates.length, converged: 0, nearBest: 0 },
       covariance: null, stderr: new Array(k).fill(NaN), condition: NaN,
     };
   }
@@ -311,15 +321,31 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
   let sse = 0;
   for (let i = 0; i < n; i++) sse += (form.f(params, data.x[i]) - data.y[i]) ** 2;
   const covr = options.covariance === false ? null : parameterCovariance(form, data, params);
-  const status: FitStatus = !best.converged ? "not-converged" : atBound.length ? "at-bound" : "ok";
+  const stderr = covr ? covr.cov.map((row, j) => Math.sqrt(Math.max(row[j], 0))) : new Array(k).fill(NaN);
+  const checked = new Set(form.exponents ?? form.params);
+  const weak = weaklyIdentified(form.params, params, stderr, n).filter((nm) => checked.has(nm));
+  if (weak.length && options.covariance !== false) warnings.push(`weakly identified: ${weak.map((nm) => { const j = form.params.indexOf(nm); return `${nm}=${params[j].toPrecision(4)} ± ${(studentTQuantile(0.975, Math.max(1, n - k)) * stderr[j]).toPrecision(2)}`; }).join(", ")} (95% interval wider than the estimate)`);
+  const status: FitStatus = !best.converged ? "not-converged" : atBound.length ? "at-bound" : weak.length && options.covariance !== false ? "weakly-identified" : n <= k ? "weakly-identified" : "ok";
   return {
     form, params, named: Object.fromEntries(form.params.map((nm, j) => [nm, params[j]])), n,
     objective: best.cost, sse, loss, solver, status, converged: best.converged, reason: best.reason, iterations: best.iterations,
-    atBound, warnings, startStats: { tried: candidates.length, converged: convergedCount, nearBest },
+    atBound, weak, warnings, startStats: { tried: candidates.length, converged: convergedCount, nearBest },
     covariance: covr ? covr.cov : null,
-    stderr: covr ? covr.cov.map((row, j) => Math.sqrt(Math.max(row[j], 0))) : new Array(k).fill(NaN),
+    stderr,
     condition: covr ? covr.cond : NaN,
   };
+}
+
+/**
+ * Parameters the data do not pin down: those whose 95% interval, 2·t_{0.975, n−p}·se, is wider
+ * than |estimate| (an interval of ±50% or more), or whose standard error is not finite when
+ * n > p. With n ≤ p every parameter is weak.
+ */
+export function weaklyIdentified(names: readonly string[], params: readonly number[], stderr: readonly number[], n: number): string[] {
+  const k = params.length;
+  if (n <= k) return names.slice();
+  const t = studentTQuantile(0.975, n - k);
+  return names.filter((_, j) => !Number.isFinite(stderr[j]) || 2 * t * stderr[j] > Math.abs(params[j]));
 }
 
 /**

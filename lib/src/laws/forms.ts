@@ -44,6 +44,13 @@ export interface LawForm {
   readonly upper: readonly number[];
   /** Per-parameter optimiser transform (see {@link Transform}). */
   readonly transforms: readonly Transform[];
+  /**
+   * The exponents (the parameters a scaling law is read for), checked for identification by the
+   * fitter (a fit whose exponent has a 95% interval wider than itself is `weakly-identified`)
+   * [every parameter]. Scale coefficients such as b in b·N^c trade off with their exponent and
+   * are not checked.
+   */
+  readonly exponents?: readonly string[];
   /** The law at one input row. */
   f(p: readonly number[], x: readonly number[]): number;
   /**
@@ -159,6 +166,7 @@ export function powerLaw(direction: Direction = "rising"): LawForm {
     formula: "y = a + b·x^c",
     inputs: ["x"],
     params: ["a", "b", "c"],
+    exponents: ["c"],
     lower: [0, cb.lo, -5],
     upper: [direction === "rising" ? 1 : Infinity, cb.hi, 0],
     transforms: ["linear", cb.t, "linear"],
@@ -191,6 +199,7 @@ export function jointPowerLaw(direction: Direction = "rising"): LawForm {
     formula: "y = a + b·N^c + d·D^e",
     inputs: ["N", "D"],
     params: ["a", "b", "c", "d", "e"],
+    exponents: ["c", "e"],
     lower: [0, cb.lo, -5, cb.lo, -5],
     upper: [direction === "rising" ? 1 : Infinity, cb.hi, 0, cb.hi, 0],
     transforms: ["linear", cb.t, "linear", cb.t, "linear"],
@@ -224,6 +233,7 @@ export function chinchillaLaw(): LawForm {
     formula: "L = E + A/N^α + B/D^β",
     inputs: ["N", "D"],
     params: ["E", "A", "alpha", "B", "beta"],
+    exponents: ["alpha", "beta"],
     lower: [0, 0, 0, 0, 0],
     upper: [Infinity, Infinity, 5, Infinity, 5],
     transforms: ["linear", "log", "linear", "log", "linear"],
@@ -258,6 +268,7 @@ export function inversePowerLaw(): LawForm {
     formula: "y = (a/x)^b + c",
     inputs: ["x"],
     params: ["a", "b", "c"],
+    exponents: ["b"],
     lower: [0, 0, -Infinity],
     upper: [Infinity, 10, Infinity],
     transforms: ["log", "linear", "linear"],
