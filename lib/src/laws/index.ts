@@ -11,4 +11,6 @@ export * from "./stats";
 export * from "./protocols";
 export * from "./allocation";
 export * from "./published";
+export * from "./paperfindings";
+export * from "./scorecard";
 export { leastSquares, symmetricPinv } from "./linalg";
