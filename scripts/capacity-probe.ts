@@ -19,11 +19,11 @@ import * as path from "node:path";
 import {
   PROFILE_TRAIN_CONFIGS, buildTrainerData, getTier, parseObjective, prepareDataset, resultsPath, runMetrics, selectBackend, trainRun,
 } from "../lib/src";
-import { checkedOption, intOption, listOption, numberOption, parseOptions, runCli } from "./cli";
+import { checkedOption, choiceOption, intOption, listOption, numberOption, parseOptions, runCli } from "./cli";
 
 const OPTIONS = {
   tiers: "value", objective: "value", steps: "value", "eval-queries": "value", generator: "value", "peak-lr": "value", warmup: "value",
-  beta2: "value", clip: "value", "seq-len": "value", "pairs-per-step": "value", name: "value",
+  beta2: "value", clip: "value", "seq-len": "value", "pairs-per-step": "value", name: "value", schedule: "value", checkpoints: "value",
 } as const;
 
 async function main(): Promise<number> {
@@ -48,6 +48,8 @@ async function main(): Promise<number> {
   if (a.has("beta2")) train.adamw = { ...train.adamw, beta2: num("beta2", 0) };
   if (a.has("clip")) train.adamw = { ...train.adamw, clipNorm: num("clip", 0) };
   if (a.has("pairs-per-step")) train.pairsPerStep = intOption("pairs-per-step", a.get("pairs-per-step")!, 1);
+  if (a.has("schedule")) train.schedule = { ...train.schedule, kind: choiceOption("schedule", a.get("schedule")!, ["inverse-sqrt", "linear", "cosine", "constant"] as const) };
+  if (a.has("checkpoints")) Object.assign(train, { checkpoints: intOption("checkpoints", a.get("checkpoints")!, 1), checkpointSpacing: "linear" });
   const root = path.join(resultsPath("probe"), name);
   const oracle = ds.oracle ? new Map(data.evalQueries.map((q) => [q.qid, ds.oracle!.dev.get(q.qid)!])) : null;
   const oracleText = oracle ? `; oracle NDCG@10 ${runMetrics(data, oracle)["ndcg@10"].toFixed(3)}` : "";

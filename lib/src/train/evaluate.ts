@@ -6,7 +6,7 @@
  * negatives from the same BM25 pool, seeded per query).
  */
 import type { Run } from "../eval/types";
-import { standardMetrics } from "../eval/measures";
+import { evaluate, standardMetrics } from "../eval/measures";
 import { contrastiveEntropy } from "../eval/contrastive";
 import type { CrossEncoder } from "../model/crossencoder";
 import { scoreRows } from "./step";
@@ -40,6 +40,34 @@ export function runMetrics(data: TrainerData, run: Run): Record<string, number> 
     m[ce.key] = ce.mean;
   }
   return m;
+}
+
+/**
+ * The first `n` evaluation queries of trainer data as trainer data of their own (views, no copy):
+ * their candidate rows, qrels and first-stage runs. `n` ≥ the number of queries returns `data`.
+ */
+export function evalSubset(data: TrainerData, n: number): TrainerData {
+  if (n >= data.evalQueries.length) return data;
+  const queries = data.evalQueries.slice(0, n);
+  const rows = queries.length ? queries[queries.length - 1].start + queries[queries.length - 1].count : 0;
+  const keep = new Set(queries.map((q) => q.qid));
+  return {
+    ...data,
+    evalQueries: queries,
+    evalIds: data.evalIds.subarray(0, rows * data.seqLen),
+    evalSegStart: data.evalSegStart.subarray(0, rows),
+    evalQrels: new Map([...data.evalQrels].filter(([q]) => keep.has(q))),
+    evalFirstStage: new Map([...data.evalFirstStage].filter(([q]) => keep.has(q))),
+  };
+}
+
+/**
+ * Per-query NDCG@10 of a run (trec_eval ndcg_cut.10, the queries of `data`'s qrels that the run
+ * has), for paired tests between models on the same queries.
+ */
+export function perQueryNdcg10(data: TrainerData, run: Run): Record<string, number> {
+  const r = evaluate(data.evalQrels, run, ["ndcg_cut.10"]);
+  return Object.fromEntries(r.qids.map((q, i) => [q, r.perQuery["ndcg_cut_10"][i]]));
 }
 
 /** Rerank and score in one call (what the trainer does at each checkpoint). */

@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { requireMetric, type CheckpointRecord, type Objective } from "../records/types";
 import { TIERS } from "../model/tiers";
-import { runDir, type RunSpec } from "./trainer";
+import { readFinalEvaluation, runDir, type RunSpec } from "./trainer";
+import { pairedTTest } from "../eval/significance";
 import { compareTiers, tierRank, tiersBySizeOrder } from "./tierorder";
 
 /** A plotly figure as plain data (same shape as the plots module's PlotlyFigure). */
@@ -180,4 +181,40 @@ export function headlineFigure(records: readonly CheckpointRecord[], metric = "n
     yaxis2: { anchor: "x2" },
   };
   return { data, layout };
+}
+
+/** One paired comparison of a forecast tier with the largest fitted tier (see {@link sizeEffectTests}). */
+export interface SizeEffectTest {
+  objective: Objective;
+  fitted: string;
+  forecast: string;
+  queries: number;
+  /** Mean NDCG@10 of the forecast tier minus the fitted tier's, over the same queries. */
+  meanDiff: number;
+  t: number;
+  pValue: number;
+  /** meanDiff > 0 and p < `alpha`. */
+  significant: boolean;
+}
+
+/**
+ * Is the size effect real? For each objective and each forecast tier, a paired t-test
+ * (eval/significance `pairedTTest`) of the final model's per-query NDCG@10 against the largest
+ * fitted tier's, on every evaluation query of the final evaluation (TrainConfig.finalEval; runs
+ * without one are skipped). Seed 1.
+ */
+export function sizeEffectTests(root: string, profile: string, fitted: string, forecast: readonly string[], objectives: readonly Objective[] = OBJ_ORDER, alpha = 0.05): SizeEffectTest[] {
+  const out: SizeEffectTest[] = [];
+  for (const objective of objectives) {
+    const base = readFinalEvaluation(root, { profile, tier: fitted, objective, seed: 1 });
+    if (!base) continue;
+    for (const tier of forecast) {
+      const other = readFinalEvaluation(root, { profile, tier, objective, seed: 1 });
+      if (!other) continue;
+      const qids = Object.keys(base.perQueryNdcg10).filter((q) => q in other.perQueryNdcg10);
+      const r = pairedTTest(qids.map((q) => other.perQueryNdcg10[q]), qids.map((q) => base.perQueryNdcg10[q]));
+      out.push({ objective, fitted, forecast: tier, queries: r.n, meanDiff: r.meanDiff, t: r.statistic, pValue: r.pValue, significant: r.meanDiff > 0 && r.pValue < alpha });
+    }
+  }
+  return out;
 }

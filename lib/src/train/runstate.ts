@@ -49,6 +49,8 @@ export interface DoneFile {
   trainSeconds: number;
   /** SHA-256 of weights.bin (absent in folders written before it was recorded). */
   weightsSha256?: string;
+  /** The final model on every evaluation query (TrainConfig.finalEval). */
+  final?: unknown;
 }
 
 /** The state of a run folder as found on disk (see {@link inspectRunFolder}). */

@@ -42,7 +42,7 @@ import { BatchCursor, type CursorState, type TrainerData } from "./batches";
 import { createOptimizer, trainStep } from "./step";
 import type { AdamW } from "./optimizer";
 import { type RunFolder, type SavedState, finishRun, inspectRunFolder, lockRunFolder, resetRunFolder, saveRunState } from "./runstate";
-import { evaluateModel } from "./evaluate";
+import { evalSubset, evaluateModel, perQueryNdcg10 } from "./evaluate";
 import { hfTokenizerIdentity } from "./dataset";
 
 /** Training hyperparameters shared by every run of a grid (typed data; see PROFILE_TRAIN_CONFIGS). */
@@ -64,6 +64,17 @@ export interface TrainConfig {
   /** Optional per-tier peak learning rate (overrides schedule.peakLr). */
   peakLrByTier?: Record<string, number>;
   adamw: AdamWConfig;
+  /**
+   * Evaluation queries at each checkpoint: the first N of the trainer data's evaluation queries
+   * [all of them]. Checkpoint scoring is most of a small run's time; the laws compare checkpoints
+   * on the same queries, so fewer suffice there.
+   */
+  checkpointEvalQueries?: number;
+  /**
+   * After the last step, rerank every evaluation query of the trainer data with the final model
+   * and keep its per-query NDCG@10 in done.json (`final`), for paired tests between tiers [false].
+   */
+  finalEval?: boolean;
   /** Save resumable state every this many steps between checkpoints (0: only at checkpoints). */
   saveEverySteps: number;
   /** Resolution of the recorded loss curve, in steps. */
@@ -261,6 +272,35 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** The final model's evaluation on every evaluation query (TrainConfig.finalEval), kept in done.json. */
+export interface FinalEvaluation {
+  queries: number;
+  /** Mean metrics over those queries (the checkpoint metrics). */
+  metrics: Record<string, number>;
+  /** NDCG@10 of each query (trec_eval ndcg_cut.10). */
+  perQueryNdcg10: Record<string, number>;
+}
+
+/** Rerank every evaluation query with the final model: mean metrics and per-query NDCG@10. */
+async function finalEvaluation(model: CrossEncoder, data: TrainerData, note: (m: string) => void): Promise<FinalEvaluation> {
+  note(`final evaluation on ${data.evalQueries.length} queries`);
+  const { run, metrics } = await evaluateModel(model, data);
+  return { queries: data.evalQueries.length, metrics, perQueryNdcg10: perQueryNdcg10(data, run) };
+}
+
+/**
+ * The final evaluation of a complete run (TrainConfig.finalEval), or null when the run is not
+ * complete or was trained without it.
+ */
+export function readFinalEvaluation(root: string, spec: RunSpec): FinalEvaluation | null {
+  try {
+    const d = JSON.parse(fs.readFileSync(path.join(runDir(root, spec), "done.json"), "utf8")) as { final?: FinalEvaluation };
+    return d.final ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Options of {@link trainRun}. */
 export interface TrainRunOptions {
   /** Grid root: the run's folder is `runDir(root, spec)`. */
@@ -381,7 +421,8 @@ async function trainLocked(
     writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(ctx.identity as object) });
     writeCheckpointRecords(path.join(dir, "records.jsonl"), st.records);
     await trainSteps(spec, data, config, { dir, hash, model: rm, opt, st, backend: backend.backend, progress });
-    finishRun(dir, { hash, records: st.records, trainSeconds: st.trainSeconds }, packFloats(await readWeights(model)));
+    const final = config.finalEval ? await finalEvaluation(model, data, (m) => progress({ spec, phase: "eval", step: st!.step, steps: config.steps, message: m })) : undefined;
+    finishRun(dir, { hash, records: st.records, trainSeconds: st.trainSeconds, ...(final ? { final } : {}) }, packFloats(await readWeights(model)));
     progress({ spec, phase: "done", step: st.step, steps: config.steps });
     return { spec, status: "done", records: st.records, resumed, seconds: (Date.now() - ctx.started) / 1000, notes };
   } catch (e) {
@@ -430,7 +471,7 @@ async function trainSteps(
     progress({ spec, phase: "train", step: st.step, steps: config.steps, loss: st.lossLog.length ? st.lossLog[st.lossLog.length - 1][1] : r.loss });
     if (ckpts.has(st.step)) {
       progress({ spec, phase: "eval", step: st.step, steps: config.steps });
-      const { metrics } = await evaluateModel(model, data);
+      const { metrics } = await evaluateModel(model, evalSubset(data, config.checkpointEvalQueries ?? Infinity));
       st.records.push(checkpointRecord(spec, data, c.model, st, metrics, c.backend));
       await saveProgress(c.dir, c.hash, model, opt, st);
       progress({ spec, phase: "checkpoint", step: st.step, steps: config.steps, metrics });
