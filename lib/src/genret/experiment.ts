@@ -139,7 +139,7 @@ const BASE: Omit<GenretConfig, "tiers" | "fractions" | "dataTier" | "beams" | "t
 export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
   smoke: { ...BASE, tiers: ["g0", "g1"], fractions: [0.2, 0.6, 1], dataTier: "g0", beams: [1, 5, 15], trainSpans: 3, idSpans: 2, cglQueries: 10, retrievalQueries: 10, epochs: 4, jobs: 1 },
   mini: { ...BASE, tiers: ["g0", "g1", "g2", "g3"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "g2", beams: [1, 5, 15, 50, 100], trainSpans: 2, idSpans: 2, cglQueries: 60, retrievalQueries: 100, epochs: 3, jobs: 2, collection: { ...BASE.collection, numConcepts: 4000 } },
-  paper: { ...BASE, tiers: ["t0", "t1", "t2", "t3", "t4", "t5", "t6"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t4", beams: [1, 5, 15, 50, 100], trainSpans: 10, idSpans: 10, cglQueries: 500, retrievalQueries: 500, epochs: 1, jobs: 1, collection: { ...BASE.collection, numConcepts: 40000 } },
+  paper: { ...BASE, tiers: ["t1", "t3", "t4", "t5", "t6", "t7", "t8"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t6", beams: [1, 5, 15, 50, 100], trainSpans: 10, idSpans: 10, cglQueries: 500, retrievalQueries: 500, epochs: 1, jobs: 1, collection: { ...BASE.collection, numConcepts: 40000 } },
 };
 
 /** What the experiment needs from a dataset (`prepareDataset`'s {@link Dataset} has it). */

@@ -250,3 +250,31 @@ function finish(
     testR2: points.length > 1 ? rSquared(actual, forecast) : NaN, bootstrapFailed,
   };
 }
+
+/** Where a protocol's checkpoint window sits in training (see {@link protocolWindows}). */
+export interface CheckpointWindow {
+  /** The window's checkpoint steps. */
+  steps: number[];
+  /**
+   * The share of training the window covers: (last step − the step of the checkpoint before the
+   * window) / last step, i.e. the window is "the final X of training".
+   */
+  finalShare: number;
+}
+
+/**
+ * The paper's protocol windows on a run's checkpoint steps: the model law's last `lastK` (10)
+ * checkpoints and the data law's held-out last `holdout` (5). On the paper's layout (every 100 of
+ * ~5,000 steps) they are the final 20 % and 10 % of training; on 10 log-spaced checkpoints they
+ * are the whole run and the final 90 %, which is why such a grid cannot carry the protocols.
+ */
+export function protocolWindows(steps: readonly number[], lastK = 10, holdout = 5): { model: CheckpointWindow; data: CheckpointWindow } {
+  const s = [...steps].sort((a, b) => a - b);
+  const last = s[s.length - 1];
+  const win = (k: number): CheckpointWindow => {
+    const w = s.slice(-k);
+    const before = s.length > k ? s[s.length - k - 1] : 0;
+    return { steps: w, finalShare: (last - before) / last };
+  };
+  return { model: win(lastK), data: win(holdout) };
+}

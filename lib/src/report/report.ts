@@ -55,6 +55,7 @@ export function buildReport(inp: ReportInputs): string {
     "| notebook | seconds |",
     "|---|---|",
     ...executed.map((f) => `| [${f}](notebooks/${inp.profile}/${f}) | ${inp.timings?.[f] !== undefined ? inp.timings[f].toFixed(1) : "–"} |`),
+    `| **total** | **${executed.reduce((a, f) => a + (inp.timings?.[f] ?? 0), 0).toFixed(1)}** (${(executed.reduce((a, f) => a + (inp.timings?.[f] ?? 0), 0) / 60).toFixed(1)} min) |`,
     "",
   ];
   for (const s of summaries) {

@@ -72,3 +72,16 @@ export function markdownTable(t: SummaryTable): string {
   const body = t.rows.map((r) => `| ${r.map((c) => renderCell(c, t.digits)).join(" | ")} |`);
   return [head, sep, ...body].join("\n");
 }
+
+/**
+ * The dev NDCG@10 of BM25 with the query expansion learned from the most training pairs, as
+ * notebook 01 measured it (its summary table "BM25 with a query expansion learned from training
+ * positives", last row); null when 01 has not run on this profile.
+ */
+export function learnedExpansionNdcg(profile: string): number | null {
+  const s = readNotebookSummaries(profile).find((x) => x.notebook === "01_data");
+  const t = s?.tables.find((x) => x.title.startsWith("BM25 with a query expansion learned from training positives"));
+  const col = t ? t.columns.indexOf("NDCG@10") : -1;
+  const last = t && t.rows.length ? t.rows[t.rows.length - 1][col] : null;
+  return typeof last === "number" ? last : null;
+}

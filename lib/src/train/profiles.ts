@@ -3,14 +3,14 @@
  *
  * - `smoke`: seconds; two tiny tiers, a dozen steps, state saved every few steps (the SIGKILL
  *   resume test runs it).
- * - `mini`: the CPU study; the one-layer tiers t0–t3 (width 8 to 64, 0.9 k – 50 k non-embedding
- *   parameters), sized so the whole 4 × 3 grid finishes in under 40 minutes on a 2-core machine
- *   with 2 worker processes.
+ * - `mini`: the CPU study, shaped like the paper's grid: the one-layer tiers t0–t5 (width 6 to 64,
+ *   529 – 50,177 non-embedding parameters, 1.98 decades), 50 linearly spaced checkpoints, a final
+ *   evaluation on every dev query; 2 worker processes on a 2-core machine.
  * Every profile uses the trainer's model defaults: segment and exact-match embeddings, mimetic
  * attention initialisation and mean pooling (see ModelConfig; measured on the embedded collection:
  * without the exact-match embedding no tier left the constant-score plateau within 150 steps,
  * with it the pairwise loss fell from 0.693 to 0.60 in 75 steps).
- * - `paper`: the GPU run; tiers t2–t8, the paper's batch sizes (128 pairs or 16 groups of 11)
+ * - `paper`: the GPU run; tiers t4–t10, the paper's batch sizes (128 pairs or 16 groups of 11)
  *   and checkpoints every 100 steps up to 5,000 (papers.md §A2, §A5).
  */
 import type { ProfileName } from "../util/profile";
@@ -50,6 +50,8 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
       checkpoints: 3,
       checkpointSpacing: "log",
       firstCheckpoint: 3,
+      checkpointEvalQueries: 6, // of 8: the subset and the final evaluation are exercised too
+      finalEval: true,
       schedule: { kind: "inverse-sqrt", peakLr: 1e-3, warmupSteps: 3 },
       adamw: DEFAULT_ADAMW,
       saveEverySteps: 2, // also save between checkpoints (exercised by the kill test)
@@ -57,26 +59,35 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
     },
   },
   mini: {
-    tiers: ["t0", "t1", "t2", "t3"],
+    tiers: ["t0", "t1", "t2", "t3", "t4", "t5"],
     objectives: ["pointwise", "pairwise", "listwise"],
     seeds: [1],
-    // query + passage (length: median 54, max 69; 3.7 % truncated). At 48 (72 % truncated) the
-    // widest tiers tied, listwise t2 0.716, t3 0.715; at 64 they end 0.713 and 0.723
+    // query + passage (length: median 54, max 69; 3.7 % truncated). At 48 (72 % truncated) widths
+    // 32 and 64 tied (listwise 0.716, 0.715 at 400 steps); at 64 tokens they ended 0.713 and 0.723
     seqLen: 64,
-    evalQueries: 200, // dev queries × BM25 top-100 reranked at each checkpoint (of 300)
+    evalQueries: 300, // every dev query: the final evaluation (finalEval); checkpoints use the first 60
     jobs: 2,
     train: {
-      steps: 400, // 3,200 of the 5,000 training groups (8 per step); at 625 steps (one pass) the tiers converge further
+      // 4,000 of the 5,000 training groups (8 per step): less than one pass, as in the paper. At 400
+      // steps the slowest run (width 12, pointwise) still moved by sd 0.011 over its last 10 checkpoints
+      steps: 500,
       groupsPerStep: 8, // 88 pairs per step
       // pointwise: 88 pairs, the same examples per step as the group objectives. At 64 (the paper's
-      // ratio 128 : 176) pointwise t3 ended 0.004 behind t2 (0.676, 0.680); at 88, t0–t3 end
-      // 0.525, 0.680, 0.681, 0.689
+      // ratio 128 : 176) pointwise width 64 ended 0.004 behind width 32 (0.676, 0.680)
       pairsPerStep: 88,
-      checkpoints: 10, // notebooks 04–06 fit the laws on these records when every run has ≥ 9 (the data law holds out 5)
-      checkpointSpacing: "log",
-      firstCheckpoint: 25,
-      schedule: { kind: "inverse-sqrt", peakLr: 1e-3, warmupSteps: 50 },
-      // one peak rate for widths 8–64; t3 listwise at 5e-4, 7e-4, 1e-3, 1.5e-3 ended 0.699, 0.708, 0.715, 0.710
+      // the paper's layout: a checkpoint every 10 steps (the paper: every 100 of ~5,000), so the model
+      // law's last 10 are the final 20 % of training and the data law's held-out last 5 the final 10 %
+      checkpoints: 50,
+      checkpointSpacing: "linear",
+      firstCheckpoint: 10,
+      // scoring is most of a run's time: 60 dev queries at each checkpoint (the laws compare
+      // checkpoints on the same queries), all 300 for the final model (the paired size tests)
+      checkpointEvalQueries: 60,
+      finalEval: true,
+      // warmup then linear decay to 0 (sentence-transformers' default for cross-encoders): the last
+      // checkpoints of every run settle, as the paper's do (its last 10 vary by sd 0.002–0.006)
+      schedule: { kind: "linear", peakLr: 1e-3, warmupSteps: 50 },
+      // one peak rate for every width; width 64 listwise at 5e-4, 7e-4, 1e-3, 1.5e-3 ended 0.699, 0.708, 0.715, 0.710
       peakLrByTier: {},
       adamw: { ...DEFAULT_ADAMW, beta2: 0.98 }, // β₂ 0.98 (RoBERTa) recovers faster from gradient spikes
       saveEverySteps: 100,
@@ -84,7 +95,7 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
     },
   },
   paper: {
-    tiers: ["t2", "t3", "t4", "t5", "t6", "t7", "t8"],
+    tiers: ["t4", "t5", "t6", "t7", "t8", "t9", "t10"],
     objectives: ["pointwise", "pairwise", "listwise"],
     seeds: [1],
     seqLen: 128,
@@ -98,7 +109,7 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
       checkpointSpacing: "linear",
       firstCheckpoint: 100,
       schedule: { kind: "inverse-sqrt", peakLr: 5e-4, warmupSteps: 500 },
-      peakLrByTier: { t6: 3e-4, t7: 2e-4, t8: 1e-4 },
+      peakLrByTier: { t8: 3e-4, t9: 2e-4, t10: 1e-4 },
       adamw: DEFAULT_ADAMW,
       saveEverySteps: 500,
       logEvery: 50,

@@ -8,6 +8,7 @@ import { requireMetric, type CheckpointRecord, type Objective } from "../records
 import { TIERS } from "../model/tiers";
 import { readFinalEvaluation, runDir, type RunSpec } from "./trainer";
 import { pairedTTest } from "../eval/significance";
+import { protocolWindows } from "../laws/protocols";
 import { compareTiers, tierRank, tiersBySizeOrder } from "./tierorder";
 
 /** A plotly figure as plain data (same shape as the plots module's PlotlyFigure). */
@@ -217,4 +218,56 @@ export function sizeEffectTests(root: string, profile: string, fitted: string, f
     }
   }
   return out;
+}
+
+/** One line of {@link gridDesignChecks}. */
+export interface DesignCheck {
+  check: string;
+  value: string;
+  required: string;
+  ok: boolean;
+}
+
+/**
+ * Is a grid shaped like the paper's (arXiv 2603.04816: six sizes over 1.77 decades, the four
+ * smallest fitted and two forecast, checkpoints every 100 of ~5,000 steps)? Checks on the records
+ * (seed 1): tiers ≥ 6 over ≥ 1.7 decades of N; ≥ 30 checkpoints in every run; the model law's
+ * last 10 checkpoints within the final 25 % of training and the data law's last 5 within the final
+ * 15 % (`protocolWindows`); every run's `metric` varies by sd ≤ 0.01 over its last 10; and, from
+ * `sizeTests`, every forecast tier significantly above the largest fitted tier for every objective.
+ */
+export function gridDesignChecks(records: readonly CheckpointRecord[], sizeTests: readonly SizeEffectTest[], metric = "ndcg@10"): DesignCheck[] {
+  requireMetric(records, metric);
+  const recs = records.filter((r) => r.seed === 1);
+  const tiers = tiersBySizeOrder(recs);
+  const params = tiers.map((t) => recs.find((r) => r.tier === t)!.params);
+  const decades = Math.log10(params[params.length - 1] / params[0]);
+  const runs = new Map<string, CheckpointRecord[]>();
+  for (const r of recs) {
+    const k = `${r.tier} ${r.objective}`;
+    runs.set(k, [...(runs.get(k) ?? []), r]);
+  }
+  let fewest = Infinity, worstModel = 0, worstData = 0, worstSd = 0, worstRun = "";
+  for (const [k, rs] of runs) {
+    rs.sort((a, b) => a.step - b.step);
+    fewest = Math.min(fewest, rs.length);
+    const w = protocolWindows(rs.map((r) => r.step));
+    worstModel = Math.max(worstModel, w.model.finalShare);
+    worstData = Math.max(worstData, w.data.finalShare);
+    const last = rs.slice(-10).map((r) => r.metrics[metric]);
+    const mean = last.reduce((a, b) => a + b, 0) / last.length;
+    const sd = Math.sqrt(last.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, last.length - 1));
+    if (sd > worstSd) { worstSd = sd; worstRun = k; }
+  }
+  const sig = sizeTests.filter((t) => t.significant).length;
+  const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
+  return [
+    { check: "size tiers", value: `${tiers.length} (${tiers.join(", ")})`, required: "≥ 6", ok: tiers.length >= 6 },
+    { check: "decades of non-embedding parameters", value: decades.toFixed(2), required: "≥ 1.7", ok: decades >= 1.7 },
+    { check: "checkpoints per run (fewest)", value: String(fewest), required: "≥ 30", ok: fewest >= 30 },
+    { check: "model law's last 10 checkpoints", value: `final ${pct(worstModel)} of training`, required: "≤ final 25 %", ok: worstModel <= 0.25 },
+    { check: "data law's held-out last 5", value: `final ${pct(worstData)} of training`, required: "≤ final 15 %", ok: worstData <= 0.15 },
+    { check: `${metric} sd over the last 10 checkpoints (largest)`, value: `${worstSd.toFixed(4)} (${worstRun})`, required: "≤ 0.01", ok: worstSd <= 0.01 },
+    { check: "forecast tiers significantly above the largest fitted tier", value: `${sig} of ${sizeTests.length} (paired t-test, p < 0.05)`, required: "all, for every objective", ok: sizeTests.length > 0 && sig === sizeTests.length },
+  ];
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dataLawForecast, groupRuns, jointLawForecast, leaveOneTierOut, metricDirection, modelLawForecast } from "../../src/laws";
+import { dataLawForecast, groupRuns, jointLawForecast, leaveOneTierOut, metricDirection, modelLawForecast, protocolWindows } from "../../src/laws";
+import { PROFILE_TRAIN_CONFIGS, checkpointSteps } from "../../src/train";
 import { DEFAULT_SYNTHETIC, stepGrid, syntheticRecords } from "../../src/records";
 
 const records = syntheticRecords({ seed: 7, steps: stepGrid(500, 5000, 500) });
@@ -67,4 +68,25 @@ test("leave-one-tier-out fits without each tier and tests on it", () => {
     assert.equal(r.fit.form.name, "joint-falling");
     assert.ok(r.errors.mae < 0.05, `${r.testTiers[0]} MAE ${r.errors.mae}`);
   }
+});
+
+test("protocol windows: on the mini layout the model law's last 10 are the final 20 % of training, the data law's 5 the final 10 %", () => {
+  const cfg = PROFILE_TRAIN_CONFIGS.mini.train;
+  const steps = checkpointSteps(cfg);
+  // 50 checkpoints every 10 steps: 10, 20, …, 500
+  assert.equal(steps.length, 50);
+  assert.deepEqual(steps.slice(0, 3), [10, 20, 30]);
+  assert.equal(steps[49], 500);
+  const w = protocolWindows(steps);
+  assert.deepEqual(w.model.steps, [410, 420, 430, 440, 450, 460, 470, 480, 490, 500]);
+  assert.equal(w.model.finalShare, (500 - 400) / 500); // 0.20 ≤ 0.25
+  assert.deepEqual(w.data.steps, [460, 470, 480, 490, 500]);
+  assert.equal(w.data.finalShare, (500 - 450) / 500); // 0.10 ≤ 0.15
+  // the former layout: 10 log-spaced checkpoints 25 … 400 — the model law's window is the whole run
+  const log = checkpointSteps({ steps: 400, checkpoints: 10, checkpointSpacing: "log", firstCheckpoint: 25 });
+  assert.equal(protocolWindows(log).model.finalShare, 1);
+  // the paper's: every 100 steps to 5,000
+  const paper = protocolWindows(checkpointSteps({ steps: 5000, checkpoints: 50, checkpointSpacing: "linear", firstCheckpoint: 100 }));
+  assert.equal(paper.model.finalShare, 0.2);
+  assert.equal(paper.data.finalShare, 0.1);
 });

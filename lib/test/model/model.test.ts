@@ -12,12 +12,22 @@ const L2D64 = { layers: 2, dModel: 64, heads: 4, vocabSize: 8192, maxLen: 128, p
 test("parameter formula, hand-worked for the research configs", () => {
   // L=2, d=64: N = 2(12·4096 + 13·64) + 3·64 + 1 = 2(49152 + 832) + 193 = 100161
   assert.equal(countParams(L2D64).nonEmbedding, 100161);
-  // t4, L=1, d=128: N = 12·16384 + 13·128 + 3·128 + 1 = 196608 + 1664 + 385 = 198657
-  assert.equal(countParams(tierConfig("t4", 8192, 128)).nonEmbedding, 198657);
-  // t0, L=1, d=8: N = 12·64 + 13·8 + 3·8 + 1 = 768 + 104 + 25 = 897
-  assert.equal(countParams(tierConfig("t0", 8192, 128)).nonEmbedding, 897);
-  // L=4, d=256: N = 4(12·65536 + 3328) + 769 = 4·789760 + 769 = 3159809
-  assert.equal(countParams(tierConfig("t5", 8192, 128)).nonEmbedding, 3159809);
+  // t6, L=1, d=128: N = 12·16384 + 13·128 + 3·128 + 1 = 196608 + 1664 + 385 = 198657
+  assert.equal(countParams(tierConfig("t6", 8192, 128)).nonEmbedding, 198657);
+  // t1, L=1, d=8: N = 12·64 + 13·8 + 3·8 + 1 = 768 + 104 + 25 = 897
+  assert.equal(countParams(tierConfig("t1", 8192, 128)).nonEmbedding, 897);
+  // t7, L=4, d=256: N = 4(12·65536 + 3328) + 769 = 4·789760 + 769 = 3159809
+  assert.equal(countParams(tierConfig("t7", 8192, 128)).nonEmbedding, 3159809);
+});
+
+test("the mini grid's tiers: six sizes over ≥ 1.7 decades, the two largest forecast (worked by hand)", () => {
+  const mini = ["t0", "t1", "t2", "t3", "t4", "t5"].map((t) => countParams(tierConfig(t, 2233, 64)).nonEmbedding);
+  // L = 1: N = 12d² + 16d + 1 for d = 6, 8, 12, 16, 32, 64
+  //   6: 432 + 96 + 1 = 529;  8: 768 + 128 + 1 = 897;  12: 1728 + 192 + 1 = 1921;  16: 3072 + 256 + 1 = 3329
+  //   32: 12288 + 512 + 1 = 12801;  64: 49152 + 1024 + 1 = 50177
+  assert.deepEqual(mini, [529, 897, 1921, 3329, 12801, 50177]);
+  const decades = Math.log10(mini[5] / mini[0]); // log10(50177 / 529) = log10(94.85) = 1.977
+  assert.ok(decades >= 1.7 && Math.abs(decades - 1.977) < 1e-3, `decades ${decades}`);
   // embeddings (V + T)d = (8192 + 128)·64 = 532480
   assert.equal(countParams(L2D64).embedding, 532480);
 });
@@ -37,9 +47,9 @@ test("tier table: ≥7 tiers spanning ≥2.5 decades of non-embedding parameters
   }
 });
 
-test("exact counts against the real weights of tiers t0–t5", async () => {
+test("exact counts against the real weights of tiers t0–t7", async () => {
   await selectBackend({ prefer: "cpu" });
-  for (const t of TIERS.slice(0, 6)) {
+  for (const t of TIERS.slice(0, 8)) {
     const c = tierConfig(t, 300, 32);
     const m = createCrossEncoder(c, 1);
     const got = countModelWeights(m);

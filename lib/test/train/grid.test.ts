@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { headlineFigure, formatDuration, gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
+import { gridDesignChecks, type SizeEffectTest, headlineFigure, formatDuration, gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
 import type { CheckpointRecord } from "../../src/records/types";
 
 test("grid order: largest tier first, then seeds, then objectives", () => {
@@ -109,4 +109,26 @@ test("headline figure: last checkpoint against N per objective, and the largest 
   ]);
   assert.equal((fig.layout.shapes as unknown[]).length, 2); // the BM25 line on both panels
   assert.throws(() => headlineFigure(recs, "ndcg@5"), /unknown metric "ndcg@5"/);
+});
+
+test("grid design checks: the paper's shape passes, a log-spaced 4-tier grid fails, read from records", () => {
+  const mk = (tiers: number, steps: number[], wobble: number) => {
+    const out: CheckpointRecord[] = [];
+    for (let t = 0; t < tiers; t++) for (const objective of ["pointwise", "listwise"] as const) steps.forEach((step, i) => {
+      out.push({ tier: `t${t}`, params: 500 * 4 ** t, objective, step, seed: 1, examples: step, metrics: { "ndcg@10": 0.5 + 0.01 * t + (i % 2 ? wobble : -wobble) } } as unknown as CheckpointRecord);
+    });
+    return out;
+  };
+  const linear = Array.from({ length: 50 }, (_, i) => 8 * (i + 1));
+  const sig = (ok: boolean) => [{ objective: "listwise", fitted: "t3", forecast: "t4", queries: 300, meanDiff: 0.02, t: 3, pValue: ok ? 0.003 : 0.2, significant: ok }] as SizeEffectTest[];
+  const good = gridDesignChecks(mk(6, linear, 0.004), sig(true));
+  assert.deepEqual(good.map((c) => c.ok), [true, true, true, true, true, true, true], JSON.stringify(good));
+  // 6 tiers of 500·4^t: log10(4^5) = 3.01 decades; last 10 of 8…400 = final 20 %, last 5 = final 10 %
+  assert.equal(good[1].value, "3.01");
+  assert.equal(good[3].value, "final 20 % of training");
+  // sd of ±0.004 alternating over 10 values: √(10 · 0.004² / 9) = 0.0042
+  assert.match(good[5].value, /^0\.0042 /);
+  const log = [25, 34, 46, 63, 86, 117, 159, 216, 294, 400];
+  const bad = gridDesignChecks(mk(4, log, 0.02), sig(false));
+  assert.deepEqual(bad.map((c) => c.ok), [false, true, false, false, false, false, false]);
 });
