@@ -43,6 +43,7 @@ import { createOptimizer, trainStep } from "./step";
 import type { AdamW } from "./optimizer";
 import { type RunFolder, type SavedState, finishRun, inspectRunFolder, lockRunFolder, resetRunFolder, saveRunState } from "./runstate";
 import { evalSubset, evaluateModel, perQueryNdcg10 } from "./evaluate";
+import { writeTrecRun } from "../eval/io";
 import { hfTokenizerIdentity } from "./dataset";
 
 /** Training hyperparameters shared by every run of a grid (typed data; see PROFILE_TRAIN_CONFIGS). */
@@ -281,10 +282,14 @@ export interface FinalEvaluation {
   perQueryNdcg10: Record<string, number>;
 }
 
-/** Rerank every evaluation query with the final model: mean metrics and per-query NDCG@10. */
-async function finalEvaluation(model: CrossEncoder, data: TrainerData, note: (m: string) => void): Promise<FinalEvaluation> {
+/**
+ * Rerank every evaluation query with the final model: mean metrics and per-query NDCG@10, and the
+ * reranked run as a TREC run file `final.<evalSet>.trec` in the run folder (for trec_eval).
+ */
+async function finalEvaluation(model: CrossEncoder, data: TrainerData, dir: string, tag: string, note: (m: string) => void): Promise<FinalEvaluation> {
   note(`final evaluation on ${data.evalQueries.length} queries`);
   const { run, metrics } = await evaluateModel(model, data);
+  writeTrecRun(path.join(dir, `final.${data.evalSet}.trec`), run, tag);
   return { queries: data.evalQueries.length, metrics, perQueryNdcg10: perQueryNdcg10(data, run) };
 }
 
@@ -421,7 +426,7 @@ async function trainLocked(
     writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(ctx.identity as object) });
     writeCheckpointRecords(path.join(dir, "records.jsonl"), st.records);
     await trainSteps(spec, data, config, { dir, hash, model: rm, opt, st, backend: backend.backend, progress });
-    const final = config.finalEval ? await finalEvaluation(model, data, (m) => progress({ spec, phase: "eval", step: st!.step, steps: config.steps, message: m })) : undefined;
+    const final = config.finalEval ? await finalEvaluation(model, data, dir, `${spec.tier}-${spec.objective}`, (m) => progress({ spec, phase: "eval", step: st!.step, steps: config.steps, message: m })) : undefined;
     finishRun(dir, { hash, records: st.records, trainSeconds: st.trainSeconds, ...(final ? { final } : {}) }, packFloats(await readWeights(model)));
     progress({ spec, phase: "done", step: st.step, steps: config.steps });
     return { spec, status: "done", records: st.records, resumed, seconds: (Date.now() - ctx.started) / 1000, notes };

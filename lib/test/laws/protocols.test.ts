@@ -73,15 +73,15 @@ test("leave-one-tier-out fits without each tier and tests on it", () => {
 test("protocol windows: on the mini layout the model law's last 10 are the final 20 % of training, the data law's 5 the final 10 %", () => {
   const cfg = PROFILE_TRAIN_CONFIGS.mini.train;
   const steps = checkpointSteps(cfg);
-  // 50 checkpoints every 10 steps: 10, 20, …, 500
+  // 50 checkpoints every 12 steps: 12, 24, …, 600
   assert.equal(steps.length, 50);
-  assert.deepEqual(steps.slice(0, 3), [10, 20, 30]);
-  assert.equal(steps[49], 500);
+  assert.deepEqual(steps.slice(0, 3), [12, 24, 36]);
+  assert.equal(steps[49], 600);
   const w = protocolWindows(steps);
-  assert.deepEqual(w.model.steps, [410, 420, 430, 440, 450, 460, 470, 480, 490, 500]);
-  assert.equal(w.model.finalShare, (500 - 400) / 500); // 0.20 ≤ 0.25
-  assert.deepEqual(w.data.steps, [460, 470, 480, 490, 500]);
-  assert.equal(w.data.finalShare, (500 - 450) / 500); // 0.10 ≤ 0.15
+  assert.deepEqual(w.model.steps, [492, 504, 516, 528, 540, 552, 564, 576, 588, 600]);
+  assert.equal(w.model.finalShare, (600 - 480) / 600); // 0.20 ≤ 0.25
+  assert.deepEqual(w.data.steps, [552, 564, 576, 588, 600]);
+  assert.equal(w.data.finalShare, (600 - 540) / 600); // 0.10 ≤ 0.15
   // the former layout: 10 log-spaced checkpoints 25 … 400 — the model law's window is the whole run
   const log = checkpointSteps({ steps: 400, checkpoints: 10, checkpointSpacing: "log", firstCheckpoint: 25 });
   assert.equal(protocolWindows(log).model.finalShare, 1);
