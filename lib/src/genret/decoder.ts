@@ -76,12 +76,12 @@ export function genMaxLen(c: GenConfig): number {
 
 /**
  * Generator tiers of the CPU size sweep: one layer, width 16 → 128 (3.3 k → 200 k non-embedding
- * parameters; g0–g3 have the shapes of the reranker tiers t1–t4). One layer because, at the `mini`
+ * parameters; g0–g3 have the shapes of the reranker tiers t3–t6). One layer because, at the `mini`
  * data scale (10 k query → span pairs, 3 epochs, from scratch), depth cost more in optimisation
  * than it gave in capacity: measured with 100 CGL queries, the two-layer 2 × 48 and 2 × 64 (the
  * reranker tiers t2 and t3 of the time) ended with higher training loss and CGL (0.003341,
  * 0.003249) than the one-layer 1 × 32 (0.003101), while one-layer models kept improving with width
- * (1 × 64: 0.003056; 1 × 128: 0.002890). The reranker tiers t0…t8 (model/tiers.ts) remain valid
+ * (1 × 64: 0.003056; 1 × 128: 0.002890). The reranker tiers t0…t10 (model/tiers.ts) remain valid
  * names (the `paper` profile uses them).
  */
 export const GEN_TIERS: readonly Tier[] = [

@@ -32,7 +32,7 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   assert.equal(beamSearchFlops(tiny, [2, 2]), 2 * 7936 + 2 * 10000);
   assert.equal(genMaxLen(tiny), 8);
   const t0 = genTierConfig("t0", 100, 8, 10);
-  assert.equal(t0.dModel, 8);
+  assert.deepEqual([t0.layers, t0.dModel, t0.heads], [1, 6, 1]);
   // Generator tier g3 = 1 × 128: N = 12·128² + 13·128 + 2·128 = 196608 + 1664 + 256 = 198528,
   // and the model built from it has exactly that many non-embedding weights.
   const g3 = genTierConfig("g3", 50, 4, 5);
@@ -41,9 +41,9 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   const g3Model = createGenDecoder(g3, 1);
   assert.equal(g3Model.countWeights().nonEmbedding, 198528);
   g3Model.dispose();
-  // g0–g3 have the reranker tiers' t1–t4 shapes; unknown names list both tables.
-  for (let i = 0; i < 4; i++) assert.deepEqual(genTierConfig(`g${i}`, 100, 8, 10), genTierConfig(`t${i + 1}`, 100, 8, 10));
-  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t8\)/);
+  // g0–g3 have the reranker tiers' t3–t6 shapes; unknown names list both tables.
+  for (let i = 0; i < 4; i++) assert.deepEqual(genTierConfig(`g${i}`, 100, 8, 10), genTierConfig(`t${i + 3}`, 100, 8, 10));
+  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t10\)/);
 });
 
 test("row layout: left-padded query, SEP, target shifted by one", () => {
