@@ -16,7 +16,7 @@ import { printTable, writeBench, type BenchRow } from "./common";
 
 const STARTS = 200, BOOT = 1000, SEED = 17;
 const form = jointPowerLaw("rising");
-// the published listwise NDCG@10 law (papers.md §A5) on 4 tiers × 50 checkpoints = 200 points (the paper's joint-fit size)
+// the published listwise NDCG@10 law (rahulseetharaman/cross-encoder-scaling, joint_scaling.py) on 4 tiers × 50 checkpoints = 200 points (the paper's joint-fit size)
 const truth = [0.4323, -9.53e6, -1.082, -2.633, -0.449];
 const rng = createRng(SEED);
 const x: number[][] = [];

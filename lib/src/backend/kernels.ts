@@ -1,7 +1,7 @@
 /**
  * Kernel patches that make tfjs able to train the cross-encoder on the CPU backends.
  *
- * Measured problems (see `shared/research/tensor-engines.md`):
+ * Measured problems (bench/train.notes.md):
  * 1. The embedding gradient (`tf.gather`'s gradient) is an `UnsortedSegmentSum`. The wasm backend
  *    has no such kernel (training throws), and the cpu backend's version loops over every segment
  *    with whole-tensor ops (a V=8192 vocabulary never finishes a step). Both are replaced by a

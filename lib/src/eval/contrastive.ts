@@ -1,6 +1,6 @@
 /**
  * Contrastive Entropy CE_K, the continuous diagnostic the reranker scaling paper reports next to
- * NDCG/MAP/MRR (arXiv 2603.04816; research notes papers.md §A4; the form follows Fang et al.
+ * NDCG/MAP/MRR (arXiv 2603.04816; the form follows Fang et al.
  * 2024, "Scaling laws for dense retrieval"):
  *
  *   CE_K = mean_q −log( e^{z(q,d⁺)} / Σ_{d ∈ {d⁺} ∪ N_q} e^{z(q,d)} ),
@@ -23,7 +23,7 @@ import type { Qrels, Run } from "./types";
  * - `"minmax"`: z = (s − min) / (max − min) ∈ [0, 1]. Bounded: CE_K can never go below
  *   ln(e + K − 1) − 1 (3.19 for K = 64), so it cannot produce the paper's RankNet values; offered
  *   for comparison.
- * The paper says scores are normalised but not how (papers.md §A4); the default here is `"none"`.
+ * The paper says scores are normalised but not how (arXiv 2603.04816); the default here is `"none"`.
  */
 export type CeNormalization = "none" | "zscore" | "minmax";
 

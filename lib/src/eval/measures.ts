@@ -514,7 +514,7 @@ export const STANDARD_METRICS = {
  * `{ "ndcg@10", "map", "mrr@10", "recall@10", "p@10" }` — trec_eval `ndcg_cut.10`, `map`,
  * `recip_rank` under `-M 10`, `recall.10`, `P.10` (see {@link STANDARD_METRICS}).
  * `relevanceLevel` applies to the binary measures (use 2 for TREC DL passage qrels, per the
- * paper's convention, papers.md §A4); nDCG always uses the graded labels.
+ * paper's convention, arXiv 2603.04816); nDCG always uses the graded labels.
  */
 export function standardMetrics(qrels: Qrels, run: Run, options: { relevanceLevel?: number } = {}): Record<string, number> {
   const level = options.relevanceLevel ?? 1;

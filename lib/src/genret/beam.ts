@@ -1,6 +1,6 @@
 /**
  * FM-index-constrained beam search and SEAL-style aggregation of generated n-grams into a
- * document ranking (papers.md §B1, §B3 "Inference scaling": the beam size of MINDER's constrained
+ * document ranking (arXiv 2503.18941, inference scaling: the beam size of MINDER's constrained
  * beam search is the inference-compute knob; SEAL: Bevilacqua et al. 2022, §3.2–3.3).
  *
  * Search. A hypothesis is a token sequence that occurs in the corpus (the empty sequence at

@@ -1,6 +1,6 @@
 /**
  * Contrastive generation loss (CGL), the metric of the generative-retrieval scaling paper
- * (Cai et al., arXiv 2503.18941; definition reconstructed from the authors' code in papers.md §B2):
+ * (Cai et al., arXiv 2503.18941; definition reconstructed from the authors' code, HongruCai/SLGR):
  *
  *   per query q:  L⁺ = min over positive documents of the token-averaged generation loss (NLL) of
  *                 the document's identifier given q;

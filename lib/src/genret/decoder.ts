@@ -1,6 +1,6 @@
 /**
- * A small decoder-only transformer that generates document identifiers given a query (papers.md
- * §B1: the paper fine-tunes T5 and LLaMA; LLaMA, decoder-only, does best, so the stand-in here is
+ * A small decoder-only transformer that generates document identifiers given a query (arXiv 2503.18941:
+ * the paper fine-tunes T5 and LLaMA; LLaMA, decoder-only, does best, so the stand-in here is
  * decoder-only, GPT-2 shaped: Radford et al. 2019).
  *
  * Sequence layout (one row): [query tokens, left-padded to Lq] [SEP] [target tokens, right-padded

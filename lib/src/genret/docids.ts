@@ -1,5 +1,5 @@
 /**
- * Semantic docids, the contrast method of the generative-retrieval scaling paper (papers.md §B1:
+ * Semantic docids, the contrast method of the generative-retrieval scaling paper (arXiv 2503.18941, method;
  * RIPOR's residual-quantised semantic docids; here the hierarchical k-means docids of DSI, Tay et
  * al. 2022, §3.2, which share the idea: similar documents get codes with a common prefix).
  *

@@ -1,9 +1,9 @@
 /**
- * The generative-retrieval scaling experiment (papers.md PAPER B; issue 10): train decoder-only
+ * The generative-retrieval scaling experiment (Cai et al., arXiv 2503.18941): train decoder-only
  * generators of several sizes and on several data fractions, for n-gram identifiers (MINDER
  * style, body spans) and for semantic docids (hierarchical k-means, the RIPOR contrast), measure
- * CGL (§B2) on test queries against the ln(1 + 1/K) ceiling, and measure retrieval quality of
- * the n-gram model under constrained beam search for several beam sizes (§B3 inference scaling).
+ * CGL (HongruCai/SLGR) on test queries against the ln(1 + 1/K) ceiling, and measure retrieval quality of
+ * the n-gram model under constrained beam search for several beam sizes (the paper's inference scaling).
  *
  * Pipeline per model:
  *  1. data: passages and queries tokenised with the dataset's word tokenizer; positives of a
@@ -45,11 +45,11 @@ import { createGenDecoder, genParamCounts, genTierConfig, modelScorer, pairNll, 
 export interface GenretConfig {
   /** Tiers of the size sweep (decoder.ts GEN_TIERS or model/tiers.ts names), both methods. */
   tiers: string[];
-  /** Data fractions of the data sweep (papers.md §B1: 0.2 … 1.0). */
+  /** Data fractions of the data sweep (arXiv 2503.18941, method; 0.2 … 1.0). */
   fractions: number[];
   /** Tier trained on each data fraction. */
   dataTier: string;
-  /** Beam sizes of the inference sweep (papers.md §B3: 1, 5, 15, 50, 100). */
+  /** Beam sizes of the inference sweep (HongruCai/SLGR inference scripts: 1, 5, 15, 50, 100). */
   beams: number[];
   /** Query tokens kept (the last ones) [12]. */
   queryLen: number;
@@ -422,9 +422,9 @@ export async function beamSweep(model: GenDecoder, data: GenretData, config: Gen
 }
 
 /**
- * Fit the paper's law y = (a/x)^b + c (papers.md §B3) with the laws module's multi-start least
+ * Fit the paper's law y = (a/x)^b + c (HongruCai/SLGR) with the laws module's multi-start least
  * squares (its grid of starts plays the role of the paper's 50 random restarts). Returns null
- * with fewer than 4 points (3 parameters: an exact fit means nothing, §B3).
+ * with fewer than 4 points (3 parameters: an exact fit means nothing).
  */
 export function fitGenretLaw(xs: readonly number[], ys: readonly number[]): LawFit | null {
   if (xs.length < 4) return null;
@@ -440,7 +440,7 @@ export interface GenretLawPoint {
 
 /**
  * Fit the joint law CGL(N, D) = E + A/N^α + B/D^β (the laws module's Chinchilla form, Hoffmann et
- * al. 2022; papers.md §B3 lists a joint form in the authors' code too) to models that differ in
+ * al. 2022; HongruCai/SLGR has an exploratory joint form too) to models that differ in
  * size, in data, or both — in this experiment the size sweep at full data and the data sweep of
  * `dataTier`. Points with the same (N, D) are averaged first. Returns null with fewer than 6
  * distinct points (5 parameters). Multi-start least squares as {@link fitGenretLaw}.

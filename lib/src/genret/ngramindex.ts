@@ -1,6 +1,6 @@
 /**
  * The corpus n-gram index of generative retrieval: a suffix array with an LCP array over the
- * tokenised corpus, answering the two questions constrained decoding asks (papers.md §B1: MINDER
+ * tokenised corpus, answering the two questions constrained decoding asks (arXiv 2503.18941, method; MINDER
  * decodes under an FM-index of the corpus, as SEAL does; Bevilacqua et al. 2022, "Autoregressive
  * Search Engines", §3):
  *

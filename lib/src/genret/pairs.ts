@@ -1,5 +1,5 @@
 /**
- * n-gram identifiers and training pairs for generative retrieval (papers.md §B1–B2, MINDER as
+ * n-gram identifiers and training pairs for generative retrieval (arXiv 2503.18941 and HongruCai/SLGR, MINDER as
  * used by the paper: body-text spans only). A document's identifier for a query is a set of
  * spans of its text; spans are drawn with softmax weights on their overlap with the query, so
  * the spans the model learns to generate are the ones a query points at.
@@ -142,7 +142,7 @@ export function buildDocidPairs(
 }
 
 /**
- * A random fraction of the training queries (papers.md §B1 data scaling: 0.2, 0.4, …, 1.0),
+ * A random fraction of the training queries (arXiv 2503.18941, data scaling: 0.2, 0.4, …, 1.0),
  * nested: the queries of a smaller fraction are a subset of those of a larger one because every
  * fraction takes a prefix of the same permutation, drawn from `createRng(seed)`; original order kept.
  */

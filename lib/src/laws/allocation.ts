@@ -1,5 +1,5 @@
 /**
- * Compute allocation from a joint law (papers.md §A7; Hoffmann et al. 2022 approach 3).
+ * Compute allocation from a joint law (arXiv 2603.04816, compute allocation; Hoffmann et al. 2022 approach 3).
  *
  * Compute per run: C ≈ 6·N·T FLOPs for N non-embedding parameters and T training tokens
  * (forward 2NT + backward 4NT; Kaplan et al. 2020). With D in optimiser steps and a fixed number
@@ -161,7 +161,7 @@ export interface EqualComputePair {
 }
 
 /**
- * Equal-compute checkpoint pairs (papers.md §A7): for each objective and each pair of tiers
+ * Equal-compute checkpoint pairs (arXiv 2603.04816, equal-compute comparison): for each objective and each pair of tiers
  * (smaller, larger), the smaller model's final checkpoint against the larger model at the same
  * compute — its metric interpolated linearly in compute between the two checkpoints that bracket
  * it (exact when a checkpoint matches). Pairs whose compute lies outside the larger run are skipped.

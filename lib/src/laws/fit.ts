@@ -3,11 +3,11 @@
  * scales for sign-constrained coefficients), analytic Jacobians (or central differences scaled
  * to each parameter), a grid of starting points with the best kept, and an optional robust
  * objective — Huber on log residuals, as in Epoch AI's Chinchilla replication (Besiroglu et al.
- * 2024; anchors.md §B3). Every result carries its convergence status; a fit that did not
+ * 2024, their replication notebook analyzing-chinchilla/data_analysis.ipynb). Every result carries its convergence status; a fit that did not
  * converge or sits on a bound is flagged in `status` and `warnings`, never silently returned.
  *
  * The plain least-squares objective is the one the reranker paper's authors minimise with
- * scipy `curve_fit` (papers.md §A5): raw metric values, no log, no weights.
+ * scipy `curve_fit` (rahulseetharaman/cross-encoder-scaling): raw metric values, no log, no weights.
  */
 import { studentTQuantile } from "../util/special";
 import { type LawData, type LawForm, validateForm, boxGrid } from "./forms";
@@ -222,7 +222,7 @@ export function lawProblem(form: LawForm, data: LawData, loss: LawLoss = "l2", w
 
 /**
  * Covariance s²·(JᵀJ)⁺ of the natural parameters at `params` (J = ∂f/∂p, s² = SSE/(n − p)),
- * the quantity scipy's `curve_fit` returns as pcov (papers.md §A5 uses it for the delta-method
+ * the quantity scipy's `curve_fit` returns as pcov (rahulseetharaman/cross-encoder-scaling, joint_scaling.py, uses it for the delta-method
  * intervals). Returns null when n ≤ p.
  */
 export function parameterCovariance(form: LawForm, data: LawData, params: readonly number[]): { cov: number[][]; cond: number } | null {

@@ -4,11 +4,11 @@
  * its analytic gradient and an optional generator of starting points — so a notebook can add a
  * form without touching the fitter.
  *
- * Built-in forms (sources in papers.md):
- * - {@link powerLaw}: y = a + b·x^c, the reranker paper's single-variable law (§A5);
- * - {@link jointPowerLaw}: y = a + b·N^c + d·D^e, the reranker paper's joint law (§A5);
+ * Built-in forms (sources given with each form):
+ * - {@link powerLaw}: y = a + b·x^c, the reranker paper's single-variable law (rahulseetharaman/cross-encoder-scaling);
+ * - {@link jointPowerLaw}: y = a + b·N^c + d·D^e, the reranker paper's joint law (rahulseetharaman/cross-encoder-scaling);
  * - {@link chinchillaLaw}: L = E + A/N^α + B/D^β (Hoffmann et al. 2022, approach 3);
- * - {@link inversePowerLaw}: y = (a/x)^b + c, the generative-retrieval paper's law (§B3).
+ * - {@link inversePowerLaw}: y = (a/x)^b + c, the generative-retrieval paper's law (HongruCai/SLGR).
  */
 import { leastSquares } from "./linalg";
 
@@ -101,7 +101,7 @@ export function halton(i: number, dims: number): number[] {
  * Starting points by variable projection: for each grid point of the nonlinear parameters
  * (exponents), the linear coefficients are the least-squares solution, which is the best start
  * that grid point can give (Golub & Pereyra 1973; the remedy for the joint law's conditioning
- * suggested by the Open-Athena analysis, anchors.md §B4).
+ * suggested by the Open-Athena scaling-law analysis).
  *
  * @param grid nonlinear-parameter points
  * @param basis for a grid point, the basis columns' values at one input row
@@ -155,7 +155,7 @@ function clampStart(form: LawForm, p: number[]): number[] {
 const EXP_LO = -5, EXP_HI = -0.02;
 
 /**
- * The single-variable law y = a + b·x^c (reranker paper §A5; x = step or nominal parameters).
+ * The single-variable law y = a + b·x^c (reranker paper, rahulseetharaman/cross-encoder-scaling; x = step or nominal parameters).
  * Rising metrics: a ∈ [0,1], b ≤ 0, c ∈ [−5, 0]; falling losses (CE): a ≥ 0, b ≥ 0, c ∈ [−5, 0]
  * — the authors' bounds.
  */
@@ -189,7 +189,7 @@ export function powerLaw(direction: Direction = "rising"): LawForm {
 }
 
 /**
- * The joint law y = a + b·N^c + d·D^e (reranker paper §A5; N = nominal parameters, D = step).
+ * The joint law y = a + b·N^c + d·D^e (reranker paper, rahulseetharaman/cross-encoder-scaling; N = nominal parameters, D = step).
  * Rising metrics: a ∈ [0,1], b, d ≤ 0, c, e ∈ [−5, 0]; falling losses: a, b, d ≥ 0.
  */
 export function jointPowerLaw(direction: Direction = "rising"): LawForm {
@@ -258,7 +258,7 @@ export function chinchillaLaw(): LawForm {
 }
 
 /**
- * The generative-retrieval law y = (a/x)^b + c (papers.md §B3; x = non-embedding parameters or
+ * The generative-retrieval law y = (a/x)^b + c (arXiv 2503.18941; HongruCai/SLGR plotting scripts; x = non-embedding parameters or
  * training examples): a > 0 (log scale), b ∈ [0, 10], c free. Writing K = a^b, y = c + K·x^(−b)
  * is linear in (c, K) for fixed b, which seeds the starts.
  */

@@ -9,7 +9,7 @@
  *   and clamping the rest. Stops on the same three tests as MINPACK/SciPy: relative reduction
  *   (ftol), relative step (xtol), scaled gradient (gtol).
  * - {@link mljsLeastSquares}: the npm package `ml-levenberg-marquardt` 5.1.0 driven safely.
- *   Its defaults are unsafe (notebook-stack.md §5): an absolute finite-difference step, no
+ *   Its defaults are unsafe (measured on the joint law): an absolute finite-difference step, no
  *   bounds, an absolute SSE tolerance that is never met (so it always runs maxIterations),
  *   undamped additive λ·I on badly scaled parameters, broken weights, and it moves to a worse
  *   point before raising the damping. Here it gets the analytic Jacobian, bounds, parameters

@@ -1,5 +1,5 @@
 /**
- * The reranker paper's forecasting protocols on checkpoint records (papers.md §A6):
+ * The reranker paper's forecasting protocols on checkpoint records (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py):
  *
  * - model law: y = a + b·N^c fitted on the last 10 checkpoints of the small tiers, forecasting
  *   the largest tiers (compared with the mean ± sd of their last 10 checkpoints);
@@ -9,7 +9,7 @@
  *   step of the large tiers;
  * - leave-one-tier-out: the joint law fitted without one tier, tested on it.
  *
- * Each protocol runs per objective (the paper fits objectives separately, §A9) and returns the
+ * Each protocol runs per objective (the paper fits objectives separately: arXiv 2603.04816) and returns the
  * fit (with its status and warnings), goodness of fit, per-point forecasts with delta-method and
  * optional bootstrap 95% intervals, and the forecast errors.
  */
@@ -144,7 +144,7 @@ export interface ProtocolResult {
 }
 
 /**
- * Model-size law (papers.md §A6): per objective, y = a + b·N^c on the last `lastK` (10)
+ * Model-size law (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): per objective, y = a + b·N^c on the last `lastK` (10)
  * checkpoints of every training tier (each checkpoint a point), forecasting each test tier;
  * actual = mean ± sd of the test tier's last `lastK` checkpoints.
  */
@@ -173,7 +173,7 @@ export function modelLawForecast(records: readonly CheckpointRecord[], opts: Pro
 }
 
 /**
- * Data law (papers.md §A6): per (tier, objective), y = a + b·step^c on all checkpoints but the
+ * Data law (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): per (tier, objective), y = a + b·step^c on all checkpoints but the
  * last `holdout` (5), forecasting those.
  */
 export function dataLawForecast(records: readonly CheckpointRecord[], opts: ProtocolOptions & { holdout?: number }): ProtocolResult[] {
@@ -215,7 +215,7 @@ function jointOn(objective: Objective, train: MetricRun[], test: MetricRun[], op
   return finish(protocol, opts.metric, objective, train.map((r) => r.tier), test.map((r) => r.tier), fit, data, points, dir, iv.bootFailed);
 }
 
-/** Joint law (papers.md §A6): per objective, fitted on every step of the training tiers, tested on every step of the test tiers. */
+/** Joint law (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): per objective, fitted on every step of the training tiers, tested on every step of the test tiers. */
 export function jointLawForecast(records: readonly CheckpointRecord[], opts: ProtocolOptions): ProtocolResult[] {
   const testTiers = (opts.testTiers ?? defaultTestTiers(records)).slice();
   const runs = groupRuns(records, opts.metric);

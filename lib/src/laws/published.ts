@@ -1,7 +1,7 @@
 /**
  * Published scaling-law numbers (the reranker paper's joint NDCG@10 parameters, the allocation
  * exponents they imply, the generative-retrieval paper's CGL series and its refit), read from
- * a JSON data file written by hand from the project's research brief (papers.md §A5, §A7, §B3).
+ * a JSON data file written by hand from the papers and the authors' repositories (rahulseetharaman/cross-encoder-scaling, HongruCai/SLGR).
  * The file lives at `lib/test/fixtures/laws/published.json`; tests and notebooks read the same one.
  */
 import * as fs from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * Statistics around a fitted law, as the reranker paper's analysis code reports them
- * (papers.md §A5–A6): R², adjusted R², the F-test against a constant model, held-out forecast
+ * (rahulseetharaman/cross-encoder-scaling: model_scaling.py, data_scaling.py, joint_scaling.py): R², adjusted R², the F-test against a constant model, held-out forecast
  * errors (MAE, RMSE, bias = actual − predicted, the share of forecasts below the actual value,
  * a one-sample t-test of the mean error), delta-method 95% intervals from the gradient and the
  * parameter covariance, and seeded bootstrap intervals (resampling points, groups of points
@@ -33,7 +33,7 @@ export interface GoodnessOfFit {
 
 /**
  * R², adjusted R² and the F-test against a constant model, exactly as the authors' analysis
- * code (papers.md §A5): F = ((SS_null − SS_res)/(p − 1)) / (SS_res/(n − p)).
+ * code (rahulseetharaman/cross-encoder-scaling, joint_scaling.py): F = ((SS_null − SS_res)/(p − 1)) / (SS_res/(n − p)).
  */
 export function goodnessOfFit(fit: LawFit, data: LawData): GoodnessOfFit {
   const n = data.y.length, p = fit.params.length;
@@ -81,7 +81,7 @@ export interface ForecastErrors {
 }
 
 /**
- * Forecast errors of `predicted` against `actual` (papers.md §A6): MAE, RMSE, bias
+ * Forecast errors of `predicted` against `actual` (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): MAE, RMSE, bias
  * (actual − predicted), MAPE, the conservative share and a one-sample t-test that the mean
  * error is 0. For `direction: "falling"` (losses) conservative means predicted > actual.
  */
@@ -114,7 +114,7 @@ export interface Interval {
 
 /**
  * Delta-method intervals for the law's mean prediction at input rows: Var ŷ = gᵀ Σ g with
- * g = ∂f/∂p (e.g. [1, N^c, b·N^c·ln N, D^e, d·D^e·ln D] for the joint law, papers.md §A5) and Σ the
+ * g = ∂f/∂p (e.g. [1, N^c, b·N^c·ln N, D^e, d·D^e·ln D] for the joint law, rahulseetharaman/cross-encoder-scaling, joint_scaling.py) and Σ the
  * fit's covariance; ŷ ± t_{(1+level)/2, n−p}·√Var. NaN bounds when the covariance is missing.
  */
 export function deltaMethodIntervals(fit: LawFit, xs: readonly (readonly number[])[], level = 0.95): Interval[] {

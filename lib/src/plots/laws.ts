@@ -1,6 +1,6 @@
 /**
  * Plotly figure builders for the scaling-law notebooks (04 fit, 05 forecast, 06 allocation),
- * laid out like the reranker authors' analysis plots (papers.md §A8): training checkpoints as
+ * laid out like the reranker authors' analysis plots (rahulseetharaman/cross-encoder-scaling): training checkpoints as
  * dots, held-out actual values as stars, forecasts as crosses, fitted curves dashed; objectives
  * coloured listwise blue, pairwise orange, pointwise green. Figures are plain {data, layout}
  * objects for `showFigure`.
@@ -91,7 +91,7 @@ export function lawFigure(series: readonly LawSeries[], opts: { title: string; x
 /**
  * Display label of a metric key for titles and axes: "ndcg@10" → "NDCG@10", "recall@10" →
  * "Recall@10", "map" → "MAP", "mrr@10" → "MRR@10", "p@10" → "P@10", "ce@64" → "CE@64 (nats)"
- * (contrastive entropy is a cross-entropy in natural-log units, papers.md §A3); other keys as given.
+ * (contrastive entropy is a cross-entropy in natural-log units, arXiv 2603.04816); other keys as given.
  */
 export function metricLabel(metric: string): string {
   const m = /^([a-z]+)(@(\d+))?$/i.exec(metric);
@@ -104,7 +104,7 @@ export function metricLabel(metric: string): string {
 }
 
 /**
- * The metrics of the paper's 2×3 figure grid (papers.md §A8 items 1–2) that `available` holds,
+ * The metrics of the paper's 2×3 figure grid (the data- and model-scaling plots of rahulseetharaman/cross-encoder-scaling) that `available` holds,
  * in the paper's panel order: NDCG@10, Recall@10, MAP, MRR (MRR@10 preferred), CE (CE@64 as in the
  * paper's tables, else the smallest K), P@10.
  */
@@ -135,7 +135,7 @@ function gridDomains(n: number, cols: number, gaps: { x: number; y: number }): {
 }
 
 /**
- * A grid of law panels, one per metric (papers.md §A8 items 1–2: the 2×3 grid of NDCG@10,
+ * A grid of law panels, one per metric (rahulseetharaman/cross-encoder-scaling, data- and model-scaling plots: the 2×3 grid of NDCG@10,
  * Recall@10, MAP, MRR, CE and P@10), each with the series of {@link lawFigure} (fitted points,
  * dashed law, held-out stars, forecast crosses) and a dotted train|test divider. The legend is
  * shared: entries come from the first panel, and clicking one hides that series in every panel.
@@ -169,7 +169,7 @@ function hexAlpha(hex: string, a: number): string {
 }
 
 /**
- * The joint law as a 3D surface over log10 N × log10 step (papers.md §A8 item 3): the fitted
+ * The joint law as a 3D surface over log10 N × log10 step (rahulseetharaman/cross-encoder-scaling, joint-scaling surface plots): the fitted
  * surface, training checkpoints, and held-out checkpoints (actual) with their predictions.
  */
 export function jointSurfaceFigure(fit: LawFit, train: readonly MetricRun[], test: readonly MetricRun[], opts: { title: string; metric: string; gridSize?: number }): PlotlyFigure {
@@ -198,7 +198,7 @@ export function jointSurfaceFigure(fit: LawFit, train: readonly MetricRun[], tes
 }
 
 /**
- * Joint-law slices (papers.md §A8 item 4): left, the metric against step (log x) with the law's
+ * Joint-law slices (rahulseetharaman/cross-encoder-scaling, joint-scaling slice plots): left, the metric against step (log x) with the law's
  * curve per size (held-out sizes dashed-dot); right, the metric against N at the last step with the
  * delta-method 95% band.
  */
@@ -261,7 +261,7 @@ function panelTitle(p: JointPanel): string {
 }
 
 /**
- * The joint law as 3D surfaces over log10 N × log10 step, one panel per objective (papers.md §A8
+ * The joint law as 3D surfaces over log10 N × log10 step, one panel per objective (rahulseetharaman/cross-encoder-scaling, joint-scaling plots
  * item 3): the fitted surface, training checkpoints coloured by size, held-out checkpoints
  * (diamonds, actual) with the law's predictions (black crosses), R² (train, test) in the panel title.
  */
@@ -308,7 +308,7 @@ export function jointSurfacesFigure(panels: readonly JointPanel[], opts: { title
 }
 
 /**
- * Joint-law slices, one row per objective (papers.md §A8 item 4). Left: the metric against step
+ * Joint-law slices, one row per objective (rahulseetharaman/cross-encoder-scaling, joint-scaling slice plots). Left: the metric against step
  * (log x) with the law's curve per size (held-out sizes dash-dotted, stars). Right: the metric
  * against N at the last step with the law, its delta-method 95% band, and the last checkpoints.
  */

@@ -1,6 +1,6 @@
 /**
  * Conversion between our {@link CheckpointRecord} and the reranker paper authors' record layout
- * (papers.md, "Code repo status" and §A2): `model_size` ∈ {17m, 32m, 68m, 150m, 400m, 1b}
+ * (rahulseetharaman/cross-encoder-scaling, the record keys its analysis scripts read): `model_size` ∈ {17m, 32m, 68m, 150m, 400m, 1b}
  * (nominal sizes), `loss_fn` ∈ {listnet, ranknet, bce}, `step`, and metric keys such as
  * `ndcg@10`, `recall@10`, `precision@10`, `MAP`, `MRR`, `CE64`.
  */
@@ -21,7 +21,7 @@ const OBJECTIVE_TO_LOSS: Record<Objective, AuthorRecord["loss_fn"]> = { listwise
 
 /**
  * Nominal parameter count of a size label: "17m" → 1.7e7, "1b" → 1e9, "400M" → 4e8 (the
- * authors fit with these nominal values, papers.md §A1). Throws on anything else.
+ * authors fit with these nominal values, arXiv 2603.04816). Throws on anything else.
  */
 export function parseModelSize(label: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmbt])\s*$/i.exec(label);
@@ -59,8 +59,8 @@ export function metricToAuthors(key: string): string {
 }
 
 /**
- * Training pairs per optimiser step by objective, from the paper's batch sizes (papers.md §A2,
- * second-hand [S]): pointwise 128 (query, passage) pairs; pairwise and listwise 16 queries × 11
+ * Training pairs per optimiser step by objective, from the paper's batch sizes (arXiv 2603.04816, training
+ * setup): pointwise 128 (query, passage) pairs; pairwise and listwise 16 queries × 11
  * passages = 176.
  */
 export const AUTHOR_PAIRS_PER_STEP: Readonly<Record<Objective, number>> = { pointwise: 128, pairwise: 176, listwise: 176 };

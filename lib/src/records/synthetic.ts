@@ -6,8 +6,8 @@
  *     m(N, D) = a + b·N^c + d·D^e + ε,   ε ~ Normal(0, σ_m²) independently per checkpoint,
  *
  * with N = non-embedding parameters and D = optimiser step (the reranker paper's joint law,
- * papers.md §A5). The default truth for NDCG@10 is the paper authors' published joint fit
- * (papers.md §A5 table); the other metrics are made-up laws of plausible size, labelled so.
+ * rahulseetharaman/cross-encoder-scaling, joint_scaling.py). The default truth for NDCG@10 is the paper authors' published joint fit
+ * (rahulseetharaman/cross-encoder-scaling, joint_scaling_plots/joint_scaling_report.md); the other metrics are made-up laws of plausible size, labelled so.
  */
 import { createRng, deriveSeed } from "../util/rng";
 import type { CheckpointRecord, Objective } from "./types";
@@ -54,14 +54,14 @@ export function stepGrid(lo: number, hi: number, every: number): number[] {
 
 /**
  * Default synthetic setup (nanoGPT-style commented defaults):
- * - tiers: the paper's six nominal sizes 17M…1B (papers.md §A1);
+ * - tiers: the paper's six nominal sizes 17M…1B (arXiv 2603.04816);
  * - steps: every 250 steps from 250 to 5,000 (the paper checkpoints every 100 to ≈5,000; we start
  *   at 250 because the published law goes negative for 17M earlier than that);
- * - `ndcg@10`: the published joint NDCG@10 parameters (papers.md §A5), σ = 0.004 (the spread of
- *   the paper's last-10-checkpoint NDCG@10, 0.002–0.006, §A6);
+ * - `ndcg@10`: the published joint NDCG@10 parameters (rahulseetharaman/cross-encoder-scaling, joint_scaling_plots/joint_scaling_report.md), σ = 0.004 (the spread of
+ *   the paper's last-10-checkpoint NDCG@10, 0.002–0.006 in rahulseetharaman/cross-encoder-scaling);
  * - `map`: NDCG@10's law scaled by 0.86 (made up; the paper's MAP ≈ 0.86 × NDCG@10 at 1B), σ = 0.004;
  * - `ce@64`: a made-up falling law (CE near ln 64 ≈ 4.16 early, ≈ 3.7 late), σ = 0.01;
- * - batch: 128 pairs per step pointwise, 176 (16 queries × 11) pairwise/listwise (§A2 [S]);
+ * - batch: 128 pairs per step pointwise, 176 (16 queries × 11) pairwise/listwise (arXiv 2603.04816, training setup);
  * - 128 tokens per pair (an assumption; the paper's max length is unknown).
  */
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {

@@ -1,7 +1,7 @@
 /**
  * Checkpoint evaluation: rerank the first-stage candidates (BM25 top-100) of the evaluation
  * queries with the model and score the reranked run with the evaluation module, as the paper
- * does (papers.md §A4): NDCG@10, MAP, MRR@10, Recall@10, P@10 (trec_eval semantics, via
+ * does (arXiv 2603.04816, evaluation): NDCG@10, MAP, MRR@10, Recall@10, P@10 (trec_eval semantics, via
  * `standardMetrics`) and Contrastive Entropy CE_K for K = 32, 64, 100 (via `contrastiveEntropy`,
  * negatives from the same BM25 pool, seeded per query).
  */

@@ -13,10 +13,10 @@
  * Gradient: ∂L/∂s_{g,i} = (softmax(s_g)_i − softmax(y_g)_i) / G (the target sums to 1).
  *
  * Batch semantics: a batch is G whole query groups (the paper: 16 groups of 1 + 10 per step,
- * papers.md §A2).
+ * arXiv 2603.04816, training setup).
  *
  * Source: Cao et al. 2007, "Learning to Rank: From Pairwise Approach to Listwise Approach"
- * (ListNet, top-one probability); the formula as stated in papers.md §A3 for the paper's
+ * (ListNet, top-one probability); the formula as standard (arXiv 2603.04816 names ListNet) for the paper's
  * `listnet` runs.
  */
 import { tf } from "../backend/tf";

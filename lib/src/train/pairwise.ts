@@ -13,7 +13,7 @@
  * a document's gradient sums over the pairs it is in.
  *
  * Batch semantics: a batch is G whole query groups (the paper: 16 groups of 1 + 10 per step,
- * papers.md §A2); pairs never cross groups.
+ * arXiv 2603.04816, training setup); pairs never cross groups.
  *
  * Source: Burges et al. 2005, "Learning to Rank using Gradient Descent" (RankNet, with target
  * probability 1 for the preferred document); sentence-transformers' `RankNetLoss` is the same

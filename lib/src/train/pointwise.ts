@@ -12,7 +12,7 @@
  *
  * Batch semantics: a batch is n independent pairs drawn from the pointwise view of the training
  * groups (the paper's pointwise runs use 128 pairs per step; Seetharaman et al., arXiv
- * 2603.04816, training setup, as summarised in shared/research/papers.md §A2).
+ * 2603.04816, training setup).
  *
  * Source: standard logistic loss; matches PyTorch `BCEWithLogitsLoss` and sentence-transformers'
  * `BinaryCrossEntropyLoss`, whose name ("bce") the paper's records use.

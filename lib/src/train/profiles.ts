@@ -11,7 +11,7 @@
  * without the exact-match embedding no tier left the constant-score plateau within 150 steps,
  * with it the pairwise loss fell from 0.693 to 0.60 in 75 steps).
  * - `paper`: the GPU run; tiers t4–t10, the paper's batch sizes (128 pairs or 16 groups of 11)
- *   and checkpoints every 100 steps up to 5,000 (papers.md §A2, §A5).
+ *   and checkpoints every 100 steps up to 5,000 (rahulseetharaman/cross-encoder-scaling: checkpoints every 100 steps).
  */
 import type { ProfileName } from "../util/profile";
 import { DEFAULT_ADAMW } from "./optimizer";

@@ -2,7 +2,7 @@
  * Learning-rate schedules. The default, warmup then inverse square root, has no notion of the
  * run's total length, so the checkpoint after D examples is exactly the model a shorter run of
  * D examples would have produced: checkpoints can be read as data budgets (the paper's "training
- * exposure" axis, papers.md §A2). Linear and cosine decay to the end are provided for comparison
+ * exposure" axis, arXiv 2603.04816). Linear and cosine decay to the end are provided for comparison
  * but make intermediate checkpoints depend on the planned length.
  */
 

@@ -151,7 +151,7 @@ test("schedule of a model: the tier's peak rate and the run's own length", () =>
   assert.equal(genretSchedule(GENRET_CONFIGS.mini, "g2", 1).peakLr, 5e-3);
 });
 
-test("the (a/x)^b + c fit recovers known parameters (the paper's T5 refit, papers.md §B3)", () => {
+test("the (a/x)^b + c fit recovers known parameters (the T5 series of HongruCai/SLGR)", () => {
   // Points generated from a = 0.0225, b = 0.402, c = 0.003556 at the T5 sizes.
   const xs = [44057088, 198229248, 704769024, 2818699264, 11274422272];
   const ys = xs.map((x) => Math.pow(0.0225 / x, 0.402) + 0.003556);

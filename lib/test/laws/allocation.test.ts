@@ -11,7 +11,7 @@ const published = readPublishedLaws(path.join(__dirname, "..", "fixtures", "laws
 const OBJ = ["listwise", "pairwise", "pointwise"] as const;
 const vec = (p: { a: number; b: number; c: number; d: number; e: number }) => [p.a, p.b, p.c, p.d, p.e];
 
-test("allocation exponents implied by the published joint NDCG@10 parameters (papers.md §A7)", () => {
+test("allocation exponents implied by the published joint NDCG@10 parameters (arXiv 2603.04816, compute allocation)", () => {
   for (const o of OBJ) {
     const t = powerTerms(jointPowerLaw("rising"), vec(published.rerankerJointNdcg10[o]))!;
     const ex = allocationExponents(t);
@@ -55,7 +55,7 @@ test("equal-compute pairs reproduce the published joint-fit comparison 68M@5000 
     const want = published.rerankerEqualCompute[p.objective];
     assert.equal(p.large.step, 850); // 68e6·5000 = 400e6·850
     assert.equal(p.interpolated, false);
-    // the brief gives three decimals (truncated: pointwise 400M is 0.2458 → "0.245")
+    // the reference values have three decimals (truncated: pointwise 400M is 0.2458 → "0.245")
     assert.ok(Math.abs(p.small.value - want.small) < 1e-3 && Math.abs(p.large.value - want.large) < 1e-3, `${p.objective}: ${p.small.value} vs ${p.large.value}`);
     assert.equal(p.winner, "small");
   }

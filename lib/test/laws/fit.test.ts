@@ -80,7 +80,7 @@ test("Huber on log residuals resists outliers that pull least squares away", () 
 });
 
 test("a fit whose asymptote wants to leave the bounds is flagged at-bound, not returned as ok", () => {
-  // rising law whose true asymptote 1.3 is outside a ∈ [0, 1] (the 17M–68M data fits in papers.md §A5)
+  // rising law whose true asymptote 1.3 is outside a ∈ [0, 1] (the 17M–68M data fits of rahulseetharaman/cross-encoder-scaling)
   const form = powerLaw("rising");
   const data = sample(form, [1.3, -1.2, -0.08], steps(100, 5000, 100).map((s) => [s]), 0.002, 5);
   const fit = fitLaw(form, data);

@@ -48,7 +48,7 @@ test("metric labels and the paper's grid order", () => {
   assert.equal(metricLabel("ce@64"), "CE@64 (nats)");
   assert.equal(metricLabel("map"), "MAP");
   assert.equal(metricLabel("something_else"), "something_else");
-  // papers.md §A8: NDCG@10, Recall@10, MAP, MRR, CE, P@10; MRR@10 preferred over MRR, missing ones dropped
+  // rahulseetharaman/cross-encoder-scaling plots: NDCG@10, Recall@10, MAP, MRR, CE, P@10; MRR@10 preferred over MRR, missing ones dropped
   assert.deepEqual(paperGridMetrics(["p@10", "ce@100", "map", "mrr", "mrr@10", "ndcg@10", "recall@10", "ce@64", "ce@32"]), ["ndcg@10", "recall@10", "map", "mrr@10", "ce@64", "p@10"]);
   assert.deepEqual(paperGridMetrics(["ce@100", "ce@32", "mrr"]), ["mrr", "ce@32"]);
   assert.deepEqual(paperGridMetrics(["ce@64", "map", "ndcg@10"]), ["ndcg@10", "map", "ce@64"]);

@@ -1,6 +1,6 @@
 /**
- * The fitter against published numbers (papers.md §B3): the generative-retrieval paper's CGL
- * series refit with y = (a/x)^b + c must reproduce the brief's refit (a = 0.0225, b = 0.402,
+ * The fitter against published numbers (HongruCai/SLGR): the generative-retrieval paper's CGL
+ * series refit with y = (a/x)^b + c must reproduce the reference refit (50 random restarts, as the authors' script) (a = 0.0225, b = 0.402,
  * c = 0.003556, R² = 0.999), and SciPy, run live, must agree.
  */
 import { test } from "node:test";
@@ -20,7 +20,7 @@ test("refit of the MINDER-T5 CGL size series reproduces the published refit", ()
   const fit = fitLaw(inversePowerLaw(), data, { starts: 64 });
   assert.equal(fit.status, "ok", fit.warnings.join("; "));
   const want = published.cglRefit.minderT5;
-  // the brief quotes 3–4 significant digits
+  // the reference values have 3–4 significant digits
   assert.ok(Math.abs(fit.named.b - want.b) < 0.0015, `b ${fit.named.b}`);
   assert.ok(Math.abs(fit.named.c - want.c) < 1.5e-6, `c ${fit.named.c}`);
   assert.ok(Math.abs(fit.named.a / want.a - 1) < 0.05, `a ${fit.named.a}`);

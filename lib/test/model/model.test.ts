@@ -6,7 +6,7 @@ import {
   weightSpecs, readWeights, writeWeights, tierTable, exactMatchFlags,
 } from "../../src/model";
 
-/** The benchmark's small config (L=2, d=64; shared/research/tensor-engines.md). */
+/** The benchmark's small config (L=2, d=64; the engine comparison in bench/train.notes.md). */
 const L2D64 = { layers: 2, dModel: 64, heads: 4, vocabSize: 8192, maxLen: 128, padId: 0 };
 
 test("parameter formula, hand-worked for the research configs", () => {
@@ -64,7 +64,7 @@ test("FLOPs per example: formula, hand-worked value and consistency with the wei
   const c = L2D64;
   // 6·N·T + 12·L·T²·d = 6·100161·128 + 12·2·16384·64 = 76,923,648 + 25,165,824 = 102,089,472
   assert.equal(trainFlopsPerExample(c), 102089472);
-  // ×32 examples = 3.267 GFLOP per step (shared/research/tensor-engines.md: 3.27)
+  // ×32 examples = 3.267 GFLOP per step (the engine comparison's 3.27)
   assert.ok(Math.abs((trainFlopsPerExample(c) * 32) / 1e9 - 3.267) < 1e-3);
   assert.equal(forwardFlopsPerExample(c) * 3, trainFlopsPerExample(c));
   // The dense term counts each non-embedding parameter as one multiply-add per token: split it into

@@ -70,7 +70,7 @@ test("synthetic records follow the configured law, seeded", () => {
   const exact = syntheticRecords({ metrics: { "ndcg@10": { ...DEFAULT_SYNTHETIC.metrics["ndcg@10"], sd: 0 } } });
   assert.equal(exact.length, 6 * 3 * 20);
   const r = exact.find((x) => x.tier === "68m" && x.objective === "listwise" && x.step === 5000)!;
-  // 0.4323 − 9.53e6·(68e6)^−1.082 − 2.633·5000^−0.449 = 0.4323 − 0.0319 − 0.0575 = 0.3429 (papers.md §A7: 0.343)
+  // 0.4323 − 9.53e6·(68e6)^−1.082 − 2.633·5000^−0.449 = 0.4323 − 0.0319 − 0.0575 = 0.3429 (derived from the joint fit: 0.343)
   assert.ok(Math.abs(r.metrics["ndcg@10"] - 0.3429) < 1e-4);
   assert.equal(r.metrics["ndcg@10"], jointLawValue(DEFAULT_SYNTHETIC.metrics["ndcg@10"].laws.listwise, 68e6, 5000));
   assert.equal(r.flops, 6 * 68e6 * 5000 * 176 * 128);
