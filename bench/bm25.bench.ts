@@ -1,5 +1,5 @@
 /**
- * BM25 first stage benchmark (issue 4): index 100,000 passages of the embedded collection and
+ * BM25 first stage benchmark: index 100,000 passages of the embedded collection and
  * retrieve the top 100 for 1,000 queries. Reports build and query time, index size and peak
  * memory. `npm run bench -- bm25`.
  */

@@ -1,5 +1,5 @@
 /**
- * Generative-retrieval index and decoding benchmark (issue 10): build the suffix-array n-gram
+ * Generative-retrieval index and decoding benchmark: build the suffix-array n-gram
  * index over random Zipf-distributed corpora of 10⁵ and 10⁶ tokens, time prefix-extension and
  * n-gram → documents queries, and constrained beam search with a model-free scorer (random
  * log-probabilities) for the paper's beam sizes, so the numbers are the index's share of decoding.

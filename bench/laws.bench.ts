@@ -1,5 +1,5 @@
 /**
- * Scaling-law fitting benchmark (issue 6): a joint-law fit y = a + b·N^c + d·D^e with 200
+ * Scaling-law fitting benchmark: a joint-law fit y = a + b·N^c + d·D^e with 200
  * starting points plus 1,000 bootstrap refits, here (our damped LM and ml-levenberg-marquardt) and
  * the same work in SciPy (`curve_fit`, method "trf", bounds, analytic Jacobian) in the same run,
  * through bench/laws_scipy.py. Both sides get the same data, the same 200 starts and the same

@@ -1,5 +1,5 @@
 /**
- * Memory of training the largest `mini` tier (issue 8): peak RSS, and whether anything grows
+ * Memory of training the largest `mini` tier: peak RSS, and whether anything grows
  * across steps. Trains the tier on the real `mini` trainer data (the embedded collection, the
  * profile's sequence length and batch) with the objective's real batches for a number of steps,
  * sampling after each step:

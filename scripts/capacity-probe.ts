@@ -3,7 +3,7 @@
  *                   [--generator '{"numConcepts":1500}'] [--peak-lr 1e-3] [--warmup 50]
  *                   [--beta2 0.98] [--clip 1] [--seq-len 64] [--pairs-per-step 64] [--name NAME]`
  *
- * A diagnostic for issue 5 ("does NDCG@10 rise with tier on the embedded collection?"): trains
+ * A diagnostic for the question "does NDCG@10 rise with tier on the embedded collection?": trains
  * the given tiers with one objective on the `mini` trainer data (optionally a collection built
  * with generator overrides, see GeneratorConfig in lib/src/data/generator.ts), with the `mini`
  * profile's batches and schedule but its own number of steps and evaluation queries (and, when

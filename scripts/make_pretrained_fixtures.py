@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Make the tiny pretrained-encoder fixtures of lib/test/fixtures/pretrained/ (issue 9).
+"""Make the tiny pretrained-encoder fixtures of lib/test/fixtures/pretrained/.
 
 Run with Debian's Python (torch, numpy):  /usr/bin/python3 scripts/make_pretrained_fixtures.py
 

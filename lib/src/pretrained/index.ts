@@ -1,5 +1,5 @@
 /**
- * Pretrained encoder checkpoints (issue 9): safetensors and config.json readers, BERT and
+ * Pretrained encoder checkpoints: safetensors and config.json readers, BERT and
  * ModernBERT (Ettin) cross-encoders in tfjs, and size tiers from a family of checkpoint folders.
  */
 export * from "./safetensors";

@@ -124,8 +124,8 @@ export interface TierOrderRow {
  * Does a metric rise with model size, per objective (seed 1 of each run)? For every objective:
  * the tiers in size order, the metric at each one's last checkpoint, whether that sequence is
  * strictly increasing, and at how many of the checkpoint steps shared by all tiers the metric is
- * strictly increasing with tier (y(t₀, s) < y(t₁, s) < …). This is issue 5's "NDCG@10 rises with
- * tier" check, read from the records so a notebook prints it from the run it made.
+ * strictly increasing with tier (y(t₀, s) < y(t₁, s) < …). This is the "NDCG@10 rises with tier" check,
+ * read from the records so a notebook prints it from the run it made.
  */
 export function tierOrderByObjective(records: readonly CheckpointRecord[], metric = "ndcg@10"): TierOrderRow[] {
   requireMetric(records, metric);

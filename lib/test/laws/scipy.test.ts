@@ -4,7 +4,7 @@
  * analytic Jacobian, tolerances 1e-15) in the peers' Python (scripts/python.ts; skipped, saying
  * so, where no Python has SciPy). SciPy starts at the true
  * parameters; our fitter starts from its own grid, once with
- * each least-squares core (our damped LM and ml-levenberg-marquardt). Required (issue 6): our least-squares objective
+ * each least-squares core (our damped LM and ml-levenberg-marquardt). Required: our least-squares objective
  * is no worse than SciPy's, and where SciPy converges the parameters agree within 1e-4 relative.
  */
 import { test } from "node:test";

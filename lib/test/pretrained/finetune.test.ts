@@ -1,5 +1,5 @@
 /**
- * End to end on `smoke` (issue 9, "a fine-tuning run from a loaded checkpoint on the embedded
+ * End to end on `smoke` ("a fine-tuning run from a loaded checkpoint on the embedded
  * collection"): the smoke dataset is tokenised with the checkpoint's own tokenizer.json, the tiny
  * BERT and ModernBERT checkpoints are loaded, and the project's trainer pieces (BatchCursor,
  * AdamW via createOptimizer, trainStep, evaluateModel, readWeights/writeWeights) fine-tune and

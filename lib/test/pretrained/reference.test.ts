@@ -1,5 +1,5 @@
 /**
- * Reference check (issue 9): the tfjs BERT and ModernBERT encoders loaded from tiny random
+ * Reference check: the tfjs BERT and ModernBERT encoders loaded from tiny random
  * safetensors checkpoints give the same last hidden states and scores as the reference forward
  * passes, to 1e-4. The fixtures and the reference outputs are made by
  * scripts/make_pretrained_fixtures.py. NOTE: that reference is the project's own PyTorch

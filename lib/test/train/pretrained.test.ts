@@ -1,5 +1,5 @@
 /**
- * Pretrained tiers through the trainer (issue 9, "a fine-tuning run from a loaded checkpoint on
+ * Pretrained tiers through the trainer ("a fine-tuning run from a loaded checkpoint on
  * the embedded collection works end to end on smoke"): the committed tiny BERT and ModernBERT
  * checkpoints are fine-tuned by `trainRun` on the smoke collection tokenised with their own
  * tokenizer.json, evaluated at checkpoints and recorded under their tier names; a run stopped
