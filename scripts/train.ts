@@ -18,7 +18,7 @@
  */
 import * as path from "node:path";
 import {
-  PROFILE_TRAIN_CONFIGS, createProgressPrinter, describeBackend, ettinTiers, gpuAdvice, gridSpecs, parseBackendRequest, parseObjective, runGrid,
+  PROFILE_TRAIN_CONFIGS, createProgressPrinter, describeBackend, ettinTiers, gpuAdvice, gridSpecs, gridStepCost, parseBackendRequest, parseObjective, runGrid,
   selectBackend, type PretrainedTier,
 } from "../lib/src";
 import { activeProfile } from "../lib/src/util/profile";
@@ -77,7 +77,7 @@ function planFromArgs(argv: string[]) {
   if (steps !== undefined && root === undefined) throw new UsageError("--steps needs --root (runs of another length must not replace the profile's runs)");
   // tier names (both kinds) and pretrained names are checked here, before the backend starts
   const specs = checkedOption("tiers", () => gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers));
-  return { profile, cfg, backend, progress, pretrainedTiers, tiers, objectives, seeds, jobs, root, steps, runs: specs.length };
+  return { profile, cfg, backend, progress, pretrainedTiers, tiers, objectives, seeds, jobs, root, steps, specs, runs: specs.length };
 }
 
 async function main(): Promise<number> {
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
   console.log(describeBackend(sel));
   if (!sel.gpu) console.log(gpuAdvice(sel.probes).split("\n")[0] + " (see `gpuAdvice` / notebook 00 for what to install)");
   console.log(`profile ${profile}: ${plan.runs} runs, ${plan.steps ?? cfg.train.steps} steps each, ${Math.min(jobs, plan.runs)} job(s)`);
-  const printer = createProgressPrinter({ totalRuns: plan.runs, mode: plan.progress });
+  const printer = createProgressPrinter({ runs: plan.specs, stepCost: gridStepCost(profile, plan.steps), mode: plan.progress });
   const res = await runGrid({ profile, tiers, objectives, seeds, jobs, root: plan.root, steps: plan.steps, pretrainedTiers, onProgress: printer, log: (s) => console.log(s) });
   console.log(`\ngrid finished in ${res.wallSeconds.toFixed(1)} s; records: ${res.root}/records.jsonl (${res.records.length} records of every complete run there)`);
   const w = Math.max(5, ...res.outcomes.map((o) => o.spec.tier.length));

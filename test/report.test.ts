@@ -34,10 +34,6 @@ const savedRoot = process.env.SCALERANK_ROOT;
 
 before(async () => {
   haveChromium = (await resolveChromium()) !== null;
-  // the notebooks read the published numbers from <root>/lib/test/fixtures/laws/published.json
-  const fixture = path.join("lib", "test", "fixtures", "laws", "published.json");
-  fs.mkdirSync(path.dirname(path.join(tmpRoot, fixture)), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, fixture), path.join(tmpRoot, fixture));
   writeCheckpointRecords(path.join(tmpRoot, "results", "runs", "smoke", "records.jsonl"), records);
   process.env.SCALERANK_ROOT = tmpRoot; // read by projectRoot(), here and in the kernels (kernelEnv copies process.env)
   const engine = resolveEngine(process.env.NOTEBOOK_ENGINE ?? "auto");

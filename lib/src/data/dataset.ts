@@ -146,8 +146,12 @@ interface Manifest {
 }
 
 const BM25: Required<Bm25Params> = { k1: 0.9, b: 0.4 };
-const DEPTH = 100;
-const NEGATIVES = 10;
+/** Rerank depth of every profile: the BM25 top-100 (arXiv 2603.04816, evaluation). */
+export const RERANK_DEPTH = 100;
+/** BM25 negatives per training group (1 positive + 10 negatives; arXiv 2603.04816, training setup). */
+export const GROUP_NEGATIVES = 10;
+const DEPTH = RERANK_DEPTH;
+const NEGATIVES = GROUP_NEGATIVES;
 /** Anserini's default English analysis (see analyzer.ts). */
 const ANALYZER: Required<AnalyzerOptions> = { lowercase: true, stopwords: [...LUCENE_ENGLISH_STOPWORDS], stem: true };
 

@@ -2,12 +2,11 @@
  * Published scaling-law numbers (the reranker paper's joint NDCG@10 parameters, the allocation
  * exponents they imply, the generative-retrieval paper's CGL series and its refit), read from
  * a JSON data file written by hand from the papers and the authors' repositories (rahulseetharaman/cross-encoder-scaling, HongruCai/SLGR).
- * The file lives at `lib/test/fixtures/laws/published.json`; tests and notebooks read the same one.
+ * The file is data of the library, `lib/data/published.json`; tests and notebooks read the same one.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../util/fsutil";
-import { projectRoot } from "../util/paths";
 import type { Objective } from "../records/types";
 
 /** Joint-law parameters by name. */
@@ -25,9 +24,9 @@ export interface PublishedLaws {
   cglRefit: { source: string; minderT5: { a: number; b: number; c: number; r2: number }; minderT5AuthorsScript: { b: number; c: number }; minderLlama7bData: { b: number; c: number } };
 }
 
-/** Default location of the published numbers: `<root>/lib/test/fixtures/laws/published.json`. */
+/** Location of the published numbers: `lib/data/published.json` beside the library (from `src/` and `dist/` alike). */
 export function publishedLawsPath(): string {
-  return path.join(projectRoot(), "lib", "test", "fixtures", "laws", "published.json");
+  return path.join(__dirname, "..", "..", "data", "published.json");
 }
 
 /**

@@ -28,8 +28,8 @@ import { writeFileAtomic } from "../util/fsutil";
 import type { CheckpointRecord, Objective } from "../records/types";
 import { writeCheckpointRecords } from "../records/jsonl";
 import { toAuthorRecord } from "../records/authors";
-import { prepareDataset } from "../data/dataset";
-import { TIERS } from "../model/tiers";
+import { GROUP_NEGATIVES, RERANK_DEPTH, prepareDataset } from "../data/dataset";
+import { TIERS, forwardFlopsPerExample, tierConfig } from "../model/tiers";
 import { selectBackend } from "../backend/select";
 import type { PretrainedTier } from "../pretrained/family";
 import { planCheckpoint } from "../pretrained/load";
@@ -139,6 +139,40 @@ export function gridSpecs(profile: ProfileName, tiers: readonly string[], object
     for (const seed of seeds) for (const objective of objectives) out.push(folder === undefined ? { profile, tier, objective, seed } : { profile, tier, objective, seed, pretrained: folder });
   }
   return out;
+}
+
+/**
+ * Cost of one step in FLOP equivalents that FLOPs do not count, measured on the `mini` grid (2-core
+ * machine, wasm, 2 workers; seconds per step of each tier, training and checkpoint scoring, fitted
+ * by least squares as α + β·FLOPs + γ·activations over t0–t5, every tier within 10 %):
+ * {@link STEP_OVERHEAD_FLOPS} = α/β for the fixed work of a step (~480 kernel calls, batch
+ * assembly, the optimiser's per-tensor loop) and {@link ACTIVATION_FLOPS} = γ/β for each
+ * activation element a pass writes (T·d per layer and example: elementwise kernels are bound by
+ * memory, not arithmetic).
+ */
+export const STEP_OVERHEAD_FLOPS = 1e9;
+/** See {@link STEP_OVERHEAD_FLOPS}. */
+export const ACTIVATION_FLOPS = 3900;
+
+/**
+ * Relative cost of one optimiser step of a from-scratch run, for the grid's ETA (`stepCost` of
+ * createProgressPrinter): with P = 3·examples + scored (forward and backward of the step's
+ * examples, plus the BM25 top-100 pairs of the checkpoint and final evaluations spread over the
+ * steps), cost = P·(2·N·T + 4·L·T²·d) + ACTIVATION_FLOPS·P·L·T·d + STEP_OVERHEAD_FLOPS. Null for
+ * a pretrained tier (its shape is in its folder).
+ */
+export function gridStepCost(profile: ProfileName, steps?: number): (spec: RunSpec) => number | null {
+  const cfg = PROFILE_TRAIN_CONFIGS[profile];
+  const t = cfg.train;
+  const n = steps ?? t.steps;
+  const scoredPairs = RERANK_DEPTH * ((t.checkpointEvalQueries ?? cfg.evalQueries) * t.checkpoints + (t.finalEval ? cfg.evalQueries : 0));
+  return (spec) => {
+    if (spec.pretrained !== undefined || tierRank(spec.tier) >= TIERS.length) return null;
+    const mc = tierConfig(spec.tier, 1, cfg.seqLen);
+    const examples = spec.objective === "pointwise" ? t.pairsPerStep : t.groupsPerStep * (1 + GROUP_NEGATIVES);
+    const passes = 3 * examples + scoredPairs / n;
+    return passes * forwardFlopsPerExample(mc) + ACTIVATION_FLOPS * passes * mc.layers * cfg.seqLen * mc.dModel + STEP_OVERHEAD_FLOPS;
+  };
 }
 
 /**

@@ -65,7 +65,7 @@ export const PROFILE_TRAIN_CONFIGS: Record<ProfileName, ProfileTrainConfig> = {
     // query + passage (length: median 54, max 69; 3.7 % truncated). At 48 (72 % truncated) widths
     // 32 and 64 tied (listwise 0.716, 0.715 at 400 steps); at 64 tokens they ended 0.713 and 0.723
     seqLen: 64,
-    evalQueries: 300, // every dev query: the final evaluation (finalEval); checkpoints use the first 60
+    evalQueries: 300, // every dev query: the final evaluation (finalEval); checkpoints use the first 100
     jobs: 2,
     train: {
       // 4,800 of the 5,000 training groups (8 per step): less than one pass, as in the paper. At 400 and

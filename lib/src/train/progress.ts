@@ -8,11 +8,14 @@
  * serves both; with `mode: "lines"` (CI logs) nothing is redrawn, and the status line is printed
  * as a permanent line every `linesIntervalMs`.
  *
- * ETA = steps left / steps per second so far, where steps left counts the active runs' remaining
- * steps and a full run for each run not started, and the rate is the steps trained since the
- * first one (evaluation time included, so it is a wall-clock rate over all workers).
+ * ETA = work left / work per second so far. Work is steps weighted by each run's step cost
+ * (`stepCost`, e.g. {@link gridStepCost}: a width-64 step costs several width-6 steps); work left
+ * counts the active runs' remaining steps and a full run for each run not started (`runs`), and the
+ * rate is the weighted steps trained since the first one (evaluation time included, so it is a
+ * wall-clock rate over all workers). Without costs every step counts the same, which overstates
+ * the time left while the largest tiers run first.
  */
-import type { RunProgress } from "./trainer";
+import type { RunProgress, RunSpec } from "./trainer";
 
 /** A text progress bar of `width` cells for a fraction in [0, 1]: "█████░░░░░". */
 export function progressBar(fraction: number, width = 20): string {
@@ -27,8 +30,15 @@ export interface ProgressPrinterOptions {
   mode?: "redraw" | "lines";
   /** Minimum milliseconds between redraws [500]. */
   intervalMs?: number;
-  /** Total runs in the grid (for the "runs done" counter). */
+  /** Total runs in the grid (for the "runs done" counter) [the number of `runs`]. */
   totalRuns?: number;
+  /** The grid's runs (`gridSpecs`): the ETA counts those not started yet by their own cost. */
+  runs?: readonly RunSpec[];
+  /**
+   * Relative cost of one step of a run ({@link gridStepCost}); when it gives null for some run,
+   * every step counts the same [every step counts the same].
+   */
+  stepCost?: (spec: RunSpec) => number | null;
   /** Where to write [process.stdout.write]. */
   write?: (s: string) => void;
   /** In "lines" mode, print the status line every this many milliseconds [30000]. */
@@ -54,22 +64,33 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
   const mode = options.mode ?? (process.stdout.isTTY || inTslab ? "redraw" : "lines");
   const interval = options.intervalMs ?? 500;
   const now = options.now ?? Date.now;
+  const totalRuns = options.totalRuns ?? options.runs?.length;
   const active = new Map<string, RunProgress>();
+  const seen = new Set<string>();
   let done = 0;
   let last = 0;
   let lineShown = false;
   let trained = 0, firstTrain = 0, stepsPerRun = 0;
   const lastStep = new Map<string, number>();
-  const key = (p: RunProgress) => `${p.spec.tier}·${p.spec.objective}${p.spec.seed !== 1 ? `·s${p.spec.seed}` : ""}`;
+  const specKey = (s: RunSpec) => `${s.tier}·${s.objective}${s.seed !== 1 ? `·s${s.seed}` : ""}`;
+  const key = (p: RunProgress) => specKey(p.spec);
+  const costs = options.stepCost && options.runs ? options.runs.map(options.stepCost) : [];
+  const weighted = costs.length > 0 && costs.every((c) => c !== null && Number.isFinite(c) && c > 0);
+  const cost = (s: RunSpec): number => (weighted ? (options.stepCost!(s) ?? 1) : 1);
   const eta = (): string => {
-    if (!options.totalRuns || trained === 0) return "";
-    const left = [...active.values()].reduce((a, p) => a + (p.steps - p.step), 0) + Math.max(0, options.totalRuns - done - active.size) * stepsPerRun;
-    const rate = trained / Math.max(1, now() - firstTrain); // steps per ms
+    if (!totalRuns || trained === 0) return "";
+    let left = [...active.values()].reduce((a, p) => a + (p.steps - p.step) * cost(p.spec), 0);
+    if (options.runs) {
+      for (const r of options.runs) if (!seen.has(specKey(r))) left += stepsPerRun * cost(r);
+    } else {
+      left += Math.max(0, totalRuns - done - active.size) * stepsPerRun;
+    }
+    const rate = trained / Math.max(1, now() - firstTrain); // weighted steps per ms
     return ` · about ${formatDuration(left / rate / 1000)} left`;
   };
   const status = (): string => {
     const parts = [...active.values()].map((p) => `${key(p)} ${progressBar(p.step / p.steps, 12)} ${p.step}/${p.steps}${p.loss !== undefined ? ` loss ${p.loss.toFixed(3)}` : ""}${p.phase === "eval" ? " (evaluating)" : ""}`);
-    return `[${done}${options.totalRuns ? "/" + options.totalRuns : ""} runs${eta()}] ${parts.join(" | ")}`;
+    return `[${done}${totalRuns ? "/" + totalRuns : ""} runs${eta()}] ${parts.join(" | ")}`;
   };
   let shownLen = 0;
   // Only "\r" and spaces: terminals and Jupyter front ends both honour them (no ANSI codes).
@@ -85,9 +106,10 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
   let linesSince: number | null = null;
   return (p: RunProgress) => {
     const k = key(p);
+    seen.add(k);
     if (p.phase === "train") {
       if (trained === 0) firstTrain = now();
-      trained += Math.max(0, p.step - (lastStep.get(k) ?? p.step - 1));
+      trained += Math.max(0, p.step - (lastStep.get(k) ?? p.step - 1)) * cost(p.spec);
       lastStep.set(k, p.step);
       stepsPerRun = Math.max(stepsPerRun, p.steps);
     }

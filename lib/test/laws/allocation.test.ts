@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   allocationBands, allocationExponents, bootstrapLaw, chinchillaLaw, closedFormAllocation, equalComputePairs, fitLaw, flopsPerParamStep,
-  isoFlopCurve, jointPowerLaw, numericAllocation, optimalAllocation, powerTerms, readPublishedLaws, recordFlops, trainingFlops,
+  isoFlopCurve, jointPowerLaw, numericAllocation, optimalAllocation, powerTerms, publishedLawsPath, readPublishedLaws, recordFlops, trainingFlops,
 } from "../../src/laws";
 import { syntheticRecords, type JointParams } from "../../src/records";
 import * as path from "node:path";
 
-const published = readPublishedLaws(path.join(__dirname, "..", "fixtures", "laws", "published.json"));
+const published = readPublishedLaws(publishedLawsPath());
 const OBJ = ["listwise", "pairwise", "pointwise"] as const;
 const vec = (p: { a: number; b: number; c: number; d: number; e: number }) => [p.a, p.b, p.c, p.d, p.e];
 

@@ -7,11 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { fitLaw, goodnessOfFit, inversePowerLaw, readPublishedLaws } from "../../src/laws";
+import { fitLaw, goodnessOfFit, inversePowerLaw, publishedLawsPath, readPublishedLaws } from "../../src/laws";
 import { InputError } from "../../src/util/fsutil";
 import { findPython, pythonHint } from "../../../scripts/python";
 
-const FIXTURE = path.join(__dirname, "..", "fixtures", "laws", "published.json");
+const FIXTURE = publishedLawsPath();
 const published = readPublishedLaws(FIXTURE);
 
 test("refit of the MINDER-T5 CGL size series reproduces the published refit", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { gridDesignChecks, type SizeEffectTest, headlineFigure, formatDuration, gridSpecs, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
+import { gridDesignChecks, type SizeEffectTest, headlineFigure, formatDuration, gridSpecs, gridStepCost, type RunSpec, progressBar, createProgressPrinter, sortRecords, configHash, tiersBySizeOrder, finalCheckpointRows, exposureFigure, tierOrderByObjective } from "../../src/train";
 import type { CheckpointRecord } from "../../src/records/types";
 
 test("grid order: largest tier first, then seeds, then objectives", () => {
@@ -97,6 +97,29 @@ test("progress ETA: steps left over the rate so far (worked by hand); lines mode
   q({ spec, phase: "train", step: 3, steps: 10 });
   // 3 steps in 31 s, 7 left: 72 s, shown in whole minutes
   assert.deepEqual(lines, [`[0/1 runs · about 1 min left] t0·listwise ${progressBar(0.3, 12)} 3/10\n`]);
+});
+
+test("progress ETA weighted by step cost: the large tier's steps count more than the small tier's (worked by hand)", () => {
+  const big = { profile: "mini", tier: "t5", objective: "listwise" as const, seed: 1 };
+  const small = { profile: "mini", tier: "t0", objective: "listwise" as const, seed: 1 };
+  const eta = (stepCost?: (s: RunSpec) => number | null) => {
+    let t = 0;
+    const out: string[] = [];
+    const p = createProgressPrinter({ mode: "redraw", intervalMs: 0, runs: [big, small], stepCost, write: (s) => out.push(s), now: () => t });
+    for (let step = 1; step <= 5; step++, t += 10_000) p({ spec: big, phase: "train", step, steps: 10 });
+    return out[out.length - 1].match(/about (.*) left/)?.[1];
+  };
+  // costs 9 and 1: 5 big steps = 45 units in 40 s; left 5·9 + 10·1 = 55 units → 48.9 s
+  assert.equal(eta((s) => (s.tier === "t5" ? 9 : 1)), "49 s");
+  // uniform: 5 steps in 40 s; left 5 + 10 = 15 steps → 120 s
+  assert.equal(eta(), "2 min");
+  // one run without a cost (a pretrained tier): uniform for all
+  assert.equal(eta((s) => (s.tier === "t5" ? 9 : null)), "2 min");
+  // the grid's costs: a t5 step costs more than a t0 step, pairwise as much as listwise (88 examples each)
+  const c = gridStepCost("mini");
+  assert.ok(c(big)! > 4 * c(small)!, `${c(big)} vs ${c(small)}`);
+  assert.equal(c({ ...big, objective: "pairwise" }), c(big));
+  assert.equal(c({ ...big, pretrained: "/x" }), null);
 });
 
 test("headline figure: last checkpoint against N per objective, and the largest tier against exposure", () => {
