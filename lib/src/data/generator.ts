@@ -123,7 +123,7 @@ export const GENERATOR_SIZES: Record<"smoke" | "mini" | "paper", Pick<GeneratorC
   // seconds: unit tests and notebook smoke runs
   smoke: { numDocs: 600, numQueries: { train: 200, dev: 50, test: 50 }, numConcepts: 500, numTopics: 4 },
   // minutes on a 2-core CPU for the whole training grid
-  mini: { numDocs: 10000, numQueries: { train: 5000, dev: 300, test: 300 }, numConcepts: 1500, numTopics: 20 },
+  mini: { numDocs: 10000, numQueries: { train: 5000, dev: 900, test: 300 }, numConcepts: 1500, numTopics: 20 },
   // GPU-sized synthetic stand-in for MS MARCO
   paper: { numDocs: 200000, numQueries: { train: 100000, dev: 2000, test: 2000 }, numConcepts: 15000, numTopics: 200 },
 };
