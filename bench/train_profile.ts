@@ -6,8 +6,9 @@
  * spent inside any kernel is tfjs bookkeeping (tape, tidy, tensor objects, shape checks).
  *
  * Configs: the two of bench/train.bench.ts ("2x64", "4x256": T=128, batch 32, BCE) and the `mini`
- * profile's shapes ("t0-pointwise", "t2-listwise", …: T=48, 64 pairs or 8 groups of 11, segment and
- * exact-match embeddings, mean pooling, vocabulary 7,828 as the embedded mini collection).
+ * profile's shapes ("t0-pointwise", "t2-listwise", …: its sequence length, pairs or groups of 11 per
+ * step, segment and exact-match embeddings, mean pooling, and the mini collection's vocabulary size,
+ * MINI_VOCAB).
  *
  *   node --import tsx bench/train_profile.ts [--backend wasm] [--steps 3] [--warmup 1] [--json out.json] 2x64 t0-pointwise …
  *   node --import tsx bench/train_profile.ts --time-only t0-pointwise t2-listwise   # step times, no kernel wrapping
@@ -19,6 +20,8 @@ import { createCrossEncoder, tierConfig, type ModelConfig } from "../lib/src/mod
 import { createOptimizer, trainStep } from "../lib/src/train/step";
 import { objectiveLoss } from "../lib/src/train/objectives";
 import type { Objective } from "../lib/src/records/types";
+import { PROFILE_TRAIN_CONFIGS } from "../lib/src/train/profiles";
+import { GROUP_NEGATIVES } from "../lib/src/data/dataset";
 
 interface ProfileConfig {
   name: string;
@@ -29,6 +32,9 @@ interface ProfileConfig {
   groupSize: number;
 }
 
+/** Vocabulary size of the generated mini collection (data/generated/mini-seed1/vocab.txt). */
+const MINI_VOCAB = 2233;
+
 /** The configs by name (see the module comment). */
 export function profileConfig(name: string): ProfileConfig {
   const bench = /^(\d+)x(\d+)$/.exec(name);
@@ -38,11 +44,14 @@ export function profileConfig(name: string): ProfileConfig {
   }
   const mini = /^(t\d)-(pointwise|pairwise|listwise)$/.exec(name);
   if (!mini) throw new Error(`unknown profile config "${name}" (e.g. 2x64, 4x256, t0-pointwise, t4-listwise)`);
-  const model = tierConfig(mini[1], 7828, 48, 0, 3);
+  const cfg = PROFILE_TRAIN_CONFIGS.mini;
+  const model = tierConfig(mini[1], MINI_VOCAB, cfg.seqLen, 0, 3);
   model.pooling = "mean";
   model.matchEmbedding = true;
   const objective = mini[2] as Objective;
-  return { name, model, objective, n: objective === "pointwise" ? 64 : 88, T: 48, groupSize: 11 };
+  const groupSize = 1 + GROUP_NEGATIVES;
+  const n = objective === "pointwise" ? cfg.train.pairsPerStep : cfg.train.groupsPerStep * groupSize;
+  return { name, model, objective, n, T: cfg.seqLen, groupSize };
 }
 
 /** Deterministic `[CLS] q [SEP] d [SEP] [PAD]…` rows with repeated ids (so exact matches occur). */

@@ -3,12 +3,15 @@
  *
  * BERT-style encoder with pre-LayerNorm blocks (Xiong et al. 2020, "On Layer Normalization in the
  * Transformer Architecture"), exact-erf GELU (Hendrycks & Gimpel 2016), no dropout, and a linear
- * head on the final-LayerNorm [CLS] vector (Nogueira & Cho 2019, "Passage Re-ranking with BERT").
+ * head on the final-LayerNorm vectors pooled by `ModelConfig.pooling`: their mean over the
+ * non-padding positions by default (sentence-transformers' pooling), or the [CLS] vector as in
+ * Nogueira & Cho 2019, "Passage Re-ranking with BERT".
  * Written with tfjs ops (no tf.layers) so that every weight is a named `tf.Variable` that the
  * optimizer and checkpoints address directly. Shapes and counts are documented in tiers.ts.
  *
  * Initialisation (GPT-2 / BERT practice): weight matrices and embeddings N(0, 0.02²), the two
- * residual-output projections of each layer N(0, (0.02/√(2L))²), biases 0, LayerNorm gains 1.
+ * residual-output projections of each layer N(0, (0.02/√(2L))²), biases 0, LayerNorm gains 1, the
+ * head 0; with `attentionInit: "mimetic"` (the default) W_K is a copy of W_Q (Trockman & Kolter 2023).
  * Values are drawn in JavaScript from the seeded {@link createRng}, so every backend starts from
  * bit-identical weights.
  */

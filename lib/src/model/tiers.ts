@@ -4,7 +4,8 @@
  * Architecture (BERT-style, pre-LN; see crossencoder.ts): token embedding V×d and learned
  * position embedding T×d; L encoder layers, each LayerNorm → multi-head self-attention (fused
  * QKV projection d×3d, output d×d) → residual, LayerNorm → FFN d×4d, GELU, 4d×d → residual; a final
- * LayerNorm on the [CLS] (first) position and a linear head d→1 giving the relevance logit.
+ * LayerNorm and a linear head d→1 on the pooled vector (mean over non-padding positions by default,
+ * or [CLS]) giving the relevance logit.
  *
  * Parameter counts (exact, every bias and LayerNorm gain/shift included):
  *   per layer: LN 2d + QKV 3d²+3d + out d²+d + LN 2d + FFN 4d²+4d + 4d²+d = 12d² + 13d
@@ -131,7 +132,7 @@ export function tierConfig(tier: Tier | string, vocabSize: number, maxLen: numbe
 export interface ParamCounts {
   /** Non-embedding parameters N = L(12d² + 13d) + 3d + 1. */
   nonEmbedding: number;
-  /** Embedding parameters E = (V + T)·d (+ 2d with segment embeddings). */
+  /** Embedding parameters E = (V + T)·d, + 2d with segment embeddings, + 2d more with exact-match embeddings. */
   embedding: number;
   /** N + E. */
   total: number;
