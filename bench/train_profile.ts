@@ -21,6 +21,7 @@ import { createOptimizer, trainStep } from "../lib/src/train/step";
 import { objectiveLoss } from "../lib/src/train/objectives";
 import type { Objective } from "../lib/src/records/types";
 import { PROFILE_TRAIN_CONFIGS } from "../lib/src/train/profiles";
+import { stepExamples } from "../lib/src/train/trainer";
 import { GROUP_NEGATIVES } from "../lib/src/data/dataset";
 
 interface ProfileConfig {
@@ -50,7 +51,7 @@ export function profileConfig(name: string): ProfileConfig {
   model.matchEmbedding = true;
   const objective = mini[2] as Objective;
   const groupSize = 1 + GROUP_NEGATIVES;
-  const n = objective === "pointwise" ? cfg.train.pairsPerStep : cfg.train.groupsPerStep * groupSize;
+  const n = stepExamples(objective, cfg.train, groupSize);
   return { name, model, objective, n, T: cfg.seqLen, groupSize };
 }
 

@@ -150,8 +150,6 @@ const BM25: Required<Bm25Params> = { k1: 0.9, b: 0.4 };
 export const RERANK_DEPTH = 100;
 /** BM25 negatives per training group (1 positive + 10 negatives; arXiv 2603.04816, training setup). */
 export const GROUP_NEGATIVES = 10;
-const DEPTH = RERANK_DEPTH;
-const NEGATIVES = GROUP_NEGATIVES;
 /** Anserini's default English analysis (see analyzer.ts). */
 const ANALYZER: Required<AnalyzerOptions> = { lowercase: true, stopwords: [...LUCENE_ENGLISH_STOPWORDS], stem: true };
 
@@ -317,9 +315,9 @@ function finish(
   const index = buildBm25Index(b.docs, ANALYZER);
   log(`indexed: ${index.terms.length} terms, ${index.numPostings} postings`);
   const bm25 = {} as Record<Split, Run>;
-  for (const s of SPLITS) bm25[s] = bm25Run(index, b.queries[s], DEPTH, BM25);
+  for (const s of SPLITS) bm25[s] = bm25Run(index, b.queries[s], RERANK_DEPTH, BM25);
   log("retrieved BM25 top-100 for every split");
-  const groups = buildTrainingGroups(b.queries.train, bm25.train, b.qrels.train, docIndex, { negatives: NEGATIVES, depth: DEPTH, seed: deriveSeed(seed, "negatives") });
+  const groups = buildTrainingGroups(b.queries.train, bm25.train, b.qrels.train, docIndex, { negatives: GROUP_NEGATIVES, depth: RERANK_DEPTH, seed: deriveSeed(seed, "negatives") });
   log(`sampled ${groups.count} training groups (${groups.skipped.length} queries skipped)`);
   const tokenizer = buildVocabulary(
     (function* () {
@@ -334,7 +332,7 @@ function finish(
   return {
     profile, seed, source, dir, files, fromCache, docs: b.docs, docIndex, queries: b.queries, qrels: b.qrels, bm25, oracle, groups,
     pointwise: pointwiseView(groups), tokenizer, maxLen: recommendedMaxLen(tokenizer, partial), config, truth: b.truth,
-    bm25Params: { ...BM25, depth: DEPTH, analyzer: ANALYZER },
+    bm25Params: { ...BM25, depth: RERANK_DEPTH, analyzer: ANALYZER },
   };
 }
 
@@ -409,7 +407,7 @@ function writeDatasetDir(ds: Dataset, sourceInfo: Record<string, unknown> | null
   if (ds.truth && f.truth) writeFileAtomic(f.truth, truthToJson(ds.truth));
   const manifest: Manifest = {
     format: DATASET_FORMAT, profile: ds.profile, seed: ds.seed, source: ds.source, config: ds.config, sourceInfo,
-    bm25: ds.bm25Params, groups: { negatives: NEGATIVES, depth: DEPTH, excludeMinGrade: 1, skipped: ds.groups.skipped }, maxLen: ds.maxLen,
+    bm25: ds.bm25Params, groups: { negatives: GROUP_NEGATIVES, depth: RERANK_DEPTH, excludeMinGrade: 1, skipped: ds.groups.skipped }, maxLen: ds.maxLen,
     counts: {
       docs: ds.docs.length, ...Object.fromEntries(SPLITS.map((s) => [`queries.${s}`, ds.queries[s].length])),
       groups: ds.groups.count, groupsSkipped: ds.groups.skipped.length, vocab: ds.tokenizer.vocabSize,

@@ -36,7 +36,7 @@ import { planCheckpoint } from "../pretrained/load";
 import { buildTrainerData, hfTokenizerIdentity } from "./dataset";
 import type { TrainerData } from "./batches";
 import { PROFILE_TRAIN_CONFIGS, ProfileTrainConfig } from "./profiles";
-import { RunOutcome, RunProgress, RunSpec, trainRun } from "./trainer";
+import { RunOutcome, RunProgress, RunSpec, stepExamples, trainRun } from "./trainer";
 import { completeRunRecords } from "./runstate";
 import { compareTiers, tierRank } from "./tierorder";
 
@@ -169,8 +169,7 @@ export function gridStepCost(profile: ProfileName, steps?: number): (spec: RunSp
   return (spec) => {
     if (spec.pretrained !== undefined || tierRank(spec.tier) >= TIERS.length) return null;
     const mc = tierConfig(spec.tier, 1, cfg.seqLen);
-    const examples = spec.objective === "pointwise" ? t.pairsPerStep : t.groupsPerStep * (1 + GROUP_NEGATIVES);
-    const passes = 3 * examples + scoredPairs / n;
+    const passes = 3 * stepExamples(spec.objective, t, 1 + GROUP_NEGATIVES) + scoredPairs / n;
     return passes * forwardFlopsPerExample(mc) + ACTIVATION_FLOPS * passes * mc.layers * cfg.seqLen * mc.dModel + STEP_OVERHEAD_FLOPS;
   };
 }

@@ -74,9 +74,10 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
   const lastStep = new Map<string, number>();
   const specKey = (s: RunSpec) => `${s.tier}·${s.objective}${s.seed !== 1 ? `·s${s.seed}` : ""}`;
   const key = (p: RunProgress) => specKey(p.spec);
-  const costs = options.stepCost && options.runs ? options.runs.map(options.stepCost) : [];
-  const weighted = costs.length > 0 && costs.every((c) => c !== null && Number.isFinite(c) && c > 0);
-  const cost = (s: RunSpec): number => (weighted ? (options.stepCost!(s) ?? 1) : 1);
+  // each run's step cost, computed once; weighted only when every run of the grid has one
+  const costs = new Map<string, number | null>(options.stepCost ? (options.runs ?? []).map((r) => [specKey(r), options.stepCost!(r)]) : []);
+  const weighted = costs.size > 0 && [...costs.values()].every((c) => c !== null && Number.isFinite(c) && c > 0);
+  const cost = (s: RunSpec): number => (weighted ? (costs.get(specKey(s)) ?? options.stepCost!(s) ?? 1) : 1);
   const eta = (): string => {
     if (!totalRuns || trained === 0) return "";
     let left = [...active.values()].reduce((a, p) => a + (p.steps - p.step) * cost(p.spec), 0);

@@ -234,6 +234,11 @@ function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, se
   return { model, counts: countParams(mc), flopsPerExample: trainFlopsPerExample(mc, data.seqLen) };
 }
 
+/** Training examples (query–passage pairs) per optimiser step: `groupsPerStep` groups of `groupSize` for the group objectives, `pairsPerStep` pointwise. */
+export function stepExamples(objective: Objective, config: Pick<TrainConfig, "groupsPerStep" | "pairsPerStep">, groupSize: number): number {
+  return objective === "pointwise" ? config.pairsPerStep : config.groupsPerStep * groupSize;
+}
+
 /** The status of a run folder: "done", "failed", "partial" (has a usable saved state) or "new" (damaged files do not count). */
 export function runStatus(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): "done" | "failed" | "partial" | "new" {
   return inspectRunFolder(runDir(root, spec), configHash(runIdentity(spec, data, config))).status;
@@ -454,7 +459,7 @@ async function trainSteps(
   const { st, opt, progress } = c;
   const model = c.model.model;
   const isGroup = spec.objective !== "pointwise";
-  const examplesPerStep = isGroup ? config.groupsPerStep * data.groupSize : config.pairsPerStep;
+  const examplesPerStep = stepExamples(spec.objective, config, data.groupSize);
   const schedule: ScheduleConfig = { ...config.schedule, peakLr: config.peakLrByTier?.[spec.tier] ?? config.schedule.peakLr, totalSteps: config.steps };
   const ckpts = new Set(checkpointSteps(config));
   let winSum = 0, winN = 0;
