@@ -28,7 +28,13 @@ function main(): void {
     const searchS = (performance.now() - t) / 1000;
     let retrieved = 0;
     for (const q of run.values()) retrieved += q.docnos.length;
-    const indexMiB = (index.docIds.byteLength + index.tfs.byteLength + index.offsets.byteLength + index.df.byteLength + index.docLengths.byteLength) / 2 ** 20;
+    const indexMiB =
+      (index.docIds.byteLength +
+        index.tfs.byteLength +
+        index.offsets.byteLength +
+        index.df.byteLength +
+        index.docLengths.byteLength) /
+      2 ** 20;
     rows.push({
       analyzer: stem ? "porter" : "no stem",
       docs: col.docs.length,
@@ -44,8 +50,17 @@ function main(): void {
       peak_rss_MiB: Math.round(peakRssMiB()),
     });
   }
-  printTable(`BM25: index ${NUM_DOCS} passages, top-100 for ${NUM_QUERIES} queries (generation ${genS.toFixed(1)} s, peak RSS after generation ${Math.round(rssAfterGen)} MiB)`, rows);
-  const file = writeBench("bm25", rows, { generationSeconds: genS, peakRssAfterGenerationMiB: rssAfterGen, k1: 0.9, b: 0.4, depth: 100 });
+  printTable(
+    `BM25: index ${NUM_DOCS} passages, top-100 for ${NUM_QUERIES} queries (generation ${genS.toFixed(1)} s, peak RSS after generation ${Math.round(rssAfterGen)} MiB)`,
+    rows,
+  );
+  const file = writeBench("bm25", rows, {
+    generationSeconds: genS,
+    peakRssAfterGenerationMiB: rssAfterGen,
+    k1: 0.9,
+    b: 0.4,
+    depth: 100,
+  });
   console.log(`wrote ${file}`);
 }
 

@@ -14,7 +14,8 @@ export function printTable(title: string, rows: BenchRow[]): void {
   console.log(`\n## ${title}`);
   if (rows.length === 0) return console.log("(no rows)");
   const cols = Object.keys(rows[0]);
-  const fmt = (v: string | number) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v);
+  const fmt = (v: string | number) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v;
   const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c] ?? "").length)));
   console.log(cols.map((c, i) => c.padEnd(w[i])).join("  "));
   console.log(w.map((n) => "-".repeat(n)).join("  "));
@@ -27,7 +28,12 @@ export function writeBench(name: string, rows: BenchRow[], notes: Record<string,
   writeJsonAtomic(file, {
     name,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", node: process.version, totalMemGiB: os.totalmem() / 2 ** 30 },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? "",
+      node: process.version,
+      totalMemGiB: os.totalmem() / 2 ** 30,
+    },
     notes,
     rows,
   });

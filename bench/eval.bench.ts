@@ -71,7 +71,8 @@ function generate(): void {
       for (let i = 0; i < JUDGED; i++) j.push(i < 30 ? `D${docs[rng.int(DOCS)]}` : `D${rng.int(8_000_000)}`);
       judged.push(j);
       const lines: string[] = [];
-      for (let i = 0; i < DOCS; i++) lines.push(`${qid} Q0 D${docs[i]} ${i + 1} ${(rng.normal() * 3).toFixed(6)} bench\n`);
+      for (let i = 0; i < DOCS; i++)
+        lines.push(`${qid} Q0 D${docs[i]} ${i + 1} ${(rng.normal() * 3).toFixed(6)} bench\n`);
       emit(lines.join(""));
     }
   });
@@ -104,7 +105,10 @@ function child(mode: string): void {
 }
 
 function runChild(mode: string): { seconds: number; peakMiB: number; means: Record<string, number> } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", mode], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", mode], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
@@ -112,7 +116,10 @@ function runChild(mode: string): { seconds: number; peakMiB: number; means: Reco
 function runTrecEval(bin: string): { seconds: number; peakMiB: number; means: Record<string, number> } {
   const args = [...MEASURES.flatMap((m) => ["-m", m]), qrelsFile, runFile];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "PEAK_KB %M", bin, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync("/usr/bin/time", ["-f", "PEAK_KB %M", bin, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`trec_eval failed: ${r.stderr}`);
   const peak = /PEAK_KB (\d+)/.exec(r.stderr);
@@ -136,20 +143,44 @@ function main(): void {
   for (const mode of ["stream", "memory"]) {
     const r = runChild(mode);
     results[mode] = r.means;
-    rows.push({ variant: `scalerank ${mode}`, seconds: r.seconds, peakMiB: Math.round(r.peakMiB), "ndcg_cut_10": r.means["ndcg_cut_10"] });
+    rows.push({
+      variant: `scalerank ${mode}`,
+      seconds: r.seconds,
+      peakMiB: Math.round(r.peakMiB),
+      ndcg_cut_10: r.means["ndcg_cut_10"],
+    });
   }
   const bin = process.env.TREC_EVAL_BIN;
   let maxDiff: number | string = "n/a";
   if (bin) {
     const r = runTrecEval(bin);
-    rows.push({ variant: "trec_eval", seconds: r.seconds, peakMiB: Math.round(r.peakMiB), "ndcg_cut_10": r.means["ndcg_cut_10"] });
+    rows.push({
+      variant: "trec_eval",
+      seconds: r.seconds,
+      peakMiB: Math.round(r.peakMiB),
+      ndcg_cut_10: r.means["ndcg_cut_10"],
+    });
     // trec_eval prints 4 decimals unless built for full precision; compare to what it printed.
     maxDiff = 0;
-    for (const [m, v] of Object.entries(r.means)) maxDiff = Math.max(maxDiff, Math.abs(v - results.stream[m]));
+    for (const [m, v] of Object.entries(r.means))
+      maxDiff = Math.max(maxDiff, Math.abs(v - results.stream[m]));
   }
-  printTable(`eval: ${QUERIES} queries × ${DOCS} docs (${sizeMiB.toFixed(0)} MiB run), measures ${MEASURES.join(" ")}`, rows);
-  console.log(`(input generation ${genSeconds.toFixed(1)} s, skipped when cached; max |ours − trec_eval| on summary = ${maxDiff})`);
-  const file = writeBench("eval", rows, { queries: QUERIES, docs: DOCS, judgedPerQuery: JUDGED, measures: MEASURES, runMiB: sizeMiB, trecEvalBin: bin ?? null, maxDiffVsTrecEval: maxDiff });
+  printTable(
+    `eval: ${QUERIES} queries × ${DOCS} docs (${sizeMiB.toFixed(0)} MiB run), measures ${MEASURES.join(" ")}`,
+    rows,
+  );
+  console.log(
+    `(input generation ${genSeconds.toFixed(1)} s, skipped when cached; max |ours − trec_eval| on summary = ${maxDiff})`,
+  );
+  const file = writeBench("eval", rows, {
+    queries: QUERIES,
+    docs: DOCS,
+    judgedPerQuery: JUDGED,
+    measures: MEASURES,
+    runMiB: sizeMiB,
+    trecEvalBin: bin ?? null,
+    maxDiffVsTrecEval: maxDiff,
+  });
   console.log(`wrote ${file}`);
 }
 

@@ -21,7 +21,8 @@ function zipfSampler(seed: number): () => number {
   for (let i = 0; i < VOCAB; i++) cum[i] = s += 1 / (i + 2);
   return () => {
     const u = r.next() * s;
-    let lo = 0, hi = VOCAB - 1;
+    let lo = 0,
+      hi = VOCAB - 1;
     while (lo < hi) {
       const m = (lo + hi) >> 1;
       if (cum[m] > u) hi = m;
@@ -55,28 +56,48 @@ async function main(): Promise<void> {
     for (const p of probes) hits += idx.documents(p).docs.length;
     const docUs = ((performance.now() - t) * 1000) / probes.length;
     rows.push({
-      tokens, docs: docs.length, build_s: buildS, tokens_per_s: Math.round(tokens / buildS),
-      extensions_us: extUs, mean_extensions: ext / probes.length, documents_us: docUs, mean_docs: hits / probes.length,
-      index_MiB: (idx.text.byteLength + idx.sa.byteLength + idx.lcp.byteLength + idx.docOf.byteLength) / 2 ** 20,
+      tokens,
+      docs: docs.length,
+      build_s: buildS,
+      tokens_per_s: Math.round(tokens / buildS),
+      extensions_us: extUs,
+      mean_extensions: ext / probes.length,
+      documents_us: docUs,
+      mean_docs: hits / probes.length,
+      index_MiB:
+        (idx.text.byteLength + idx.sa.byteLength + idx.lcp.byteLength + idx.docOf.byteLength) / 2 ** 20,
       peak_rss_MiB: Math.round(peakRssMiB()),
     });
     if (tokens !== 1_000_000) continue;
     const rs = createRng(3);
-    const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: VOCAB }, () => -10 * rs.next()));
+    const scorer: NextTokenScorer = (prefixes) =>
+      prefixes.map(() => Float32Array.from({ length: VOCAB }, () => -10 * rs.next()));
     for (const beam of [1, 5, 15, 50, 100]) {
       t = performance.now();
       const reps = beam >= 50 ? 2 : 5;
-      let ngrams = 0, scoredDocs = 0;
+      let ngrams = 0,
+        scoredDocs = 0;
       for (let i = 0; i < reps; i++) {
         const res = await constrainedBeamSearch(idx, scorer, { beam, maxLen: 10 });
         ngrams += res.ngrams.length;
         scoredDocs += aggregateNgrams(idx, res).size;
       }
-      beamRows.push({ beam, ms_per_query: (performance.now() - t) / reps, ngrams_per_query: ngrams / reps, docs_per_query: scoredDocs / reps });
+      beamRows.push({
+        beam,
+        ms_per_query: (performance.now() - t) / reps,
+        ngrams_per_query: ngrams / reps,
+        docs_per_query: scoredDocs / reps,
+      });
     }
   }
-  printTable("n-gram index (suffix array + LCP): build and queries (2,000 random corpus n-grams of 1–4 tokens)", rows);
-  printTable("constrained beam search + aggregation over 10⁶ tokens, random scorer (index and bookkeeping cost only)", beamRows);
+  printTable(
+    "n-gram index (suffix array + LCP): build and queries (2,000 random corpus n-grams of 1–4 tokens)",
+    rows,
+  );
+  printTable(
+    "constrained beam search + aggregation over 10⁶ tokens, random scorer (index and bookkeeping cost only)",
+    beamRows,
+  );
   const file = writeBench("genret", [...rows, ...beamRows], { vocab: VOCAB, docLen: DOC_LEN, zipf: 1 });
   console.log(`wrote ${file}`);
 }

@@ -22,8 +22,11 @@ const MiB = 1024 * 1024;
 
 /** Least-squares slope of y over x. */
 function slope(x: readonly number[], y: readonly number[]): number {
-  const n = x.length, mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0;
+  const n = x.length,
+    mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -37,16 +40,30 @@ function wasmHeapBytes(): number | null {
   return b.wasm?.HEAPU8 ? b.wasm.HEAPU8.length : null;
 }
 
-async function measure(data: lib.TrainerData, tier: string, objective: lib.Objective, steps: number): Promise<BenchRow> {
+async function measure(
+  data: lib.TrainerData,
+  tier: string,
+  objective: lib.Objective,
+  steps: number,
+): Promise<BenchRow> {
   const cfg = lib.PROFILE_TRAIN_CONFIGS.mini;
   const mc = lib.scratchModelConfig(tier, data, cfg.train); // the model the trainer builds for this tier
   const model = lib.createCrossEncoder(mc, 1);
   const opt = lib.createOptimizer(model, cfg.train.adamw);
   const isGroup = objective !== "pointwise";
-  const cursor = new lib.BatchCursor(data, isGroup ? "group" : "row", isGroup ? cfg.train.groupsPerStep : cfg.train.pairsPerStep, 1);
-  const evalAt = Math.floor(steps / 3), from = Math.floor(steps / 2);
-  const xs: number[] = [], rss: number[] = [], tensors: number[] = [];
-  let heap0: number | null = null, bytes0 = 0;
+  const cursor = new lib.BatchCursor(
+    data,
+    isGroup ? "group" : "row",
+    isGroup ? cfg.train.groupsPerStep : cfg.train.pairsPerStep,
+    1,
+  );
+  const evalAt = Math.floor(steps / 3),
+    from = Math.floor(steps / 2);
+  const xs: number[] = [],
+    rss: number[] = [],
+    tensors: number[] = [];
+  let heap0: number | null = null,
+    bytes0 = 0;
   for (let s = 1; s <= steps; s++) {
     await lib.trainStep(model, opt, objective, cursor.next(), data.groupSize, 1e-4);
     if (s === evalAt) await lib.evaluateModel(model, data);
@@ -75,7 +92,8 @@ async function measure(data: lib.TrainerData, tier: string, objective: lib.Objec
     "RSS slope KiB/step": Math.round((slope(xs, rss) / 1024) * 10) / 10,
     "tensors min..max": `${Math.min(...tensors)}..${Math.max(...tensors)}`,
     "tensor bytes growth": bytes1 - bytes0,
-    "wasm heap growth MiB": heap0 === null || heap1 === null ? "n/a" : Math.round(((heap1 - heap0) / MiB) * 10) / 10,
+    "wasm heap growth MiB":
+      heap0 === null || heap1 === null ? "n/a" : Math.round(((heap1 - heap0) / MiB) * 10) / 10,
   };
 }
 
@@ -86,9 +104,13 @@ async function main(): Promise<void> {
   const cfg = lib.PROFILE_TRAIN_CONFIGS.mini;
   const data = await lib.prepareTrainerData("mini", cfg);
   const rows: BenchRow[] = [];
-  for (const objective of ["listwise", "pointwise"] as const) rows.push(await measure(data, tier, objective, steps));
+  for (const objective of ["listwise", "pointwise"] as const)
+    rows.push(await measure(data, tier, objective, steps));
   const peak = Math.round(peakRssMiB());
-  printTable(`training memory, tier ${tier} of the mini profile (${sel.backend}); peak RSS of the process ${peak} MiB`, rows);
+  printTable(
+    `training memory, tier ${tier} of the mini profile (${sel.backend}); peak RSS of the process ${peak} MiB`,
+    rows,
+  );
   writeBench("memory", rows, {
     backend: sel.backend,
     peakRssMiB: peak,

@@ -9,12 +9,21 @@ import * as path from "node:path";
 
 const dir = __dirname;
 const filters = process.argv.slice(2);
-const benches = fs.readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort()
+const benches = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .sort()
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== ${b}`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(dir, b)], { stdio: "inherit", cwd: path.resolve(dir, "..") });
-  if (r.status !== 0) { failed++; console.error(`bench ${b} failed with exit ${r.status}`); }
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(dir, b)], {
+    stdio: "inherit",
+    cwd: path.resolve(dir, ".."),
+  });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench ${b} failed with exit ${r.status}`);
+  }
 }
 process.exit(failed ? 1 : 0);

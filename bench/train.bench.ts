@@ -20,8 +20,13 @@ import * as path from "node:path";
 import { printTable, writeBench, peakRssMiB, type BenchRow } from "./common";
 import * as lib from "../lib/src";
 
-const V = 8192, T = 128, B = 32;
-const CONFIGS: Array<[number, number]> = [[2, 64], [4, 256]];
+const V = 8192,
+  T = 128,
+  B = 32;
+const CONFIGS: Array<[number, number]> = [
+  [2, 64],
+  [4, 256],
+];
 
 interface Measurement {
   engine: string;
@@ -56,9 +61,12 @@ async function child(backend: string, L: number, d: number, steps: number, warmu
     for (let t = T - 8; t < T; t++) ids[b * T + t] = 0; // padding
   }
   const labels = new Float32Array(B).map((_, i) => (i % 11 === 0 ? 1 : 0));
-  const walls: number[] = [], cpus: number[] = [], losses: number[] = [];
+  const walls: number[] = [],
+    cpus: number[] = [],
+    losses: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
+    const t0 = performance.now(),
+      c0 = process.cpuUsage();
     const r = await lib.trainStep(model, opt, "pointwise", { ids, labels, n: B, seqLen: T }, 11, 1e-3);
     const cu = process.cpuUsage(c0);
     losses.push(r.loss);
@@ -93,26 +101,52 @@ function openblasCoretype(): string {
 }
 
 function runTfjs(backend: string, L: number, d: number, steps: number, warmup: number): Measurement | string {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", backend, String(L), String(d), String(steps), String(warmup)], {
-    encoding: "utf8",
-    cwd: path.resolve(__dirname, ".."),
-    timeout: 20 * 60 * 1000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", __filename, "--child", backend, String(L), String(d), String(steps), String(warmup)],
+    {
+      encoding: "utf8",
+      cwd: path.resolve(__dirname, ".."),
+      timeout: 20 * 60 * 1000,
+    },
+  );
   const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
-  return line ? (JSON.parse(line.slice(7)) as Measurement) : `failed: ${(r.stderr ?? "").split("\n").slice(-3).join(" ")}`;
+  return line
+    ? (JSON.parse(line.slice(7)) as Measurement)
+    : `failed: ${(r.stderr ?? "").split("\n").slice(-3).join(" ")}`;
 }
 
-function runTorch(L: number, d: number, threads: number, steps: number, warmup: number): Measurement | string {
+function runTorch(
+  L: number,
+  d: number,
+  threads: number,
+  steps: number,
+  warmup: number,
+): Measurement | string {
   const core = openblasCoretype();
   const env = { ...process.env, ...(core ? { OPENBLAS_CORETYPE: core } : {}) };
   const py = findPython(["torch"]);
   if (!py) return `skipped: ${pythonHint(["torch"])}`;
-  const r = spawnSync(py, [path.join(__dirname, "train_torch_peer.py"), String(L), String(d), String(T), String(B), String(steps), String(warmup), String(threads)], {
-    encoding: "utf8",
-    env,
-    timeout: 20 * 60 * 1000,
-  });
-  if (r.status !== 0) return `failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").split("\n").slice(-2).join(" ")}`;
+  const r = spawnSync(
+    py,
+    [
+      path.join(__dirname, "train_torch_peer.py"),
+      String(L),
+      String(d),
+      String(T),
+      String(B),
+      String(steps),
+      String(warmup),
+      String(threads),
+    ],
+    {
+      encoding: "utf8",
+      env,
+      timeout: 20 * 60 * 1000,
+    },
+  );
+  if (r.status !== 0)
+    return `failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? "").split("\n").slice(-2).join(" ")}`;
   const m = JSON.parse(r.stdout.trim().split("\n").pop()!) as Measurement;
   m.engine += core ? ` OPENBLAS_CORETYPE=${core}` : "";
   return m;
@@ -120,10 +154,17 @@ function runTorch(L: number, d: number, threads: number, steps: number, warmup: 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === "--child") return child(argv[1], Number(argv[2]), Number(argv[3]), Number(argv[4]), Number(argv[5]));
+  if (argv[0] === "--child")
+    return child(argv[1], Number(argv[2]), Number(argv[3]), Number(argv[4]), Number(argv[5]));
   const probes = await lib.detectBackends();
   const rows: BenchRow[] = [];
-  const notes: Record<string, unknown> = { T, B, V, objective: "pointwise (BCE)", probes: probes.map((p) => `${p.id}: ${p.available ? "yes" : "no"} (${p.detail})`) };
+  const notes: Record<string, unknown> = {
+    T,
+    B,
+    V,
+    objective: "pointwise (BCE)",
+    probes: probes.map((p) => `${p.id}: ${p.available ? "yes" : "no"} (${p.detail})`),
+  };
   const all: Measurement[] = [];
   const add = (m: Measurement | string, engine: string, L: number, d: number) => {
     if (typeof m === "string") {
@@ -153,7 +194,9 @@ async function main(): Promise<void> {
       const wg = probes.find((p) => p.id === "webgpu");
       if (wg?.available && wg.gpu) add(runTfjs("webgpu", L, d, 3, 1), "tfjs-webgpu", L, d);
     }
-    for (const p of probes) if ((p.id === "tfjs-node" || p.id === "tfjs-node-gpu") && p.available) add(runTfjs(p.id, L, d, 3, 1), `tfjs-${p.id}`, L, d);
+    for (const p of probes)
+      if ((p.id === "tfjs-node" || p.id === "tfjs-node-gpu") && p.available)
+        add(runTfjs(p.id, L, d, 3, 1), `tfjs-${p.id}`, L, d);
     add(runTorch(L, d, 2, 3, 1), "torch (2 threads)", L, d);
     add(runTorch(L, d, 1, 3, 1), "torch (1 thread)", L, d);
   }
@@ -168,7 +211,10 @@ async function main(): Promise<void> {
         "tfjs/torch(2 thr) ex/s": torch2 ? m.examplesPerSecond / torch2.examplesPerSecond : "n/a",
         "tfjs/torch(1 thr) ex/s": torch1 ? m.examplesPerSecond / torch1.examplesPerSecond : "n/a",
         // core-seconds per example: robust to a busy machine (both sides count only their own CPU time)
-        "tfjs/torch by CPU time": torch2?.cpuSecondsPerStep && m.cpuSecondsPerStep ? torch2.cpuSecondsPerStep / m.cpuSecondsPerStep : "n/a",
+        "tfjs/torch by CPU time":
+          torch2?.cpuSecondsPerStep && m.cpuSecondsPerStep
+            ? torch2.cpuSecondsPerStep / m.cpuSecondsPerStep
+            : "n/a",
       });
     }
   }

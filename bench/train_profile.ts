@@ -40,11 +40,20 @@ const MINI_VOCAB = 2233;
 export function profileConfig(name: string): ProfileConfig {
   const bench = /^(\d+)x(\d+)$/.exec(name);
   if (bench) {
-    const model: ModelConfig = { layers: Number(bench[1]), dModel: Number(bench[2]), heads: 4, vocabSize: 8192, maxLen: 128, padId: 0, sepId: 3 };
+    const model: ModelConfig = {
+      layers: Number(bench[1]),
+      dModel: Number(bench[2]),
+      heads: 4,
+      vocabSize: 8192,
+      maxLen: 128,
+      padId: 0,
+      sepId: 3,
+    };
     return { name, model, objective: "pointwise", n: 32, T: 128, groupSize: 11 };
   }
   const mini = /^(t\d)-(pointwise|pairwise|listwise)$/.exec(name);
-  if (!mini) throw new Error(`unknown profile config "${name}" (e.g. 2x64, 4x256, t0-pointwise, t4-listwise)`);
+  if (!mini)
+    throw new Error(`unknown profile config "${name}" (e.g. 2x64, 4x256, t0-pointwise, t4-listwise)`);
   const cfg = PROFILE_TRAIN_CONFIGS.mini;
   const model = tierConfig(mini[1], MINI_VOCAB, cfg.seqLen, 0, 3);
   model.pooling = "mean";
@@ -63,7 +72,8 @@ export function syntheticBatch(c: ProfileConfig): { ids: Int32Array; labels: Flo
   let x = 12345;
   const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
   for (let b = 0; b < n; b++) {
-    const qLen = 4 + (b % 5), len = T - 1 - (b % 7);
+    const qLen = 4 + (b % 5),
+      len = T - 1 - (b % 7);
     ids[b * T] = 2;
     for (let t = 1; t < len; t++) ids[b * T + t] = 5 + (next() % Math.min(V - 5, 400));
     ids[b * T + 1 + qLen] = 3;
@@ -82,7 +92,8 @@ const childMs: number[] = [];
 
 function kernelLabel(name: string, inputs: tf.NamedTensorInfoMap, attrs: unknown): string {
   if (name === "BatchMatMul" || name === "_FusedMatMul") {
-    const a = inputs.a as tf.TensorInfo, b = inputs.b as tf.TensorInfo;
+    const a = inputs.a as tf.TensorInfo,
+      b = inputs.b as tf.TensorInfo;
     const batch = a.shape.slice(0, -2).reduce((p, q) => p * q, 1);
     const at = attrs as { transposeA?: boolean; transposeB?: boolean };
     const t = `${at.transposeA ? "T" : "N"}${at.transposeB ? "T" : "N"}`;
@@ -157,7 +168,8 @@ async function main(): Promise<void> {
         await trainStep(model, optim, c.objective, batch, c.groupSize, 1e-3);
       } else {
         // trainStep's body, with phase marks.
-        let tf0 = 0, tf1 = 0;
+        let tf0 = 0,
+          tf1 = 0;
         phase = "other";
         const { value, grads } = tf.tidy(() => {
           const idsT = tf.tensor2d(batch.ids, [batch.n, batch.seqLen], "int32");
@@ -173,7 +185,10 @@ async function main(): Promise<void> {
         });
         const tb1 = performance.now();
         phase = "optimizer";
-        const norm = optim.apply(vars.map((v) => grads[v.name]), 1e-3);
+        const norm = optim.apply(
+          vars.map((v) => grads[v.name]),
+          1e-3,
+        );
         const to1 = performance.now();
         phase = "other";
         await value.data();
@@ -194,24 +209,42 @@ async function main(): Promise<void> {
     const sorted = [...walls].sort((a, b) => a - b);
     const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0) / steps;
     const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / steps;
-    console.log(`\n## ${name}: ${c.n} × ${c.T} tokens, L=${c.model.layers} d=${c.model.dModel}, ${c.objective}; ${backend}`);
-    console.log(`step ${ms.toFixed(1)} ms (mean of ${steps}; min ${sorted[0].toFixed(1)}, median ${sorted[Math.floor((steps - 1) / 2)].toFixed(1)})`);
+    console.log(
+      `\n## ${name}: ${c.n} × ${c.T} tokens, L=${c.model.layers} d=${c.model.dModel}, ${c.objective}; ${backend}`,
+    );
+    console.log(
+      `step ${ms.toFixed(1)} ms (mean of ${steps}; min ${sorted[0].toFixed(1)}, median ${sorted[Math.floor((steps - 1) / 2)].toFixed(1)})`,
+    );
     const entry: Record<string, unknown> = { stepMs: ms, minMs: sorted[0], walls };
     if (!timeOnly) {
-      console.log(`kernels ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} calls; outside kernels ${(ms - kernelMs).toFixed(1)} ms`);
-      const ph = (Object.keys(phaseWall) as Phase[]).map((p) => `${p} ${(phaseWall[p] / steps).toFixed(1)} ms (kernels ${(phaseKernelMs[p] / steps).toFixed(1)})`);
+      console.log(
+        `kernels ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} calls; outside kernels ${(ms - kernelMs).toFixed(1)} ms`,
+      );
+      const ph = (Object.keys(phaseWall) as Phase[]).map(
+        (p) =>
+          `${p} ${(phaseWall[p] / steps).toFixed(1)} ms (kernels ${(phaseKernelMs[p] / steps).toFixed(1)})`,
+      );
       console.log("phases: " + ph.join(", "));
       const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
       console.log("| kernel | ms/step | % of step | calls/step |");
       console.log("|---|---|---|---|");
       for (const [k, s] of rows) {
         if (s.ms / steps < 0.001) continue;
-        console.log(`| ${k} | ${(s.ms / steps).toFixed(2)} | ${((100 * s.ms) / steps / ms).toFixed(1)} | ${(s.calls / steps).toFixed(0)} |`);
+        console.log(
+          `| ${k} | ${(s.ms / steps).toFixed(2)} | ${((100 * s.ms) / steps / ms).toFixed(1)} | ${(s.calls / steps).toFixed(0)} |`,
+        );
       }
       entry.kernelMs = kernelMs;
       entry.calls = calls;
-      entry.phases = Object.fromEntries((Object.keys(phaseWall) as Phase[]).map((p) => [p, { wallMs: phaseWall[p] / steps, kernelMs: phaseKernelMs[p] / steps }]));
-      entry.kernels = Object.fromEntries(rows.map(([k, s]) => [k, { ms: s.ms / steps, calls: s.calls / steps }]));
+      entry.phases = Object.fromEntries(
+        (Object.keys(phaseWall) as Phase[]).map((p) => [
+          p,
+          { wallMs: phaseWall[p] / steps, kernelMs: phaseKernelMs[p] / steps },
+        ]),
+      );
+      entry.kernels = Object.fromEntries(
+        rows.map(([k, s]) => [k, { ms: s.ms / steps, calls: s.calls / steps }]),
+      );
     }
     report[name] = entry;
     optim.dispose();

@@ -18,8 +18,21 @@ import { writeFileAtomic } from "../lib/src/util/fsutil";
 import { NOTEBOOK_DIR } from "./nbrun";
 import { parseOptions, runCli } from "./cli";
 
-interface Cell { cell_type: string; source: string | string[]; metadata?: Record<string, unknown>; outputs?: unknown[]; execution_count?: number | null; id?: string; attachments?: unknown }
-interface Notebook { cells: Cell[]; metadata: Record<string, unknown>; nbformat: number; nbformat_minor: number }
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata?: Record<string, unknown>;
+  outputs?: unknown[];
+  execution_count?: number | null;
+  id?: string;
+  attachments?: unknown;
+}
+interface Notebook {
+  cells: Cell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
 
 const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
 const LANGUAGE_INFO = { file_extension: ".ts", mimetype: "text/typescript", name: "typescript" };
@@ -33,7 +46,12 @@ function sourceLines(source: string | string[]): string[] {
 /** A JSON value with object keys sorted at every level (nbformat writes with sort_keys). */
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -43,7 +61,11 @@ export function cleanNotebook(nb: Notebook): string {
   if (nb.metadata?.scalerank !== undefined) meta.scalerank = nb.metadata.scalerank;
   const cells = nb.cells.map((c) => {
     const tags = c.metadata?.tags;
-    const out: Record<string, unknown> = { cell_type: c.cell_type, metadata: Array.isArray(tags) && tags.length ? { tags } : {}, source: sourceLines(c.source) };
+    const out: Record<string, unknown> = {
+      cell_type: c.cell_type,
+      metadata: Array.isArray(tags) && tags.length ? { tags } : {},
+      source: sourceLines(c.source),
+    };
     if (c.id !== undefined) out.id = c.id;
     if (c.attachments !== undefined) out.attachments = c.attachments;
     if (c.cell_type === "code") {
@@ -52,13 +74,25 @@ export function cleanNotebook(nb: Notebook): string {
     }
     return out;
   });
-  return JSON.stringify(sortKeys({ cells, metadata: meta, nbformat: nb.nbformat, nbformat_minor: nb.nbformat_minor }), null, 1) + "\n";
+  return (
+    JSON.stringify(
+      sortKeys({ cells, metadata: meta, nbformat: nb.nbformat, nbformat_minor: nb.nbformat_minor }),
+      null,
+      1,
+    ) + "\n"
+  );
 }
 
 function main(): number {
   const { options, positional } = parseOptions(process.argv.slice(2), { check: "flag" }, true);
   const check = options.has("check");
-  const files = positional.length ? positional.map((f) => path.resolve(f)) : fs.readdirSync(NOTEBOOK_DIR).filter((x) => x.endsWith(".ipynb")).sort().map((f) => path.join(NOTEBOOK_DIR, f));
+  const files = positional.length
+    ? positional.map((f) => path.resolve(f))
+    : fs
+        .readdirSync(NOTEBOOK_DIR)
+        .filter((x) => x.endsWith(".ipynb"))
+        .sort()
+        .map((f) => path.join(NOTEBOOK_DIR, f));
   const dirty: string[] = [];
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8");
@@ -75,7 +109,9 @@ function main(): number {
     }
   }
   if (check && dirty.length) {
-    console.error(`notebooks not in clean form (outputs, counts or editor metadata): ${dirty.join(", ")} (run npm run clean-notebooks)`);
+    console.error(
+      `notebooks not in clean form (outputs, counts or editor metadata): ${dirty.join(", ")} (run npm run clean-notebooks)`,
+    );
     return 1;
   }
   console.error(check ? "all notebooks clean" : `cleaned ${dirty.length} notebook(s)`);

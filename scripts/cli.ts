@@ -31,10 +31,16 @@ export interface ParsedArgs {
  * a missing value, an option given twice, and positional arguments where `positional` is false
  * are {@link UsageError}s.
  */
-export function parseOptions(argv: readonly string[], known: Record<string, OptionKind>, positional = false): ParsedArgs {
+export function parseOptions(
+  argv: readonly string[],
+  known: Record<string, OptionKind>,
+  positional = false,
+): ParsedArgs {
   const options = new Map<string, string>();
   const rest: string[] = [];
-  const names = Object.keys(known).map((k) => `--${k}`).join(", ");
+  const names = Object.keys(known)
+    .map((k) => `--${k}`)
+    .join(", ");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "-h") {
@@ -90,9 +96,14 @@ function rangeText(min: number, max: number): string {
  * A comma-separated list: non-empty after trimming, no empty items, no duplicates; each item is
  * mapped by `item` (which may throw an Error, reported as a UsageError naming the option).
  */
-export function listOption<T>(name: string, raw: string, item: (s: string) => T = (s) => s as unknown as T): T[] {
+export function listOption<T>(
+  name: string,
+  raw: string,
+  item: (s: string) => T = (s) => s as unknown as T,
+): T[] {
   const parts = raw.split(",").map((x) => x.trim());
-  if (parts.length === 0 || parts.every((x) => x === "")) throw new UsageError(`--${name} needs at least one value, got "${raw}"`);
+  if (parts.length === 0 || parts.every((x) => x === ""))
+    throw new UsageError(`--${name} needs at least one value, got "${raw}"`);
   if (parts.some((x) => x === "")) throw new UsageError(`--${name} has an empty item in "${raw}"`);
   const seen = new Set<string>();
   const out: T[] = [];

@@ -35,7 +35,19 @@ import {
 
 const USAGE = `usage: npm run evaluate -- [-q] [-c] [-n] [-p] [-l N] [-M N] {-m measure[.k,...]} [--qrels-format trec|msmarco|beir] [--run-format trec|msmarco] [--gain linear|burges] qrels run`;
 
-const DEFAULT_MEASURES = ["num_q", "num_ret", "num_rel", "num_rel_ret", "map", "Rprec", "recip_rank", "P", "recall", "ndcg", "ndcg_cut"];
+const DEFAULT_MEASURES = [
+  "num_q",
+  "num_ret",
+  "num_rel",
+  "num_rel_ret",
+  "map",
+  "Rprec",
+  "recip_rank",
+  "P",
+  "recall",
+  "ndcg",
+  "ndcg_cut",
+];
 
 interface Args {
   measures: string[];
@@ -54,12 +66,22 @@ function fail(msg: string): never {
 }
 
 function intArg(flag: string, v: string | undefined): number {
-  if (v === undefined || !/^[+-]?\d+$/.test(v)) fail(`${flag} needs an integer, got ${v ?? "nothing"}\n${USAGE}`);
+  if (v === undefined || !/^[+-]?\d+$/.test(v))
+    fail(`${flag} needs an integer, got ${v ?? "nothing"}\n${USAGE}`);
   return Number(v);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { measures: [], perQuery: false, summary: true, fullPrecision: false, opts: {}, qrelsFormat: "trec", runFormat: "trec", files: [] };
+  const a: Args = {
+    measures: [],
+    perQuery: false,
+    summary: true,
+    fullPrecision: false,
+    opts: {},
+    qrelsFormat: "trec",
+    runFormat: "trec",
+    files: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
     const value = (flag: string): string => {
@@ -108,7 +130,8 @@ function parseArgs(argv: string[]): Args {
       }
       case "--qrels-format": {
         const v = value(name);
-        if (v !== "trec" && v !== "msmarco" && v !== "beir") fail(`--qrels-format must be trec, msmarco or beir`);
+        if (v !== "trec" && v !== "msmarco" && v !== "beir")
+          fail(`--qrels-format must be trec, msmarco or beir`);
         a.qrelsFormat = v;
         break;
       }
@@ -132,7 +155,8 @@ function parseArgs(argv: string[]): Args {
         fail(`unknown flag ${t}\n${USAGE}`);
     }
     // A flag with an attached value (e.g. -q grouped as -qc) is not supported beyond -X<value>.
-    if (!t.startsWith("--") && t.length > 2 && !["-m", "-l", "-M"].includes(name)) fail(`unknown flag ${t}\n${USAGE}`);
+    if (!t.startsWith("--") && t.length > 2 && !["-m", "-l", "-M"].includes(name))
+      fail(`unknown flag ${t}\n${USAGE}`);
   }
   if (a.files.length !== 2) fail(USAGE);
   if (a.measures.length === 0) a.measures = DEFAULT_MEASURES;
@@ -140,7 +164,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 function readQrelsAs(file: string, format: Args["qrelsFormat"]): Qrels {
-  return format === "beir" ? readBeirQrels(file) : format === "msmarco" ? readMsMarcoQrels(file) : readTrecQrels(file);
+  return format === "beir"
+    ? readBeirQrels(file)
+    : format === "msmarco"
+      ? readMsMarcoQrels(file)
+      : readTrecQrels(file);
 }
 
 function main(): void {
@@ -161,10 +189,15 @@ function main(): void {
     const result = ev.finish();
     if (result.numQueries === 0) fail("no queries with both results and relevance info");
     let text = formatTrecEval(result, { perQuery: args.perQuery, fullPrecision: args.fullPrecision });
-    if (!args.summary) text = text.split("\n").filter((l) => !/^\S+\s*\tall\t/.test(l)).join("\n");
+    if (!args.summary)
+      text = text
+        .split("\n")
+        .filter((l) => !/^\S+\s*\tall\t/.test(l))
+        .join("\n");
     process.stdout.write(text);
   } catch (e) {
-    if (e instanceof InputError || e instanceof RangeError || e instanceof RunNotGroupedError) fail(e.message);
+    if (e instanceof InputError || e instanceof RangeError || e instanceof RunNotGroupedError)
+      fail(e.message);
     throw e;
   }
 }

@@ -29,7 +29,9 @@ if (jupyter === null) {
   );
   process.exit(1);
 }
-console.error(`starting jupyter ${sub} in ${path.relative(process.cwd(), NOTEBOOK_DIR) || "."} with the tslab kernel (profile ${env.SCALERANK_PROFILE})`);
+console.error(
+  `starting jupyter ${sub} in ${path.relative(process.cwd(), NOTEBOOK_DIR) || "."} with the tslab kernel (profile ${env.SCALERANK_PROFILE})`,
+);
 // Its own process group: a terminal's Ctrl-C reaches this process only, and Jupyter gets one
 // SIGTERM from here (a SIGINT would make it ask "Shutdown this Jupyter server (y/[n])?").
 const child = spawn(jupyter, [sub, ...extra], { cwd: NOTEBOOK_DIR, env, stdio: "inherit", detached: true });

@@ -19,7 +19,10 @@ export type Engine = "jupyter" | "inprocess";
 
 /** Notebooks in run order (NN_ prefix), optionally filtered by name prefixes ("01", "01_data"). */
 export function listNotebooks(filters: string[] = []): string[] {
-  const all = fs.readdirSync(NOTEBOOK_DIR).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
+  const all = fs
+    .readdirSync(NOTEBOOK_DIR)
+    .filter((f) => /^\d\d_.*\.ipynb$/.test(f))
+    .sort();
   if (filters.length === 0) return all.map((f) => path.join(NOTEBOOK_DIR, f));
   const picked = all.filter((f) => filters.some((s) => f.startsWith(s) || f === `${s}.ipynb`));
   const unknown = filters.filter((s) => !all.some((f) => f.startsWith(s) || f === `${s}.ipynb`));
@@ -33,7 +36,11 @@ export function listNotebooks(filters: string[] = []): string[] {
  * reproduction budget); such notebooks still run in the tests and with `reproduce -- --all`.
  */
 export function inReproduction(nb: string): { included: boolean; why: string } {
-  const meta = (JSON.parse(fs.readFileSync(nb, "utf8")) as { metadata?: { scalerank?: { reproduce?: boolean; why?: string } } }).metadata?.scalerank;
+  const meta = (
+    JSON.parse(fs.readFileSync(nb, "utf8")) as {
+      metadata?: { scalerank?: { reproduce?: boolean; why?: string } };
+    }
+  ).metadata?.scalerank;
   return { included: meta?.reproduce !== false, why: meta?.why ?? "" };
 }
 
@@ -42,7 +49,12 @@ export const VENV_BIN = path.join(ROOT, ".venv", "bin");
 
 /** The Python that has nbclient: $NOTEBOOK_PYTHON, the project's .venv, Debian's /usr/bin/python3, or PATH's python3. */
 export function findJupyterPython(): string | null {
-  const candidates = [process.env.NOTEBOOK_PYTHON, path.join(VENV_BIN, "python"), "/usr/bin/python3", "python3"].filter((x): x is string => !!x && (!x.startsWith("/") || fs.existsSync(x)));
+  const candidates = [
+    process.env.NOTEBOOK_PYTHON,
+    path.join(VENV_BIN, "python"),
+    "/usr/bin/python3",
+    "python3",
+  ].filter((x): x is string => !!x && (!x.startsWith("/") || fs.existsSync(x)));
   for (const py of candidates) {
     const r = spawnSync(py, ["-c", "import nbclient, nbformat"], { stdio: "ignore" });
     if (r.status === 0) return py;
@@ -62,7 +74,9 @@ export function kernelEnv(profile: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     SCALERANK_PROFILE: profile,
-    JUPYTER_PATH: path.join(ROOT, ".jupyter") + (process.env.JUPYTER_PATH ? path.delimiter + process.env.JUPYTER_PATH : ""),
+    JUPYTER_PATH:
+      path.join(ROOT, ".jupyter") +
+      (process.env.JUPYTER_PATH ? path.delimiter + process.env.JUPYTER_PATH : ""),
     JUPYTER_RUNTIME_DIR: path.join(ROOT, ".jupyter", "runtime"),
     PATH: path.join(ROOT, "node_modules", ".bin") + path.delimiter + (process.env.PATH ?? ""),
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
@@ -76,7 +90,9 @@ export function kernelEnv(profile: string): NodeJS.ProcessEnv {
  * PATH, or the project's .venv; null when none has it.
  */
 export function findJupyter(sub: "lab" | "notebook"): string | null {
-  const candidates = [process.env.JUPYTER, "jupyter", path.join(VENV_BIN, "jupyter")].filter((x): x is string => !!x);
+  const candidates = [process.env.JUPYTER, "jupyter", path.join(VENV_BIN, "jupyter")].filter(
+    (x): x is string => !!x,
+  );
   for (const j of candidates) {
     const r = spawnSync(j, [sub, "--version"], { stdio: "ignore", env: kernelEnv("smoke") });
     if (r.status === 0) return j;
@@ -126,13 +142,20 @@ export function runNotebook(nb: string, opts: RunNotebookOptions): Promise<Noteb
   let cmd: string[];
   if (opts.engine === "jupyter") {
     const py = findJupyterPython();
-    if (!py) throw new Error("the jupyter engine needs Python with nbclient (pip install nbclient, or apt-get install python3-nbclient), or use --engine inprocess");
+    if (!py)
+      throw new Error(
+        "the jupyter engine needs Python with nbclient (pip install nbclient, or apt-get install python3-nbclient), or use --engine inprocess",
+      );
     cmd = [py, path.join(ROOT, "scripts", "run_nb.py"), nb, output, String(opts.timeoutSec ?? 3600)];
   } else {
     cmd = [process.execPath, path.join(ROOT, "scripts", "tslab-inprocess.cjs"), nb, output];
   }
   return new Promise((resolve) => {
-    const child = spawn(cmd[0], cmd.slice(1), { cwd: path.dirname(nb), env, stdio: ["ignore", "inherit", "pipe"] });
+    const child = spawn(cmd[0], cmd.slice(1), {
+      cwd: path.dirname(nb),
+      env,
+      stdio: ["ignore", "inherit", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => {
       const t = b.toString("utf8");
@@ -143,7 +166,14 @@ export function runNotebook(nb: string, opts: RunNotebookOptions): Promise<Noteb
     // Ctrl-C / SIGTERM reach the child through the process group; wait for it before exiting.
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ notebook: nb, output, ok: code === 0, seconds: (Date.now() - t0) / 1000, engine: opts.engine, stderr });
+      resolve({
+        notebook: nb,
+        output,
+        ok: code === 0,
+        seconds: (Date.now() - t0) / 1000,
+        engine: opts.engine,
+        stderr,
+      });
     });
   });
 }

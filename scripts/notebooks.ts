@@ -13,10 +13,18 @@ import { findJupyterPython, listNotebooks, resolveEngine, runNotebook, type Note
 import { checkedOption, choiceOption, intOption, parseOptions, runCli } from "./cli";
 
 function parseArgs(argv: string[]) {
-  const { options: o, positional } = parseOptions(argv, { engine: "value", profile: "value", timeout: "value", "keep-going": "flag" }, true);
+  const { options: o, positional } = parseOptions(
+    argv,
+    { engine: "value", profile: "value", timeout: "value", "keep-going": "flag" },
+    true,
+  );
   return {
     names: positional.map((a) => a.replace(/\.ipynb$/, "").replace(/^notebooks\//, "")),
-    engine: choiceOption("engine", o.get("engine") ?? process.env.NOTEBOOK_ENGINE ?? "auto", ["auto", "jupyter", "inprocess"]),
+    engine: choiceOption("engine", o.get("engine") ?? process.env.NOTEBOOK_ENGINE ?? "auto", [
+      "auto",
+      "jupyter",
+      "inprocess",
+    ]),
     profile: checkedOption("profile", () => activeProfile(o.get("profile"))),
     timeout: o.has("timeout") ? intOption("timeout", o.get("timeout")!, 1) : 3600,
     keepGoing: o.has("keep-going"),
@@ -27,14 +35,19 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const engine = resolveEngine(args.engine);
   const notebooks = checkedOption("notebooks", () => listNotebooks(args.names));
-  const why = engine === "jupyter" ? `a Jupyter client (nbclient in ${findJupyterPython()}) with the tslab kernel` : "tslab's in-process executor (no Python with nbclient found; pip install nbclient, or apt-get install python3-nbclient, for the Jupyter engine)";
+  const why =
+    engine === "jupyter"
+      ? `a Jupyter client (nbclient in ${findJupyterPython()}) with the tslab kernel`
+      : "tslab's in-process executor (no Python with nbclient found; pip install nbclient, or apt-get install python3-nbclient, for the Jupyter engine)";
   console.error(`running ${notebooks.length} notebook(s), profile=${args.profile}, engine=${engine}: ${why}`);
   const results: NotebookResult[] = [];
   for (const nb of notebooks) {
     console.error(`\n▶ ${path.basename(nb)}`);
     const r = await runNotebook(nb, { engine, profile: args.profile, timeoutSec: args.timeout });
     results.push(r);
-    console.error(`${r.ok ? "✓" : "✗"} ${path.basename(nb)} ${r.seconds.toFixed(1)} s → ${path.relative(process.cwd(), r.output)}`);
+    console.error(
+      `${r.ok ? "✓" : "✗"} ${path.basename(nb)} ${r.seconds.toFixed(1)} s → ${path.relative(process.cwd(), r.output)}`,
+    );
     if (!r.ok && !args.keepGoing) break;
   }
   const failed = results.filter((r) => !r.ok).length;

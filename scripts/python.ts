@@ -14,11 +14,17 @@ const cache = new Map<string, string | null>();
 export function findPython(modules: readonly string[]): string | null {
   const key = modules.join(",");
   if (cache.has(key)) return cache.get(key)!;
-  const candidates = [process.env.SCALERANK_PYTHON, path.join(ROOT, ".venv", "bin", "python"), "/usr/bin/python3", "python3"]
-    .filter((x): x is string => !!x && (!x.includes("/") || fs.existsSync(x)));
+  const candidates = [
+    process.env.SCALERANK_PYTHON,
+    path.join(ROOT, ".venv", "bin", "python"),
+    "/usr/bin/python3",
+    "python3",
+  ].filter((x): x is string => !!x && (!x.includes("/") || fs.existsSync(x)));
   let found: string | null = null;
   for (const py of candidates) {
-    const r = spawnSync(py, ["-c", modules.map((m) => `import ${m}`).join("; ") || "pass"], { stdio: "ignore" });
+    const r = spawnSync(py, ["-c", modules.map((m) => `import ${m}`).join("; ") || "pass"], {
+      stdio: "ignore",
+    });
     if (r.status === 0) {
       found = py;
       break;

@@ -33,38 +33,61 @@ const END = "<!-- results:end -->";
 
 /** The README block for a snapshot: headline figure, headline tables, notebook times. */
 export function renderResults(s: ResultsSnapshot): string {
-  const out = [BEGIN, "", `From \`npm run reproduce\` on the \`${s.profile}\` profile, ${s.written.slice(0, 10)}, ${s.machine}.`, ""];
-  if (fs.existsSync(path.join(ROOT, "docs", "results", "headline.png"))) out.push("![NDCG@10 against model size and training exposure](docs/results/headline.png)", "");
-  for (const sum of s.summaries) for (const t of sum.tables.filter((x) => x.headline)) out.push(`**${t.title}** (notebook ${sum.notebook.slice(0, 2)})`, "", markdownTable(t), "");
+  const out = [
+    BEGIN,
+    "",
+    `From \`npm run reproduce\` on the \`${s.profile}\` profile, ${s.written.slice(0, 10)}, ${s.machine}.`,
+    "",
+  ];
+  if (fs.existsSync(path.join(ROOT, "docs", "results", "headline.png")))
+    out.push("![NDCG@10 against model size and training exposure](docs/results/headline.png)", "");
+  for (const sum of s.summaries)
+    for (const t of sum.tables.filter((x) => x.headline))
+      out.push(`**${t.title}** (notebook ${sum.notebook.slice(0, 2)})`, "", markdownTable(t), "");
   const total = Object.values(s.timings).reduce((a, b) => a + b, 0);
   out.push("| notebook | minutes |", "|---|---|");
-  for (const [nb, sec] of Object.entries(s.timings).sort()) out.push(`| \`${nb}\` | ${(sec / 60).toFixed(1)} |`);
+  for (const [nb, sec] of Object.entries(s.timings).sort())
+    out.push(`| \`${nb}\` | ${(sec / 60).toFixed(1)} |`);
   out.push(`| **all** | **${(total / 60).toFixed(1)}** |`, "", END);
   return out.join("\n");
 }
 
 /** Replace the README's results block (between the markers) with `block`. */
 export function withResults(readme: string, block: string): string {
-  const a = readme.indexOf(BEGIN.slice(0, 25)), b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error("README.md has no results block (<!-- results:begin … --> … <!-- results:end -->)");
+  const a = readme.indexOf(BEGIN.slice(0, 25)),
+    b = readme.indexOf(END);
+  if (a < 0 || b < a)
+    throw new Error("README.md has no results block (<!-- results:begin … --> … <!-- results:end -->)");
   return readme.slice(0, a) + block + readme.slice(b + END.length);
 }
 
 function snapshot(): void {
   const dir = path.join(ROOT, "results", "summary", "mini");
   if (!fs.existsSync(dir)) throw new Error(`${dir}: no summaries; run npm run reproduce first`);
-  const summaries = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as NotebookSummary);
-  const stamps = readStamps(path.join(ROOT, "results", "notebooks", "mini", "stamps.json"), (m) => { throw new Error(m); });
+  const summaries = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as NotebookSummary);
+  const stamps = readStamps(path.join(ROOT, "results", "notebooks", "mini", "stamps.json"), (m) => {
+    throw new Error(m);
+  });
   const s: ResultsSnapshot = {
-    profile: "mini", written: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}`,
-    timings: Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, v.seconds])), summaries,
+    profile: "mini",
+    written: new Date().toISOString(),
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}`,
+    timings: Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, v.seconds])),
+    summaries,
   };
   writeJsonAtomic(SNAPSHOT, s);
   for (const ext of ["png", "svg"]) {
     const fig = path.join(ROOT, "results", "figures", `03_headline_ndcg10.${ext}`);
-    if (fs.existsSync(fig)) writeFileAtomic(path.join(ROOT, "docs", "results", `headline.${ext}`), fs.readFileSync(fig));
+    if (fs.existsSync(fig))
+      writeFileAtomic(path.join(ROOT, "docs", "results", `headline.${ext}`), fs.readFileSync(fig));
   }
-  console.error(`wrote ${path.relative(ROOT, SNAPSHOT)} (${summaries.length} summaries, ${Object.keys(s.timings).length} notebook times)`);
+  console.error(
+    `wrote ${path.relative(ROOT, SNAPSHOT)} (${summaries.length} summaries, ${Object.keys(s.timings).length} notebook times)`,
+  );
 }
 
 function main(): number {

@@ -34,20 +34,33 @@ const HELP = `usage: npm run reproduce -- [--profile smoke|mini|paper] [--engine
   NN ...       only these notebooks (name prefixes, e.g. 02 05)`;
 
 async function main(): Promise<number> {
-  const { options: o, positional } = parseOptions(process.argv.slice(2), { profile: "value", engine: "value", force: "flag", all: "flag", help: "flag" }, true);
+  const { options: o, positional } = parseOptions(
+    process.argv.slice(2),
+    { profile: "value", engine: "value", force: "flag", all: "flag", help: "flag" },
+    true,
+  );
   if (o.has("help")) {
     console.log(HELP);
     return 0;
   }
   const profile = checkedOption("profile", () => activeProfile(o.get("profile")));
-  const engine = resolveEngine(choiceOption("engine", o.get("engine") ?? process.env.NOTEBOOK_ENGINE ?? "auto", ["auto", "jupyter", "inprocess"]));
+  const engine = resolveEngine(
+    choiceOption("engine", o.get("engine") ?? process.env.NOTEBOOK_ENGINE ?? "auto", [
+      "auto",
+      "jupyter",
+      "inprocess",
+    ]),
+  );
   const picked = checkedOption("notebooks", () => listNotebooks(positional));
   const stampFile = resultsPath("notebooks", profile, "stamps.json");
   const stamps = readStamps(stampFile, (s) => console.error(`reproduce: ${s}`));
   const libHash = hashTree(path.join(ROOT, "lib", "dist"), (n) => !n.endsWith(".map")).digest("hex");
   const notebooks = picked.filter((nb) => {
     const r = inReproduction(nb);
-    if (!r.included && !o.has("all") && positional.length === 0) console.error(`${path.basename(nb)}: not part of the default reproduction (${r.why}); run with --all to include it`);
+    if (!r.included && !o.has("all") && positional.length === 0)
+      console.error(
+        `${path.basename(nb)}: not part of the default reproduction (${r.why}); run with --all to include it`,
+      );
     return r.included || o.has("all") || positional.length > 0;
   });
   console.error(`reproduce: ${notebooks.length} notebooks, profile=${profile}, engine=${engine}`);
@@ -55,7 +68,8 @@ async function main(): Promise<number> {
   for (const [i, nb] of notebooks.entries()) {
     const name = path.basename(nb);
     const head = `[${i + 1}/${notebooks.length}] ${name}`;
-    const done = stamps[name]?.stamp === notebookStamp(nb, libHash, profile) && fs.existsSync(executedPath(nb, profile));
+    const done =
+      stamps[name]?.stamp === notebookStamp(nb, libHash, profile) && fs.existsSync(executedPath(nb, profile));
     if (done && !o.has("force")) {
       console.error(`${head}: unchanged since ${stamps[name].finished}, skipped`);
       continue;
@@ -63,17 +77,25 @@ async function main(): Promise<number> {
     console.error(`\n${head}: running${stamps[name] ? " (its inputs changed)" : ""}`);
     const r = await runNotebook(nb, { engine, profile });
     if (!r.ok) {
-      console.error(`${head}: FAILED after ${r.seconds.toFixed(1)} s (fix it and run again: finished notebooks are kept)`);
+      console.error(
+        `${head}: FAILED after ${r.seconds.toFixed(1)} s (fix it and run again: finished notebooks are kept)`,
+      );
       return 1;
     }
     // stamped after the run: a notebook that writes its own inputs (02 writes records) is then stable
-    stamps[name] = { stamp: notebookStamp(nb, libHash, profile), seconds: r.seconds, finished: new Date().toISOString() };
+    stamps[name] = {
+      stamp: notebookStamp(nb, libHash, profile),
+      seconds: r.seconds,
+      finished: new Date().toISOString(),
+    };
     writeJsonAtomic(stampFile, stamps);
     console.error(`${head}: done in ${r.seconds.toFixed(1)} s`);
   }
   const timings = Object.fromEntries(Object.entries(stamps).map(([k, v]) => [k, v.seconds]));
   const report = writeReport({ profile, timings });
-  console.error(`\nreproduce: all notebooks done in ${((Date.now() - t0) / 1000).toFixed(1)} s; executed copies in ${path.relative(process.cwd(), resultsPath("notebooks", profile))}/`);
+  console.error(
+    `\nreproduce: all notebooks done in ${((Date.now() - t0) / 1000).toFixed(1)} s; executed copies in ${path.relative(process.cwd(), resultsPath("notebooks", profile))}/`,
+  );
   console.error(`report: ${path.relative(process.cwd(), report)}`);
   return 0;
 }

@@ -24,21 +24,32 @@ export const NOTEBOOK_INPUTS = ["records", "data", "genret"] as const;
 export type NotebookInput = (typeof NOTEBOOK_INPUTS)[number];
 
 /** Hash every file under `dir` (sorted, relative names and contents) that `keep` accepts. */
-export function hashTree(dir: string, keep: (name: string) => boolean = () => true, h: Hash = createHash("sha256"), base = dir): Hash {
+export function hashTree(
+  dir: string,
+  keep: (name: string) => boolean = () => true,
+  h: Hash = createHash("sha256"),
+  base = dir,
+): Hash {
   if (!fs.existsSync(dir)) return h.update(`missing:${path.relative(base, dir)}\n`);
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) hashTree(p, keep, h, base);
-    else if (e.isFile() && keep(e.name) && !e.name.endsWith(".tmp")) h.update(path.relative(base, p)).update("\0").update(fs.readFileSync(p)).update("\0");
+    else if (e.isFile() && keep(e.name) && !e.name.endsWith(".tmp"))
+      h.update(path.relative(base, p)).update("\0").update(fs.readFileSync(p)).update("\0");
   }
   return h;
 }
 
 /** The inputs a notebook declares in `metadata.scalerank.inputs` (all of them when absent). */
 export function notebookInputs(nb: string): NotebookInput[] {
-  const meta = (JSON.parse(fs.readFileSync(nb, "utf8")) as { metadata?: { scalerank?: { inputs?: unknown } } }).metadata?.scalerank;
+  const meta = (
+    JSON.parse(fs.readFileSync(nb, "utf8")) as { metadata?: { scalerank?: { inputs?: unknown } } }
+  ).metadata?.scalerank;
   if (meta?.inputs === undefined) return [...NOTEBOOK_INPUTS];
-  if (!Array.isArray(meta.inputs) || meta.inputs.some((x) => !(NOTEBOOK_INPUTS as readonly string[]).includes(x))) {
+  if (
+    !Array.isArray(meta.inputs) ||
+    meta.inputs.some((x) => !(NOTEBOOK_INPUTS as readonly string[]).includes(x))
+  ) {
     throw new Error(`${nb}: metadata.scalerank.inputs must be a list of ${NOTEBOOK_INPUTS.join(", ")}`);
   }
   return meta.inputs as NotebookInput[];
@@ -80,7 +91,8 @@ export function readStamps(file: string, warn: (s: string) => void): Record<stri
     const v = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not a JSON object");
     for (const [k, e] of Object.entries(v as Record<string, Partial<StampEntry>>)) {
-      if (typeof e?.stamp !== "string" || typeof e.seconds !== "number") throw new Error(`entry "${k}" lacks stamp or seconds`);
+      if (typeof e?.stamp !== "string" || typeof e.seconds !== "number")
+        throw new Error(`entry "${k}" lacks stamp or seconds`);
     }
     return v as Record<string, StampEntry>;
   } catch (e) {

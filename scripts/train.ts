@@ -18,8 +18,18 @@
  */
 import * as path from "node:path";
 import {
-  PROFILE_TRAIN_CONFIGS, createProgressPrinter, describeBackend, ettinTiers, gpuAdvice, gridSpecs, gridStepCost, parseBackendRequest, parseObjective, runGrid,
-  selectBackend, type PretrainedTier,
+  PROFILE_TRAIN_CONFIGS,
+  createProgressPrinter,
+  describeBackend,
+  ettinTiers,
+  gpuAdvice,
+  gridSpecs,
+  gridStepCost,
+  parseBackendRequest,
+  parseObjective,
+  runGrid,
+  selectBackend,
+  type PretrainedTier,
 } from "../lib/src";
 import { activeProfile } from "../lib/src/util/profile";
 import { UsageError, checkedOption, choiceOption, intOption, listOption, parseOptions, runCli } from "./cli";
@@ -52,8 +62,18 @@ function parsePretrained(value: string): PretrainedTier[] {
 }
 
 const OPTIONS = {
-  profile: "value", tiers: "value", objectives: "value", seeds: "value", jobs: "value", root: "value", steps: "value", backend: "value",
-  progress: "value", pretrained: "value", ettin: "value", help: "flag",
+  profile: "value",
+  tiers: "value",
+  objectives: "value",
+  seeds: "value",
+  jobs: "value",
+  root: "value",
+  steps: "value",
+  backend: "value",
+  progress: "value",
+  pretrained: "value",
+  ettin: "value",
+  help: "flag",
 } as const;
 
 /** Every option checked, nothing touched yet: the grid to run, or a UsageError. */
@@ -62,22 +82,49 @@ function planFromArgs(argv: string[]) {
   if (a.has("help")) return null;
   const profile = checkedOption("profile", () => activeProfile(a.get("profile")));
   const cfg = PROFILE_TRAIN_CONFIGS[profile];
-  const backend = a.has("backend") ? checkedOption("backend", () => parseBackendRequest(a.get("backend")!)) : undefined;
-  const progress = a.has("progress") ? choiceOption("progress", a.get("progress")!, ["lines", "redraw"] as const) : undefined;
+  const backend = a.has("backend")
+    ? checkedOption("backend", () => parseBackendRequest(a.get("backend")!))
+    : undefined;
+  const progress = a.has("progress")
+    ? choiceOption("progress", a.get("progress")!, ["lines", "redraw"] as const)
+    : undefined;
   const pretrainedTiers: PretrainedTier[] = [];
   if (a.has("pretrained")) pretrainedTiers.push(...parsePretrained(a.get("pretrained")!));
   if (a.has("ettin")) pretrainedTiers.push(...checkedOption("ettin", () => ettinTiers(a.get("ettin")!)));
-  const tiers = a.has("tiers") ? listOption<string>("tiers", a.get("tiers")!) : pretrainedTiers.length ? pretrainedTiers.map((t) => t.name) : cfg.tiers;
-  const objectives = a.has("objectives") ? listOption("objectives", a.get("objectives")!, parseObjective) : cfg.objectives;
-  const seeds = a.has("seeds") ? listOption("seeds", a.get("seeds")!, (x) => intOption("seeds", x, 0, 2 ** 31 - 1)) : cfg.seeds;
+  const tiers = a.has("tiers")
+    ? listOption<string>("tiers", a.get("tiers")!)
+    : pretrainedTiers.length
+      ? pretrainedTiers.map((t) => t.name)
+      : cfg.tiers;
+  const objectives = a.has("objectives")
+    ? listOption("objectives", a.get("objectives")!, parseObjective)
+    : cfg.objectives;
+  const seeds = a.has("seeds")
+    ? listOption("seeds", a.get("seeds")!, (x) => intOption("seeds", x, 0, 2 ** 31 - 1))
+    : cfg.seeds;
   const jobs = a.has("jobs") ? intOption("jobs", a.get("jobs")!, 1, 64) : cfg.jobs;
   const root = a.get("root");
   if (root !== undefined && root.trim() === "") throw new UsageError("--root needs a folder");
   const steps = a.has("steps") ? intOption("steps", a.get("steps")!, 1, 10_000_000) : undefined;
-  if (steps !== undefined && root === undefined) throw new UsageError("--steps needs --root (runs of another length must not replace the profile's runs)");
+  if (steps !== undefined && root === undefined)
+    throw new UsageError("--steps needs --root (runs of another length must not replace the profile's runs)");
   // tier names (both kinds) and pretrained names are checked here, before the backend starts
   const specs = checkedOption("tiers", () => gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers));
-  return { profile, cfg, backend, progress, pretrainedTiers, tiers, objectives, seeds, jobs, root, steps, specs, runs: specs.length };
+  return {
+    profile,
+    cfg,
+    backend,
+    progress,
+    pretrainedTiers,
+    tiers,
+    objectives,
+    seeds,
+    jobs,
+    root,
+    steps,
+    specs,
+    runs: specs.length,
+  };
 }
 
 async function main(): Promise<number> {
@@ -90,20 +137,47 @@ async function main(): Promise<number> {
   if (plan.backend) process.env.SCALERANK_BACKEND = plan.backend;
   const sel = await selectBackend();
   console.log(describeBackend(sel));
-  if (!sel.gpu) console.log(gpuAdvice(sel.probes).split("\n")[0] + " (see `gpuAdvice` / notebook 00 for what to install)");
-  console.log(`profile ${profile}: ${plan.runs} runs, ${plan.steps ?? cfg.train.steps} steps each, ${Math.min(jobs, plan.runs)} job(s)`);
-  const printer = createProgressPrinter({ runs: plan.specs, stepCost: gridStepCost(profile, plan.steps), mode: plan.progress });
-  const res = await runGrid({ profile, tiers, objectives, seeds, jobs, root: plan.root, steps: plan.steps, pretrainedTiers, onProgress: printer, log: (s) => console.log(s) });
-  console.log(`\ngrid finished in ${res.wallSeconds.toFixed(1)} s; records: ${res.root}/records.jsonl (${res.records.length} records of every complete run there)`);
+  if (!sel.gpu)
+    console.log(
+      gpuAdvice(sel.probes).split("\n")[0] + " (see `gpuAdvice` / notebook 00 for what to install)",
+    );
+  console.log(
+    `profile ${profile}: ${plan.runs} runs, ${plan.steps ?? cfg.train.steps} steps each, ${Math.min(jobs, plan.runs)} job(s)`,
+  );
+  const printer = createProgressPrinter({
+    runs: plan.specs,
+    stepCost: gridStepCost(profile, plan.steps),
+    mode: plan.progress,
+  });
+  const res = await runGrid({
+    profile,
+    tiers,
+    objectives,
+    seeds,
+    jobs,
+    root: plan.root,
+    steps: plan.steps,
+    pretrainedTiers,
+    onProgress: printer,
+    log: (s) => console.log(s),
+  });
+  console.log(
+    `\ngrid finished in ${res.wallSeconds.toFixed(1)} s; records: ${res.root}/records.jsonl (${res.records.length} records of every complete run there)`,
+  );
   const w = Math.max(5, ...res.outcomes.map((o) => o.spec.tier.length));
   console.log(`${"tier".padEnd(w)} objective   status  final ndcg@10  map     mrr@10`);
   for (const o of res.outcomes) {
     const last = o.records[o.records.length - 1];
     const m = last?.metrics ?? {};
-    console.log(`${o.spec.tier.padEnd(w)} ${o.spec.objective.padEnd(11)} ${o.status.padEnd(7)} ${(m["ndcg@10"] ?? NaN).toFixed(4).padEnd(14)} ${(m["map"] ?? NaN).toFixed(4)}  ${(m["mrr@10"] ?? NaN).toFixed(4)}`);
+    console.log(
+      `${o.spec.tier.padEnd(w)} ${o.spec.objective.padEnd(11)} ${o.status.padEnd(7)} ${(m["ndcg@10"] ?? NaN).toFixed(4).padEnd(14)} ${(m["map"] ?? NaN).toFixed(4)}  ${(m["mrr@10"] ?? NaN).toFixed(4)}`,
+    );
   }
   const bad = res.outcomes.filter((o) => o.status !== "done");
-  for (const f of bad) console.error(`${f.status.toUpperCase()} ${f.spec.tier} ${f.spec.objective} seed ${f.spec.seed}: ${f.message}`);
+  for (const f of bad)
+    console.error(
+      `${f.status.toUpperCase()} ${f.spec.tier} ${f.spec.objective} seed ${f.spec.seed}: ${f.message}`,
+    );
   return bad.length ? 1 : 0;
 }
 

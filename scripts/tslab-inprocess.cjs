@@ -28,15 +28,25 @@ function converterSet(createConverter) {
   let node = null;
   let browser = null;
   return {
-    get node() { return (node = node || createConverter({ isJS: false, isBrowser: false })); },
-    get browser() { return (browser = browser || createConverter({ isJS: false, isBrowser: true })); },
-    close() { if (node) node.close(); if (browser) browser.close(); },
+    get node() {
+      return (node = node || createConverter({ isJS: false, isBrowser: false }));
+    },
+    get browser() {
+      return (browser = browser || createConverter({ isJS: false, isBrowser: true }));
+    },
+    close() {
+      if (node) node.close();
+      if (browser) browser.close();
+    },
   };
 }
 
 /** Redirect process stdout/stderr writes into `outputs` (merging consecutive chunks of a stream). */
 function captureStreams(outputs, echo) {
-  const orig = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const orig = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   const make = (name) => (chunk, encoding, cb) => {
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     const last = outputs[outputs.length - 1];
@@ -49,7 +59,10 @@ function captureStreams(outputs, echo) {
   };
   process.stdout.write = make("stdout");
   process.stderr.write = make("stderr");
-  return () => { process.stdout.write = orig.out; process.stderr.write = orig.err; };
+  return () => {
+    process.stdout.write = orig.out;
+    process.stderr.write = orig.err;
+  };
 }
 
 function asLines(text) {
@@ -105,7 +118,10 @@ async function main() {
     cell.outputs = outputs.map((o) => (o.output_type === "stream" ? { ...o, text: asLines(o.text) } : o));
     if (!cellOk) {
       ok = false;
-      const err = outputs.filter((o) => o.output_type === "stream").map((o) => `[${o.name}] ${o.text}`).join("");
+      const err = outputs
+        .filter((o) => o.output_type === "stream")
+        .map((o) => `[${o.name}] ${o.text}`)
+        .join("");
       process.stderr.write(`--- failing cell ${i} ---\n${source}\n--- its output ---\n${err}\n`);
       break;
     }

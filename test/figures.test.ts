@@ -12,13 +12,24 @@ import { ROOT } from "../scripts/nbrun";
 
 const dir = path.join(ROOT, "results", "tmp-tests", "figures");
 let chromium: Awaited<ReturnType<typeof resolveChromium>> = null;
-before(async () => { chromium = await resolveChromium(); });
+before(async () => {
+  chromium = await resolveChromium();
+});
 
 test("a line chart exports to an SVG with its title and a non-blank PNG", async (t) => {
-  if (!chromium) return t.skip("no Chromium: CHROMIUM_PATH unset, no system browser, @sparticuz/chromium not installed");
+  if (!chromium)
+    return t.skip("no Chromium: CHROMIUM_PATH unset, no system browser, @sparticuz/chromium not installed");
   fs.rmSync(dir, { recursive: true, force: true });
   const fig = {
-    data: [{ type: "scatter", mode: "lines+markers", x: [1, 2, 3, 4], y: [0.31, 0.36, 0.40, 0.42], name: "NDCG@10" }],
+    data: [
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        x: [1, 2, 3, 4],
+        y: [0.31, 0.36, 0.4, 0.42],
+        name: "NDCG@10",
+      },
+    ],
     layout: { title: { text: "Export check 5821" }, xaxis: { title: { text: "tier" } } },
   };
   const r = await exportFigures([{ name: "check", fig, width: 600, height: 400 }], dir, { scale: 1 });

@@ -15,8 +15,18 @@ import * as path from "node:path";
 import { ROOT, listNotebooks, resolveEngine, runNotebook, type NotebookResult } from "../scripts/nbrun";
 import { resolveChromium, pngContent } from "../lib/src/plots";
 import { writeReport } from "../lib/src/report/report";
-import { markdownTable, readNotebookSummaries, renderCell, type NotebookSummary } from "../lib/src/report/summary";
-import { stepGrid, syntheticRecords, writeCheckpointRecords, type CheckpointRecord } from "../lib/src/records";
+import {
+  markdownTable,
+  readNotebookSummaries,
+  renderCell,
+  type NotebookSummary,
+} from "../lib/src/report/summary";
+import {
+  stepGrid,
+  syntheticRecords,
+  writeCheckpointRecords,
+  type CheckpointRecord,
+} from "../lib/src/records";
 
 const PROFILE = "smoke";
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-report-"));
@@ -25,7 +35,12 @@ let haveChromium = false;
 // The records the notebooks read as training records: a seeded draw from the synthetic laws with
 // the smoke profile's checkpoint grid, labelled like trainer output of another profile ("synthetic-smoke", eval set dev): records of the
 // trainer profiles must carry every trainer metric, and these have three.
-const records: CheckpointRecord[] = syntheticRecords({ seed: 4242, steps: stepGrid(500, 5000, 500), profile: "synthetic-smoke", evalSet: "dev" });
+const records: CheckpointRecord[] = syntheticRecords({
+  seed: 4242,
+  steps: stepGrid(500, 5000, 500),
+  profile: "synthetic-smoke",
+  evalSet: "dev",
+});
 
 let results: NotebookResult[] = [];
 let report = "";
@@ -63,7 +78,11 @@ function reportTable(title: string): { header: string[]; rows: string[][] } {
   const body: string[] = [];
   for (let i = at + 2; i < lines.length && lines[i].startsWith("|"); i++) body.push(lines[i]);
   // split on unescaped pipes; renderCell escapes | inside cells as \|
-  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+  const cells = (l: string) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
   return { header: cells(body[0]), rows: body.slice(2).map(cells) };
 }
 
@@ -104,12 +123,26 @@ test("every figure named in REPORT.md exists and is non-empty; PNGs have real co
   const stems = new Set(links.map((l) => path.basename(l).replace(/\.(svg|png)$/, "")));
   const tiers = [...new Set(records.map((r) => r.tier))];
   const expected = [
-    "04_joint_surface_ndcg10", "04_joint_slices_ndcg10", "04_joint_slices_map", "04_joint_slices_ce64", "04_model_law_ndcg10", "04_cgl_refit",
-    "05_model_scaling_grid", ...tiers.map((t) => `05_data_scaling_${t}`), "05_forecast_vs_actual_joint_ndcg10", "05_forecast_vs_actual_table",
-    "06_isoflop_listwise", "06_isoflop_pairwise", "06_isoflop_pointwise", "06_compute_optimal_allocation", "06_equal_compute",
+    "04_joint_surface_ndcg10",
+    "04_joint_slices_ndcg10",
+    "04_joint_slices_map",
+    "04_joint_slices_ce64",
+    "04_model_law_ndcg10",
+    "04_cgl_refit",
+    "05_model_scaling_grid",
+    ...tiers.map((t) => `05_data_scaling_${t}`),
+    "05_forecast_vs_actual_joint_ndcg10",
+    "05_forecast_vs_actual_table",
+    "06_isoflop_listwise",
+    "06_isoflop_pairwise",
+    "06_isoflop_pointwise",
+    "06_compute_optimal_allocation",
+    "06_equal_compute",
   ];
   for (const e of expected) assert.ok(stems.has(e), `REPORT.md does not link figure ${e}`);
-  for (const st of stems) for (const ext of ["svg", "png"]) assert.ok(links.includes(`figures/${st}.${ext}`), `${st}.${ext} not linked`);
+  for (const st of stems)
+    for (const ext of ["svg", "png"])
+      assert.ok(links.includes(`figures/${st}.${ext}`), `${st}.${ext} not linked`);
   for (const l of links) {
     const file = path.join(tmpRoot, "results", l);
     assert.ok(fs.existsSync(file), `${l} is linked but missing`);
@@ -122,7 +155,8 @@ test("every figure named in REPORT.md exists and is non-empty; PNGs have real co
     }
   }
   // the executed notebooks the report links exist too
-  for (const m of report.matchAll(/\]\((notebooks\/[^)]+\.ipynb)\)/g)) assert.ok(fs.existsSync(path.join(tmpRoot, "results", m[1])), `${m[1]} missing`);
+  for (const m of report.matchAll(/\]\((notebooks\/[^)]+\.ipynb)\)/g))
+    assert.ok(fs.existsSync(path.join(tmpRoot, "results", m[1])), `${m[1]} missing`);
 });
 
 test("every table in REPORT.md is its notebook summary, cell for cell", () => {
@@ -132,7 +166,13 @@ test("every table in REPORT.md is its notebook summary, cell for cell", () => {
       const got = reportTable(t.title);
       assert.deepEqual(got.header, t.columns);
       assert.equal(got.rows.length, t.rows.length, t.title);
-      t.rows.forEach((row, i) => assert.deepEqual(got.rows[i], row.map((c) => renderCell(c, t.digits)), `${t.title}, row ${i}`));
+      t.rows.forEach((row, i) =>
+        assert.deepEqual(
+          got.rows[i],
+          row.map((c) => renderCell(c, t.digits)),
+          `${t.title}, row ${i}`,
+        ),
+      );
       assert.ok(report.includes(markdownTable(t)));
       checked++;
     }
@@ -145,11 +185,23 @@ test("forecast vs actual (05): every actual value is the mean ± sd of the last 
   const t = tableOf(summaryOf("05_forecast"), "Model law: forecast vs actual");
   const rep = reportTable(t.title);
   const col = (name: string) => t.columns.indexOf(name);
-  const [iM, iO, iT, iA, iS, iF, iE] = ["metric", "objective", "tier", "actual (mean of last 10)", "actual sd", "forecast", "error (actual − forecast)"].map(col);
+  const [iM, iO, iT, iA, iS, iF, iE] = [
+    "metric",
+    "objective",
+    "tier",
+    "actual (mean of last 10)",
+    "actual sd",
+    "forecast",
+    "error (actual − forecast)",
+  ].map(col);
   // the paper holds out the two largest tiers: 400m and 1b, × 3 objectives × 3 metrics
   assert.equal(t.rows.length, 2 * 3 * 3);
   t.rows.forEach((row, i) => {
-    const last = records.filter((r) => r.tier === row[iT] && r.objective === row[iO]).sort((a, b) => a.step - b.step).slice(-10).map((r) => r.metrics[row[iM] as string]);
+    const last = records
+      .filter((r) => r.tier === row[iT] && r.objective === row[iO])
+      .sort((a, b) => a.step - b.step)
+      .slice(-10)
+      .map((r) => r.metrics[row[iM] as string]);
     assert.equal(last.length, 10);
     const m = mean(last);
     const sd = Math.sqrt(last.reduce((s, v) => s + (v - m) ** 2, 0) / 9);
@@ -167,14 +219,19 @@ test("fit parameters (04): each reported R² is the one the reported parameters 
   const c = (n: string) => t.columns.indexOf(n);
   assert.equal(t.rows.length, 3 * 3);
   t.rows.forEach((row, i) => {
-    const [a, b, cc, d, e] = ["a", "b", "c (N exponent)", "d", "e (D exponent)"].map((n) => row[c(n)] as number);
+    const [a, b, cc, d, e] = ["a", "b", "c (N exponent)", "d", "e (D exponent)"].map(
+      (n) => row[c(n)] as number,
+    );
     const rs = records.filter((r) => r.objective === row[c("objective")]);
     const y = rs.map((r) => r.metrics[row[c("metric")] as string]);
     const f = rs.map((r) => a + b * Math.pow(r.params, cc) + d * Math.pow(r.step, e));
     const ybar = mean(y);
     const r2 = 1 - y.reduce((s, v, j) => s + (v - f[j]) ** 2, 0) / y.reduce((s, v) => s + (v - ybar) ** 2, 0);
     assert.equal(row[c("points")], rs.length);
-    assert.ok(Math.abs((row[c("R²")] as number) - r2) < 1e-9, `${row[0]}/${row[1]}: R² ${row[c("R²")]} vs ${r2}`);
+    assert.ok(
+      Math.abs((row[c("R²")] as number) - r2) < 1e-9,
+      `${row[0]}/${row[1]}: R² ${row[c("R²")]} vs ${r2}`,
+    );
     assert.equal(rep.rows[i][c("R²")], renderCell(r2, t.digits));
     assert.ok(r2 > 0.9, `${row[0]}/${row[1]}: R² ${r2} (the records follow this law form)`);
   });
@@ -189,17 +246,22 @@ test("equal compute (06): both sides of every pair are read from the records at 
   // 6 tiers: every pair (smaller, larger) whose compute the larger run covers
   assert.ok(t.rows.length >= 3 * 5, `${t.rows.length} pairs`);
   t.rows.forEach((row, i) => {
-    const run = (tier: unknown) => records.filter((r) => r.tier === tier && r.objective === row[iO]).sort((a, b) => a.step - b.step);
-    const small = run(row[iS]), large = run(row[iL]);
+    const run = (tier: unknown) =>
+      records.filter((r) => r.tier === tier && r.objective === row[iO]).sort((a, b) => a.step - b.step);
+    const small = run(row[iS]),
+      large = run(row[iL]);
     const s = small[small.length - 1];
     assert.equal(row[iSS], s.step);
     assert.equal(row[iC], s.flops);
     assert.equal(row[iVS], s.metrics[metric]);
     assert.equal(rep.rows[i][iVS], renderCell(s.metrics[metric], t.digits));
     // the larger model at the same compute: linear interpolation in FLOPs between its bracketing checkpoints
-    const h = large.findIndex((r, j) => r.flops <= s.flops && (j === large.length - 1 || large[j + 1].flops >= s.flops));
+    const h = large.findIndex(
+      (r, j) => r.flops <= s.flops && (j === large.length - 1 || large[j + 1].flops >= s.flops),
+    );
     assert.ok(h >= 0, "compute outside the larger run");
-    const lo = large[h], hi = large[Math.min(h + 1, large.length - 1)];
+    const lo = large[h],
+      hi = large[Math.min(h + 1, large.length - 1)];
     const w = hi.flops === lo.flops ? 0 : (s.flops - lo.flops) / (hi.flops - lo.flops);
     const v = (1 - w) * lo.metrics[metric] + w * hi.metrics[metric];
     assert.ok(Math.abs((row[iVL] as number) - v) < 1e-12, `${row.slice(0, 4)}: larger ${row[iVL]} vs ${v}`);

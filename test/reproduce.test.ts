@@ -14,8 +14,14 @@ import { ROOT } from "../scripts/nbrun";
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-reproduce-"));
 const env = { ...process.env, SCALERANK_ROOT: tmpRoot, SCALERANK_BACKEND: "wasm" };
-const tsx = (script: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", script), ...args], { cwd: ROOT, env, encoding: "utf8" });
-const reproduce = (...extra: string[]) => tsx("reproduce.ts", ["--profile", "smoke", "--engine", "inprocess", ...extra, "01", "03"]);
+const tsx = (script: string, args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", script), ...args], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+  });
+const reproduce = (...extra: string[]) =>
+  tsx("reproduce.ts", ["--profile", "smoke", "--engine", "inprocess", ...extra, "01", "03"]);
 const ran = (stderr: string) => [...stderr.matchAll(/\] (\d\d)_\w+\.ipynb: done in/g)].map((m) => m[1]);
 
 test("reproduce re-runs exactly the notebooks whose inputs changed", { timeout: 600_000 }, () => {
@@ -42,10 +48,13 @@ test("reproduce re-runs exactly the notebooks whose inputs changed", { timeout: 
   assert.match(third.stderr, /03_metrics\.ipynb: running \(its inputs changed\)/);
 
   const stamps = path.join(tmpRoot, "results", "notebooks", "smoke", "stamps.json");
-  fs.writeFileSync(stamps, "{\"01_data.ipynb\": {\"stamp\"");
+  fs.writeFileSync(stamps, '{"01_data.ipynb": {"stamp"');
   const fourth = reproduce();
   assert.equal(fourth.status, 0, fourth.stderr);
-  assert.match(fourth.stderr, new RegExp(`${stamps.replace(/[.]/g, "\\.")}: .*ignoring it, so every notebook runs again`));
+  assert.match(
+    fourth.stderr,
+    new RegExp(`${stamps.replace(/[.]/g, "\\.")}: .*ignoring it, so every notebook runs again`),
+  );
   assert.deepEqual(ran(fourth.stderr), ["01", "03"]);
 
   const before = fs.readFileSync(stamps);

@@ -55,7 +55,10 @@ function findPackageJson(name: string): string | null {
  * pure-JS `@tensorflow/tfjs` 4.22 at the path `@tensorflow/tfjs-node`, which is not the native
  * binding) and its compiled binding must be present.
  */
-export function probeNativeTensorflow(pkg: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu"): { ok: boolean; detail: string } {
+export function probeNativeTensorflow(pkg: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu"): {
+  ok: boolean;
+  detail: string;
+} {
   const pj = findPackageJson(pkg);
   if (!pj) return { ok: false, detail: `${pkg} is not installed` };
   const meta = JSON.parse(fs.readFileSync(pj, "utf8")) as { name?: string; version?: string };
@@ -66,8 +69,14 @@ export function probeNativeTensorflow(pkg: "@tensorflow/tfjs-node" | "@tensorflo
     };
   }
   const libDir = path.join(path.dirname(pj), "lib");
-  const hasBinding = fs.existsSync(libDir) && fs.readdirSync(libDir, { recursive: true }).some((f) => String(f).endsWith("tfjs_binding.node"));
-  if (!hasBinding) return { ok: false, detail: `${pkg}@${meta.version} is installed but its native binding (lib/**/tfjs_binding.node) is missing: its install script did not download TensorFlow` };
+  const hasBinding =
+    fs.existsSync(libDir) &&
+    fs.readdirSync(libDir, { recursive: true }).some((f) => String(f).endsWith("tfjs_binding.node"));
+  if (!hasBinding)
+    return {
+      ok: false,
+      detail: `${pkg}@${meta.version} is installed but its native binding (lib/**/tfjs_binding.node) is missing: its install script did not download TensorFlow`,
+    };
   return { ok: true, detail: `${pkg}@${meta.version} with native binding` };
 }
 
@@ -93,9 +102,16 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|softpipe/i;
  */
 export async function probeWebGpu(): Promise<WebGpuProbe> {
   if (webGpuProbeCache) return webGpuProbeCache;
-  const none = (detail: string): WebGpuProbe => ({ ok: false, software: false, createOptions: [], adapterOptions: {}, detail });
+  const none = (detail: string): WebGpuProbe => ({
+    ok: false,
+    software: false,
+    createOptions: [],
+    adapterOptions: {},
+    detail,
+  });
   if (!findPackageJson("webgpu")) return (webGpuProbeCache = none("the `webgpu` package is not installed"));
-  if (!findPackageJson("@tensorflow/tfjs-backend-webgpu")) return (webGpuProbeCache = none("@tensorflow/tfjs-backend-webgpu is not installed"));
+  if (!findPackageJson("@tensorflow/tfjs-backend-webgpu"))
+    return (webGpuProbeCache = none("@tensorflow/tfjs-backend-webgpu is not installed"));
   const entry = require.resolve("webgpu", { paths: [__dirname, process.cwd()] });
   const script = `
     const attempts = [
@@ -119,17 +135,28 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
       process.exit(0);
     })().catch((e) => { process.stdout.write(JSON.stringify({ ok: false, tried: ["load: " + e.message] })); process.exit(0); });`;
   const r = await new Promise<{ stdout: string; err: string }>((resolve) => {
-    execFile(process.execPath, ["-e", script], { env: { EGL_PLATFORM: "surfaceless", ...process.env }, timeout: 30000 }, (err, stdout) =>
-      resolve({ stdout: String(stdout), err: err ? err.message : "" }),
+    execFile(
+      process.execPath,
+      ["-e", script],
+      { env: { EGL_PLATFORM: "surfaceless", ...process.env }, timeout: 30000 },
+      (err, stdout) => resolve({ stdout: String(stdout), err: err ? err.message : "" }),
     );
   });
-  let res: { ok: boolean; a?: { create: string[]; adapter: Record<string, string>; label: string }; desc?: string; tried?: string[] };
+  let res: {
+    ok: boolean;
+    a?: { create: string[]; adapter: Record<string, string>; label: string };
+    desc?: string;
+    tried?: string[];
+  };
   try {
     res = JSON.parse(r.stdout);
   } catch {
-    return (webGpuProbeCache = none(`the WebGPU probe process failed${r.err ? ": " + r.err.split("\n")[0] : ""}`));
+    return (webGpuProbeCache = none(
+      `the WebGPU probe process failed${r.err ? ": " + r.err.split("\n")[0] : ""}`,
+    ));
   }
-  if (!res.ok || !res.a) return (webGpuProbeCache = none(`no WebGPU adapter (${(res.tried ?? []).join("; ")})`));
+  if (!res.ok || !res.a)
+    return (webGpuProbeCache = none(`no WebGPU adapter (${(res.tried ?? []).join("; ")})`));
   const software = SOFTWARE_ADAPTER.test(res.desc ?? "");
   return (webGpuProbeCache = {
     ok: true,
@@ -166,11 +193,32 @@ export interface GPULike {
 export async function detectBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
   const gpuNative = probeNativeTensorflow("@tensorflow/tfjs-node-gpu");
-  out.push({ id: "tfjs-node-gpu", backend: "tensorflow", available: gpuNative.ok, gpu: gpuNative.ok, rank: gpuNative.ok ? 100 : 0, detail: gpuNative.detail });
+  out.push({
+    id: "tfjs-node-gpu",
+    backend: "tensorflow",
+    available: gpuNative.ok,
+    gpu: gpuNative.ok,
+    rank: gpuNative.ok ? 100 : 0,
+    detail: gpuNative.detail,
+  });
   const cpuNative = probeNativeTensorflow("@tensorflow/tfjs-node");
-  out.push({ id: "tfjs-node", backend: "tensorflow", available: cpuNative.ok, gpu: false, rank: cpuNative.ok ? 70 : 0, detail: cpuNative.detail });
+  out.push({
+    id: "tfjs-node",
+    backend: "tensorflow",
+    available: cpuNative.ok,
+    gpu: false,
+    rank: cpuNative.ok ? 70 : 0,
+    detail: cpuNative.detail,
+  });
   const wg = await probeWebGpu();
-  out.push({ id: "webgpu", backend: "webgpu", available: wg.ok, gpu: wg.ok && !wg.software, rank: !wg.ok ? 0 : wg.software ? 30 : 90, detail: wg.detail });
+  out.push({
+    id: "webgpu",
+    backend: "webgpu",
+    available: wg.ok,
+    gpu: wg.ok && !wg.software,
+    rank: !wg.ok ? 0 : wg.software ? 30 : 90,
+    detail: wg.detail,
+  });
   const wasmOk = tf.findBackendFactory("wasm") != null;
   const simd = wasmOk ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : false;
   out.push({
@@ -179,8 +227,17 @@ export async function detectBackends(): Promise<BackendProbe[]> {
     available: wasmOk,
     gpu: false,
     rank: wasmOk ? 50 : 0,
-    detail: wasmOk ? `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread in Node)` : "@tensorflow/tfjs-backend-wasm did not register",
+    detail: wasmOk
+      ? `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread in Node)`
+      : "@tensorflow/tfjs-backend-wasm did not register",
   });
-  out.push({ id: "cpu", backend: "cpu", available: true, gpu: false, rank: 10, detail: "plain JavaScript kernels (always available, slowest)" });
+  out.push({
+    id: "cpu",
+    backend: "cpu",
+    available: true,
+    gpu: false,
+    rank: 10,
+    detail: "plain JavaScript kernels (always available, slowest)",
+  });
   return out.sort((a, b) => b.rank - a.rank);
 }

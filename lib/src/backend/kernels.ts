@@ -37,7 +37,10 @@ interface WasmBackendLike {
 interface WasmInternals extends WasmBackendLike {
   wasm: {
     cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
-    tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
+    tfjs: {
+      registerTensor(id: number, size: number, memoryOffset: number): void;
+      disposeData(id: number): void;
+    };
   };
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   dataIdNextNumber: number;
@@ -63,12 +66,17 @@ export function scatterAddRows(
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
     if (s < 0 || s >= numSegments) continue;
-    const o = s * inner, xo = i * inner;
+    const o = s * inner,
+      xo = i * inner;
     for (let j = 0; j < inner; j++) out[o + j] += x[xo + j];
   }
 }
 
-function segmentShape(x: TensorInfo, ids: TensorInfo, numSegments: number): { shape: number[]; inner: number } {
+function segmentShape(
+  x: TensorInfo,
+  ids: TensorInfo,
+  numSegments: number,
+): { shape: number[]; inner: number } {
   // tfjs calls the kernel with segmentIds of rank ≤ x's rank; the leading ids.rank dims of x are the rows.
   const innerShape = x.shape.slice(ids.shape.length);
   const inner = innerShape.reduce((a, b) => a * b, 1);
@@ -79,7 +87,8 @@ const wasmSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
-  if (x.dtype !== "float32") throw new Error(`UnsortedSegmentSum (scalerank wasm kernel): float32 only, got ${x.dtype}`);
+  if (x.dtype !== "float32")
+    throw new Error(`UnsortedSegmentSum (scalerank wasm kernel): float32 only, got ${x.dtype}`);
   const { shape, inner } = segmentShape(x, segmentIds, numSegments);
   const out = b.makeOutput(shape, "float32");
   // Views are taken after makeOutput, which may grow (and so detach) the wasm heap.
@@ -92,7 +101,8 @@ const cpuSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as CpuBackendLike;
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
-  if (x.dtype !== "float32") throw new Error(`UnsortedSegmentSum (scalerank cpu kernel): float32 only, got ${x.dtype}`);
+  if (x.dtype !== "float32")
+    throw new Error(`UnsortedSegmentSum (scalerank cpu kernel): float32 only, got ${x.dtype}`);
   const { shape, inner } = segmentShape(x, segmentIds, numSegments);
   const outVals = new Float32Array(numSegments * inner);
   scatterAddRows(b.data.get(x.dataId).values, b.data.get(segmentIds.dataId).values, inner, outVals);
@@ -100,22 +110,29 @@ const cpuSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 function replaceKernel(config: tf.KernelConfig): void {
-  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  if (tf.getKernel(config.kernelName, config.backendName))
+    tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);
 }
 
 /** Swap the last two axes of a wasm tensor with the wasm `Transpose` kernel (a new tensor). */
 function swapLastTwo(t: TensorInfo, backend: unknown): TensorInfo {
   const transposeKernel = tf.getKernel("Transpose", "wasm");
-  if (!transposeKernel) throw new Error("wasm Transpose kernel missing: is @tensorflow/tfjs-backend-wasm loaded?");
+  if (!transposeKernel)
+    throw new Error("wasm Transpose kernel missing: is @tensorflow/tfjs-backend-wasm loaded?");
   const perm = t.shape.map((_, i) => i);
   const r = perm.length;
   [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-  return transposeKernel.kernelFunc({ inputs: { x: t }, backend: backend as tf.KernelBackend, attrs: { perm } }) as TensorInfo;
+  return transposeKernel.kernelFunc({
+    inputs: { x: t },
+    backend: backend as tf.KernelBackend,
+    attrs: { perm },
+  }) as TensorInfo;
 }
 
 const prod = (a: readonly number[]) => a.reduce((p, q) => p * q, 1);
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Wrap the wasm `BatchMatMul` (see the module comment, items 2 and 3):
@@ -132,8 +149,10 @@ function wasmMatMulPatch(stock: tf.KernelConfig): tf.KernelConfig {
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     const b = args.backend as unknown as WasmInternals;
     const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    const leadA = a.shape.slice(0, -2), leadB = bIn.shape.slice(0, -2);
-    const batchA = prod(leadA), batchB = prod(leadB);
+    const leadA = a.shape.slice(0, -2),
+      leadB = bIn.shape.slice(0, -2);
+    const batchA = prod(leadA),
+      batchB = prod(leadB);
     const batched = batchA > 1 && (sameShape(leadA, leadB) || batchB === 1);
     if (!batched && !attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args);
     if (a.dtype !== "float32" || bIn.dtype !== "float32") return stock.kernelFunc(args);
@@ -141,21 +160,46 @@ function wasmMatMulPatch(stock: tf.KernelConfig): tf.KernelConfig {
     const bT = attrs.transposeB ? swapLastTwo(bIn, args.backend) : bIn;
     let out: TensorInfo;
     if (!batched) {
-      out = stock.kernelFunc({ inputs: { a: aT, b: bT }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+      out = stock.kernelFunc({
+        inputs: { a: aT, b: bT },
+        backend: args.backend,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      }) as TensorInfo;
     } else {
-      const M = aT.shape[aT.shape.length - 2], K = aT.shape[aT.shape.length - 1], N = bT.shape[bT.shape.length - 1];
-      if (bT.shape[bT.shape.length - 2] !== K) throw new Error(`matMul: inner dimensions differ (${a.shape} × ${bIn.shape}, transposeA=${attrs.transposeA}, transposeB=${attrs.transposeB})`);
+      const M = aT.shape[aT.shape.length - 2],
+        K = aT.shape[aT.shape.length - 1],
+        N = bT.shape[bT.shape.length - 1];
+      if (bT.shape[bT.shape.length - 2] !== K)
+        throw new Error(
+          `matMul: inner dimensions differ (${a.shape} × ${bIn.shape}, transposeA=${attrs.transposeA}, transposeB=${attrs.transposeB})`,
+        );
       out = b.makeOutput([...leadA, M, N], "float32");
-      matmul2d ??= b.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]);
-      const aOff = b.dataIdMap.get(aT.dataId).memoryOffset, bOff = b.dataIdMap.get(bT.dataId).memoryOffset, oOff = b.dataIdMap.get(out.dataId).memoryOffset;
+      matmul2d ??= b.wasm.cwrap("BatchMatMul", null, [
+        "number",
+        "array",
+        "number",
+        "number",
+        "array",
+        "number",
+        "number",
+        "number",
+        "number",
+      ]);
+      const aOff = b.dataIdMap.get(aT.dataId).memoryOffset,
+        bOff = b.dataIdMap.get(bT.dataId).memoryOffset,
+        oOff = b.dataIdMap.get(out.dataId).memoryOffset;
       // batched × unbatched: the rows of every a[i] against the same b, as one product.
-      const slices = batchB === 1 ? 1 : batchA, rows = batchB === 1 ? batchA * M : M;
-      const aShape = new Uint8Array(new Int32Array([1, rows, K]).buffer), bShape = new Uint8Array(new Int32Array([1, K, N]).buffer);
+      const slices = batchB === 1 ? 1 : batchA,
+        rows = batchB === 1 ? batchA * M : M;
+      const aShape = new Uint8Array(new Int32Array([1, rows, K]).buffer),
+        bShape = new Uint8Array(new Int32Array([1, K, N]).buffer);
       const reg = b.wasm.tfjs;
       for (let i = 0; i < slices; i++) {
         // Fresh ids for the views: XNNPACK caches the packed b operand under its tensor id, and
         // unregistering the id (disposeData) drops that cache entry. The memory stays the parent's.
-        const ia = b.dataIdNextNumber++, ib = b.dataIdNextNumber++, io = b.dataIdNextNumber++;
+        const ia = b.dataIdNextNumber++,
+          ib = b.dataIdNextNumber++,
+          io = b.dataIdNextNumber++;
         reg.registerTensor(ia, rows * K, aOff + 4 * i * rows * K);
         reg.registerTensor(ib, K * N, bOff + 4 * i * K * N);
         reg.registerTensor(io, rows * N, oOff + 4 * i * rows * N);
@@ -182,12 +226,15 @@ function wasmGatherPatch(stock: tf.KernelConfig): tf.KernelConfig {
     const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
     const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
     const ax = axis < 0 ? axis + x.shape.length : axis;
-    if (ax !== 0 || (batchDims ?? 0) !== 0 || x.dtype !== "float32" || indices.dtype !== "int32") return stock.kernelFunc(args);
+    if (ax !== 0 || (batchDims ?? 0) !== 0 || x.dtype !== "float32" || indices.dtype !== "int32")
+      return stock.kernelFunc(args);
     const b = args.backend as unknown as WasmBackendLike;
-    const rows = x.shape[0], inner = prod(x.shape.slice(1));
+    const rows = x.shape[0],
+      inner = prod(x.shape.slice(1));
     const out = b.makeOutput([...indices.shape, ...x.shape.slice(1)], "float32");
     const ids = b.typedArrayFromHeap(indices) as Int32Array;
-    const src = b.typedArrayFromHeap(x) as Float32Array, dst = b.typedArrayFromHeap(out) as Float32Array;
+    const src = b.typedArrayFromHeap(x) as Float32Array,
+      dst = b.typedArrayFromHeap(out) as Float32Array;
     for (let i = 0; i < ids.length; i++) {
       const r = ids[i];
       if (r < 0 || r >= rows) {
@@ -242,7 +289,10 @@ export type HostArray = Float32Array | Int32Array;
 export interface HostKernel {
   kernelName: string;
   /** Output shapes and dtypes, from the inputs' shapes and the attributes. */
-  outputs(inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>): Array<{ shape: number[]; dtype: "float32" | "int32" }>;
+  outputs(
+    inputs: Record<string, TensorInfo>,
+    attrs: Record<string, unknown>,
+  ): Array<{ shape: number[]; dtype: "float32" | "int32" }>;
   /**
    * Fill every element of `outputs` (wasm output memory is not zeroed) from `inputs`. Inputs are
    * views of live tensors and must not be written.
@@ -260,18 +310,26 @@ export function registerHostKernel(k: HostKernel): void {
   const wasm: KernelFunc = ({ inputs, backend, attrs }) => {
     const b = backend as unknown as WasmBackendLike;
     const infos = inputs as Record<string, TensorInfo>;
-    const outs = k.outputs(infos, attrs as Record<string, unknown>).map((o) => b.makeOutput(o.shape, o.dtype));
+    const outs = k
+      .outputs(infos, attrs as Record<string, unknown>)
+      .map((o) => b.makeOutput(o.shape, o.dtype));
     // Views are taken after every makeOutput, which may grow (and so detach) the wasm heap.
     const vin: Record<string, HostArray> = {};
     for (const [name, t] of Object.entries(infos)) vin[name] = b.typedArrayFromHeap(t) as HostArray;
-    k.run(vin, outs.map((o) => b.typedArrayFromHeap(o) as HostArray), attrs as Record<string, unknown>);
+    k.run(
+      vin,
+      outs.map((o) => b.typedArrayFromHeap(o) as HostArray),
+      attrs as Record<string, unknown>,
+    );
     return outs;
   };
   const cpu: KernelFunc = ({ inputs, backend, attrs }) => {
     const b = backend as unknown as CpuBackendLike;
     const infos = inputs as Record<string, TensorInfo>;
     const specs = k.outputs(infos, attrs as Record<string, unknown>);
-    const vals = specs.map((o) => (o.dtype === "int32" ? new Int32Array(prod(o.shape)) : new Float32Array(prod(o.shape))));
+    const vals = specs.map((o) =>
+      o.dtype === "int32" ? new Int32Array(prod(o.shape)) : new Float32Array(prod(o.shape)),
+    );
     const vin: Record<string, HostArray> = {};
     for (const [name, t] of Object.entries(infos)) vin[name] = hostView(b.data.get(t.dataId).values, t.dtype);
     k.run(vin, vals, attrs as Record<string, unknown>);
@@ -297,7 +355,13 @@ export function hasHostKernel(kernelName: string): boolean {
 }
 
 /** Run a host kernel on the active backend; returns its outputs as tensors, in order. */
-export function runHostKernel(kernelName: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
-  const out = tf.engine().runKernel(kernelName, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
+export function runHostKernel(
+  kernelName: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, unknown> = {},
+): tf.Tensor[] {
+  const out = tf
+    .engine()
+    .runKernel(kernelName, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
   return Array.isArray(out) ? out : [out as tf.Tensor];
 }

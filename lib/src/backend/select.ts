@@ -44,7 +44,10 @@ const ALIASES: Record<string, EngineId> = {
 /** Parse a backend request (env value or option); throws on an unknown name. */
 export function parseBackendRequest(raw: string): EngineId {
   const id = ALIASES[raw.trim().toLowerCase()];
-  if (!id) throw new Error(`unknown backend "${raw}" (SCALERANK_BACKEND must be one of ${Object.keys(ALIASES).join(", ")})`);
+  if (!id)
+    throw new Error(
+      `unknown backend "${raw}" (SCALERANK_BACKEND must be one of ${Object.keys(ALIASES).join(", ")})`,
+    );
   return id;
 }
 
@@ -64,17 +67,20 @@ export function currentBackend(): SelectedBackend | null {
 async function prepareWebGpu(): Promise<string> {
   const probe = await probeWebGpu();
   if (!probe.ok) throw new Error(`WebGPU requested but unavailable: ${probe.detail}`);
-  if (probe.createOptions.includes("backend=opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
+  if (probe.createOptions.includes("backend=opengles") && !process.env.EGL_PLATFORM)
+    process.env.EGL_PLATFORM = "surfaceless";
   const mod = (await import("webgpu")) as unknown as { create(o: string[]): GPULike; globals: object };
   const gpu = dawnInstance(mod, probe.createOptions) as GPULike & Record<string, unknown>;
   Object.assign(globalThis, mod.globals);
   const wrapped = {
-    requestAdapter: (o?: Record<string, unknown>) => gpu.requestAdapter({ ...(o ?? {}), ...probe.adapterOptions }),
+    requestAdapter: (o?: Record<string, unknown>) =>
+      gpu.requestAdapter({ ...(o ?? {}), ...probe.adapterOptions }),
     getPreferredCanvasFormat: () => "rgba8unorm",
     wgslLanguageFeatures: gpu.wgslLanguageFeatures,
   };
   const g = globalThis as unknown as { navigator?: Record<string, unknown> };
-  if (g.navigator == null) Object.defineProperty(globalThis, "navigator", { value: {}, writable: true, configurable: true });
+  if (g.navigator == null)
+    Object.defineProperty(globalThis, "navigator", { value: {}, writable: true, configurable: true });
   Object.defineProperty(g.navigator!, "gpu", { value: wrapped, writable: true, configurable: true });
   require("@tensorflow/tfjs-backend-webgpu");
   return probe.detail;
@@ -88,14 +94,18 @@ async function prepareWebGpu(): Promise<string> {
  */
 export async function selectBackend(opts: { prefer?: string; log?: boolean } = {}): Promise<SelectedBackend> {
   const raw = opts.prefer ?? process.env.SCALERANK_BACKEND;
-  const requested = raw && raw.trim() !== "" && raw.trim().toLowerCase() !== "auto" ? parseBackendRequest(raw) : null;
+  const requested =
+    raw && raw.trim() !== "" && raw.trim().toLowerCase() !== "auto" ? parseBackendRequest(raw) : null;
   if (current && (requested === null || requested === current.id)) return current;
   const probes = await detectBackends();
   let chosen: BackendProbe;
   let reason: string;
   if (requested) {
     const p = probes.find((x) => x.id === requested)!;
-    if (!p.available) throw new Error(`backend ${requested} was requested (${raw}) but cannot run here: ${p.detail}\n${gpuAdvice(probes)}`);
+    if (!p.available)
+      throw new Error(
+        `backend ${requested} was requested (${raw}) but cannot run here: ${p.detail}\n${gpuAdvice(probes)}`,
+      );
     chosen = p;
     reason = opts.prefer ? `requested (${opts.prefer})` : `SCALERANK_BACKEND=${raw}`;
   } else {

@@ -74,7 +74,8 @@ function normalise(z: Float64Array, n: number, how: CeNormalization): void {
     for (let i = 0; i < n; i++) z[i] = sd > 0 ? (z[i] - mean) / sd : 0;
     return;
   }
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     if (z[i] < lo) lo = z[i];
     if (z[i] > hi) hi = z[i];
@@ -106,11 +107,17 @@ export function negLogSoftmaxFirst(z: ArrayLike<number>, n: number = z.length): 
  * `candidates`). Scores come from `run`; a pool document without a score in `run` throws.
  * Queries with no positive or no negative in the pool are listed in `skipped` and do not count.
  */
-export function contrastiveEntropy(qrels: Qrels, run: Run, options: ContrastiveEntropyOptions): ContrastiveEntropyResult {
+export function contrastiveEntropy(
+  qrels: Qrels,
+  run: Run,
+  options: ContrastiveEntropyOptions,
+): ContrastiveEntropyResult {
   const K = options.k;
-  if (!Number.isInteger(K) || K < 2) throw new RangeError(`contrastiveEntropy: k must be an integer >= 2, got ${K}`);
+  if (!Number.isInteger(K) || K < 2)
+    throw new RangeError(`contrastiveEntropy: k must be an integer >= 2, got ${K}`);
   const how = options.normalization ?? "none";
-  if (how !== "none" && how !== "zscore" && how !== "minmax") throw new RangeError(`unknown normalization ${how}`);
+  if (how !== "none" && how !== "zscore" && how !== "minmax")
+    throw new RangeError(`unknown normalization ${how}`);
   const level = options.relevanceLevel ?? 1;
   const depth = options.depth ?? Infinity;
   const pools = options.firstStage ?? run;
@@ -132,16 +139,19 @@ export function contrastiveEntropy(qrels: Qrels, run: Run, options: ContrastiveE
     } else {
       poolDocs = pool.docnos;
     }
-    const scoreOf = pools === run ? null : new Map(scored.docnos.map((d, i) => [d, scored.scores[i]] as [string, number]));
+    const scoreOf =
+      pools === run ? null : new Map(scored.docnos.map((d, i) => [d, scored.scores[i]] as [string, number]));
     const ownIndex = pools === run ? new Map(scored.docnos.map((d, i) => [d, i] as [string, number])) : null;
     const score = (d: string): number => {
       const v = scoreOf ? scoreOf.get(d) : scored.scores[ownIndex!.get(d)!];
-      if (v === undefined || v !== v) throw new RangeError(`contrastiveEntropy: query ${qid}: no score for candidate ${d}`);
+      if (v === undefined || v !== v)
+        throw new RangeError(`contrastiveEntropy: query ${qid}: no score for candidate ${d}`);
       return v;
     };
     const pos: string[] = [];
     const neg: string[] = [];
-    for (const d of poolDocs) ((judged.get(d) ?? -1) >= level && (judged.get(d) ?? -1) >= 0 ? pos : neg).push(d);
+    for (const d of poolDocs)
+      ((judged.get(d) ?? -1) >= level && (judged.get(d) ?? -1) >= 0 ? pos : neg).push(d);
     if (pos.length === 0 || neg.length === 0) {
       skipped.push(qid);
       continue;

@@ -14,18 +14,59 @@
  * Writers build the whole output and write it with `writeFileAtomic` (temp file + rename).
  */
 import { InputError, writeFileAtomic } from "../util/fsutil";
-import { fieldString, forEachLine, isSkippable, parseDecimal, parseInteger, showField, splitTabs, splitWhitespace } from "./lines";
+import {
+  fieldString,
+  forEachLine,
+  isSkippable,
+  parseDecimal,
+  parseInteger,
+  showField,
+  splitTabs,
+  splitWhitespace,
+} from "./lines";
 import { compareDocnos, rankQuery, sortedQids } from "./ranking";
 import type { Qrels, Run, RunQuery } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Qrels
 
-type QrelsLayout = { tabs: boolean; cols: number; qid: number; docno: number; grade: number; header: boolean; name: string };
+type QrelsLayout = {
+  tabs: boolean;
+  cols: number;
+  qid: number;
+  docno: number;
+  grade: number;
+  header: boolean;
+  name: string;
+};
 
-const TREC_QRELS: QrelsLayout = { tabs: false, cols: 4, qid: 0, docno: 2, grade: 3, header: false, name: "TREC qrels" };
-const MSMARCO_QRELS: QrelsLayout = { tabs: true, cols: 4, qid: 0, docno: 2, grade: 3, header: false, name: "MS MARCO qrels" };
-const BEIR_QRELS: QrelsLayout = { tabs: true, cols: 3, qid: 0, docno: 1, grade: 2, header: true, name: "BEIR qrels" };
+const TREC_QRELS: QrelsLayout = {
+  tabs: false,
+  cols: 4,
+  qid: 0,
+  docno: 2,
+  grade: 3,
+  header: false,
+  name: "TREC qrels",
+};
+const MSMARCO_QRELS: QrelsLayout = {
+  tabs: true,
+  cols: 4,
+  qid: 0,
+  docno: 2,
+  grade: 3,
+  header: false,
+  name: "MS MARCO qrels",
+};
+const BEIR_QRELS: QrelsLayout = {
+  tabs: true,
+  cols: 3,
+  qid: 0,
+  docno: 1,
+  grade: 2,
+  header: true,
+  name: "BEIR qrels",
+};
 
 function readQrelsLayout(file: string, L: QrelsLayout): Qrels {
   const qrels: Qrels = new Map();
@@ -46,9 +87,15 @@ function readQrelsLayout(file: string, L: QrelsLayout): Qrels {
     for (let k = 0; k < n; k++) {
       if (f[2 * k] === f[2 * k + 1]) throw new InputError(file, line, `${L.name}: column ${k + 1} is empty`);
     }
-    const gs = f[2 * L.grade], ge = f[2 * L.grade + 1];
+    const gs = f[2 * L.grade],
+      ge = f[2 * L.grade + 1];
     const grade = parseInteger(buf, gs, ge);
-    if (Number.isNaN(grade)) throw new InputError(file, line, `${L.name}: relevance grade ${showField(buf, gs, ge)} is not an integer`);
+    if (Number.isNaN(grade))
+      throw new InputError(
+        file,
+        line,
+        `${L.name}: relevance grade ${showField(buf, gs, ge)} is not an integer`,
+      );
     const qid = fieldString(buf, f[2 * L.qid], f[2 * L.qid + 1], file, line);
     const docno = fieldString(buf, f[2 * L.docno], f[2 * L.docno + 1], file, line);
     if (qid !== curQid || !cur) {
@@ -56,7 +103,8 @@ function readQrelsLayout(file: string, L: QrelsLayout): Qrels {
       cur = qrels.get(qid);
       if (!cur) qrels.set(qid, (cur = new Map()));
     }
-    if (cur.has(docno)) throw new InputError(file, line, `${L.name}: duplicate judgment for query ${qid}, docno ${docno}`);
+    if (cur.has(docno))
+      throw new InputError(file, line, `${L.name}: duplicate judgment for query ${qid}, docno ${docno}`);
     cur.set(docno, grade);
   });
   if (!sawHeader) throw new InputError(file, 0, `${L.name}: file is empty (no header)`);
@@ -93,7 +141,11 @@ export type RunFormat = "trec" | "msmarco";
 
 /** Thrown internally by {@link scanRun} in streaming mode when a query id comes back later. */
 export class RunNotGroupedError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly qid: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly qid: string,
+  ) {
     super(`${file}:${line}: query ${qid} appears again after other queries (run is not grouped by query)`);
     this.name = "RunNotGroupedError";
   }
@@ -104,7 +156,10 @@ class QueryBuilder {
   scores = new Float64Array(64);
   len = 0;
   seen = new Set<string>();
-  constructor(readonly qid: string, readonly firstLine: number) {}
+  constructor(
+    readonly qid: string,
+    readonly firstLine: number,
+  ) {}
   static reopen(qid: string, q: RunQuery, line: number): QueryBuilder {
     const b = new QueryBuilder(qid, line);
     b.docnos = q.docnos;
@@ -115,7 +170,8 @@ class QueryBuilder {
     return b;
   }
   add(docno: string, score: number, file: string, line: number): void {
-    if (this.seen.has(docno)) throw new InputError(file, line, `duplicate docno ${docno} in query ${this.qid}`);
+    if (this.seen.has(docno))
+      throw new InputError(file, line, `duplicate docno ${docno} in query ${this.qid}`);
     this.seen.add(docno);
     if (this.len === this.scores.length) {
       const bigger = new Float64Array(this.len * 2);
@@ -172,18 +228,32 @@ export function scanRun(
   forEachLine(file, (buf, s, e, line) => {
     if (isSkippable(buf, s, e)) return;
     const n = trec ? splitWhitespace(buf, s, e, f) : splitTabs(buf, s, e, f);
-    if (trec && n !== 6) throw new InputError(file, line, `TREC run: expected 6 columns (qid Q0 docno rank score tag), found ${n}`);
-    if (!trec && n !== 3) throw new InputError(file, line, `MS MARCO run: expected 3 columns (qid docid rank), found ${n}`);
-    const qs = f[0], qe = f[1];
-    const ds = f[trec ? 4 : 2], de = f[trec ? 5 : 3];
+    if (trec && n !== 6)
+      throw new InputError(
+        file,
+        line,
+        `TREC run: expected 6 columns (qid Q0 docno rank score tag), found ${n}`,
+      );
+    if (!trec && n !== 3)
+      throw new InputError(file, line, `MS MARCO run: expected 3 columns (qid docid rank), found ${n}`);
+    const qs = f[0],
+      qe = f[1];
+    const ds = f[trec ? 4 : 2],
+      de = f[trec ? 5 : 3];
     if (qs === qe || ds === de) throw new InputError(file, line, "empty query id or docno");
     let score: number;
     if (trec) {
       score = parseDecimal(buf, f[8], f[9]);
-      if (Number.isNaN(score)) throw new InputError(file, line, `TREC run: score ${showField(buf, f[8], f[9])} is not a number`);
+      if (Number.isNaN(score))
+        throw new InputError(file, line, `TREC run: score ${showField(buf, f[8], f[9])} is not a number`);
     } else {
       const r = parseInteger(buf, f[4], f[5]);
-      if (!(r >= 1)) throw new InputError(file, line, `MS MARCO run: rank ${showField(buf, f[4], f[5])} is not a positive integer`);
+      if (!(r >= 1))
+        throw new InputError(
+          file,
+          line,
+          `MS MARCO run: rank ${showField(buf, f[4], f[5])} is not a positive integer`,
+        );
       score = -r;
     }
     // Same query as the previous line? Compare bytes, so no string is made for the qid.
@@ -315,7 +385,11 @@ export function writeBeirQrels(file: string, qrels: Qrels): void {
  * order (score descending, docno descending on ties), the top `depth`, ranks from 1. Every query
  * id and docno is checked as a field of a space- or (`tabSeparated`) tab-separated format.
  */
-function* rankedRows(run: Run, depth: number, tabSeparated: boolean): Generator<{ qid: string; docno: string; rank: number; score: number }> {
+function* rankedRows(
+  run: Run,
+  depth: number,
+  tabSeparated: boolean,
+): Generator<{ qid: string; docno: string; rank: number; score: number }> {
   for (const qid of sortedQids(run)) {
     checkField(qid, "query id", tabSeparated);
     const q = run.get(qid)!;
@@ -339,7 +413,8 @@ export function writeTrecRun(file: string, run: Run, tag = "scalerank", depth = 
   checkField(tag, "run tag", false);
   const w = new ChunkWriter();
   for (const { qid, docno, rank, score } of rankedRows(run, depth, false)) {
-    if (!Number.isFinite(score)) throw new RangeError(`cannot write non-finite score ${score} (query ${qid})`);
+    if (!Number.isFinite(score))
+      throw new RangeError(`cannot write non-finite score ${score} (query ${qid})`);
     w.line(`${qid} Q0 ${docno} ${rank} ${score} ${tag}`);
   }
   writeFileAtomic(file, w.bytes());

@@ -58,7 +58,19 @@ export interface EvalResult {
 export const INTEGER_MEASURES: ReadonlySet<string> = new Set(["num_q", "num_ret", "num_rel", "num_rel_ret"]);
 
 /** Base measures supported, in trec_eval's print order (`measures.c`). */
-const ORDER = ["num_q", "num_ret", "num_rel", "num_rel_ret", "map", "Rprec", "recip_rank", "P", "recall", "ndcg", "ndcg_cut"] as const;
+const ORDER = [
+  "num_q",
+  "num_ret",
+  "num_rel",
+  "num_rel_ret",
+  "map",
+  "Rprec",
+  "recip_rank",
+  "P",
+  "recall",
+  "ndcg",
+  "ndcg_cut",
+] as const;
 type Base = (typeof ORDER)[number];
 const CUTOFF_MEASURES = new Set<Base>(["P", "recall", "ndcg_cut"]);
 /** trec_eval's default cutoffs for P, recall and ndcg_cut. */
@@ -87,7 +99,9 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
     const dot = r.indexOf(".");
     const name = (dot < 0 ? r : r.slice(0, dot)) as Base;
     if (!(ORDER as readonly string[]).includes(name)) {
-      throw new RangeError(`unknown measure "${r}" (supported: ${ORDER.join(", ")}; cutoffs as P.10 or P.5,10)`);
+      throw new RangeError(
+        `unknown measure "${r}" (supported: ${ORDER.join(", ")}; cutoffs as P.10 or P.5,10)`,
+      );
     }
     if (dot >= 0) {
       const p = r.slice(dot + 1);
@@ -108,13 +122,15 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
     const p = params.get(base);
     if (p !== undefined) {
       cutoffs = p.split(",").map((t) => {
-        if (!/^\d+$/.test(t.trim())) throw new RangeError(`measure "${base}.${p}": cutoff "${t}" is not a positive integer`);
+        if (!/^\d+$/.test(t.trim()))
+          throw new RangeError(`measure "${base}.${p}": cutoff "${t}" is not a positive integer`);
         return Number(t.trim());
       });
       cutoffs.sort((a, b) => a - b);
       if (cutoffs[0] <= 0) throw new RangeError(`measure "${base}.${p}": cutoffs must be positive`);
       for (let i = 1; i < cutoffs.length; i++) {
-        if (cutoffs[i] === cutoffs[i - 1]) throw new RangeError(`measure "${base}.${p}": duplicate cutoff ${cutoffs[i]}`);
+        if (cutoffs[i] === cutoffs[i - 1])
+          throw new RangeError(`measure "${base}.${p}": duplicate cutoff ${cutoffs[i]}`);
       }
     }
     out.push({ base, cutoffs, names: cutoffs.map((k) => `${base}_${k}`) });
@@ -200,7 +216,10 @@ function evalQuery(
   const n = q ? q.docnos.length : 0;
   const depth = Math.min(n, o.maxDepth);
   ensureScratch(n + 1);
-  const idx = SCR_IDX, rank = SCR_RANK, rel = SCR_REL, gain = SCR_GAIN;
+  const idx = SCR_IDX,
+    rank = SCR_RANK,
+    rel = SCR_REL,
+    gain = SCR_GAIN;
   let k = 0; // interesting docs found, kept sorted by rank at the end
 
   if (q && n > 0) {
@@ -247,7 +266,10 @@ function evalQuery(
         }
         // Insertion sort of the k interesting docs by rank.
         for (let a = 1; a < k; a++) {
-          const ri = rank[a], ii = idx[a], li = rel[a], gi = gain[a];
+          const ri = rank[a],
+            ii = idx[a],
+            li = rel[a],
+            gi = gain[a];
           let b = a - 1;
           while (b >= 0 && rank[b] > ri) {
             rank[b + 1] = rank[b];
@@ -409,7 +431,12 @@ function evalQuery(
  *
  * @example evaluate(qrels, run, ["ndcg_cut.10", "map", "recip_rank"], { maxDepth: 1000 }).means
  */
-export function evaluate(qrels: Qrels, run: Run, measures: readonly string[], options: EvalOptions = {}): EvalResult {
+export function evaluate(
+  qrels: Qrels,
+  run: Run,
+  measures: readonly string[],
+  options: EvalOptions = {},
+): EvalResult {
   const ev = new Evaluator(qrels, measures, options);
   for (const [qid, q] of run) ev.add(qid, q);
   return ev.finish();
@@ -438,11 +465,13 @@ export class Evaluator {
       complete: options.complete ?? false,
       gain: options.gain ?? "linear",
     };
-    if (!Number.isInteger(o.relevanceLevel)) throw new RangeError(`relevanceLevel must be an integer, got ${o.relevanceLevel}`);
+    if (!Number.isInteger(o.relevanceLevel))
+      throw new RangeError(`relevanceLevel must be an integer, got ${o.relevanceLevel}`);
     if (!(o.maxDepth >= 0) || (o.maxDepth !== Infinity && !Number.isInteger(o.maxDepth))) {
       throw new RangeError(`maxDepth must be a non-negative integer, got ${o.maxDepth}`);
     }
-    if (o.gain !== "linear" && o.gain !== "burges") throw new RangeError(`gain must be "linear" or "burges", got ${o.gain}`);
+    if (o.gain !== "linear" && o.gain !== "burges")
+      throw new RangeError(`gain must be "linear" or "burges", got ${o.gain}`);
     this.o = o;
     this.specs = parseMeasures(measures);
     const off: number[] = [];
@@ -516,7 +545,11 @@ export const STANDARD_METRICS = {
  * `relevanceLevel` applies to the binary measures (use 2 for TREC DL passage qrels, per the
  * paper's convention, arXiv 2603.04816); nDCG always uses the graded labels.
  */
-export function standardMetrics(qrels: Qrels, run: Run, options: { relevanceLevel?: number } = {}): Record<string, number> {
+export function standardMetrics(
+  qrels: Qrels,
+  run: Run,
+  options: { relevanceLevel?: number } = {},
+): Record<string, number> {
   const level = options.relevanceLevel ?? 1;
   const full = evaluate(qrels, run, ["map", "P.10", "recall.10", "ndcg_cut.10"], { relevanceLevel: level });
   const mrr = evaluate(qrels, run, ["recip_rank"], { relevanceLevel: level, maxDepth: 10 });
@@ -550,7 +583,10 @@ export function formatFixed4(x: number): string {
  * line), then the `all` lines. Values print with 4 decimals (`%6.4f`, integers for `num_*`), or
  * with `fullPrecision` in JavaScript's shortest round-trip form.
  */
-export function formatTrecEval(result: EvalResult, opts: { perQuery?: boolean; fullPrecision?: boolean } = {}): string {
+export function formatTrecEval(
+  result: EvalResult,
+  opts: { perQuery?: boolean; fullPrecision?: boolean } = {},
+): string {
   const out: string[] = [];
   const fmt = (name: string, v: number) =>
     INTEGER_MEASURES.has(name) ? String(Math.trunc(v)) : opts.fullPrecision ? String(v) : formatFixed4(v);

@@ -77,9 +77,15 @@ export function runQueryFromArrays(docnos: readonly string[], scores: ArrayLike<
  *
  * @example runFromArrays(["q1","q1","q2"], ["d1","d2","d9"], [2.5, 1.0, 0.3])
  */
-export function runFromArrays(qids: readonly string[], docnos: readonly string[], scores: ArrayLike<number>): Run {
+export function runFromArrays(
+  qids: readonly string[],
+  docnos: readonly string[],
+  scores: ArrayLike<number>,
+): Run {
   if (qids.length !== docnos.length || qids.length !== scores.length) {
-    throw new RangeError(`runFromArrays: lengths differ (${qids.length}, ${docnos.length}, ${scores.length})`);
+    throw new RangeError(
+      `runFromArrays: lengths differ (${qids.length}, ${docnos.length}, ${scores.length})`,
+    );
   }
   const groups = new Map<string, { d: string[]; s: number[] }>();
   for (let i = 0; i < qids.length; i++) {
@@ -101,7 +107,13 @@ export function runFromObject(obj: Record<string, Record<string, number>>): Run 
   for (const qid of Object.keys(obj)) {
     const docs = obj[qid];
     const d = Object.keys(docs);
-    run.set(qid, runQueryFromArrays(d, d.map((k) => docs[k])));
+    run.set(
+      qid,
+      runQueryFromArrays(
+        d,
+        d.map((k) => docs[k]),
+      ),
+    );
   }
   return run;
 }
@@ -114,7 +126,8 @@ export function qrelsFromObject(obj: Record<string, Record<string, number>>): Qr
   for (const qid of Object.keys(obj)) {
     const m = new Map<string, number>();
     for (const [docno, g] of Object.entries(obj[qid])) {
-      if (!Number.isInteger(g)) throw new RangeError(`qrelsFromObject: grade of ${qid}/${docno} must be an integer, got ${g}`);
+      if (!Number.isInteger(g))
+        throw new RangeError(`qrelsFromObject: grade of ${qid}/${docno} must be an integer, got ${g}`);
       m.set(docno, g);
     }
     q.set(qid, m);
@@ -126,16 +139,23 @@ export function qrelsFromObject(obj: Record<string, Record<string, number>>): Qr
  * Build Qrels from flat parallel arrays of (qid, docno, grade); a duplicate (qid, docno) pair
  * or a non-integer grade throws.
  */
-export function qrelsFromArrays(qids: readonly string[], docnos: readonly string[], grades: ArrayLike<number>): Qrels {
+export function qrelsFromArrays(
+  qids: readonly string[],
+  docnos: readonly string[],
+  grades: ArrayLike<number>,
+): Qrels {
   if (qids.length !== docnos.length || qids.length !== grades.length) {
-    throw new RangeError(`qrelsFromArrays: lengths differ (${qids.length}, ${docnos.length}, ${grades.length})`);
+    throw new RangeError(
+      `qrelsFromArrays: lengths differ (${qids.length}, ${docnos.length}, ${grades.length})`,
+    );
   }
   const q: Qrels = new Map();
   for (let i = 0; i < qids.length; i++) {
     let m = q.get(qids[i]);
     if (!m) q.set(qids[i], (m = new Map()));
     if (m.has(docnos[i])) throw new RangeError(`qrelsFromArrays: duplicate pair ${qids[i]}/${docnos[i]}`);
-    if (!Number.isInteger(grades[i])) throw new RangeError(`qrelsFromArrays: grade must be an integer, got ${grades[i]}`);
+    if (!Number.isInteger(grades[i]))
+      throw new RangeError(`qrelsFromArrays: grade must be an integer, got ${grades[i]}`);
     m.set(docnos[i], grades[i]);
   }
   return q;

@@ -108,8 +108,13 @@ export function randomizationTest(
  * both, in `x`'s query order. Queries present in only one result are left out (count them with
  * `complete: true` evaluations if they should score 0).
  */
-export function pairResults(x: EvalResult, y: EvalResult, measure: string): { qids: string[]; a: Float64Array; b: Float64Array } {
-  const xa = x.perQuery[measure], yb = y.perQuery[measure];
+export function pairResults(
+  x: EvalResult,
+  y: EvalResult,
+  measure: string,
+): { qids: string[]; a: Float64Array; b: Float64Array } {
+  const xa = x.perQuery[measure],
+    yb = y.perQuery[measure];
   if (!xa || !yb) throw new RangeError(`pairResults: measure ${measure} missing from one of the results`);
   const pos = new Map(y.qids.map((q, i) => [q, i] as [string, number]));
   const qids: string[] = [];

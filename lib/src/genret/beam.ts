@@ -91,16 +91,23 @@ function lexLess(a: Int32Array, b: Int32Array): number {
  * Beam search constrained to corpus n-grams (see the module comment). Returns every n-gram that
  * entered the beam, with its log-probability and corpus count.
  */
-export async function constrainedBeamSearch(index: NgramIndex, scorer: NextTokenScorer, config: BeamConfig): Promise<BeamResult> {
+export async function constrainedBeamSearch(
+  index: NgramIndex,
+  scorer: NextTokenScorer,
+  config: BeamConfig,
+): Promise<BeamResult> {
   const { beam, maxLen } = config;
-  if (!(Number.isInteger(beam) && beam >= 1)) throw new RangeError(`beam must be a positive integer, got ${beam}`);
-  if (!(Number.isInteger(maxLen) && maxLen >= 1)) throw new RangeError(`maxLen must be a positive integer, got ${maxLen}`);
+  if (!(Number.isInteger(beam) && beam >= 1))
+    throw new RangeError(`beam must be a positive integer, got ${beam}`);
+  if (!(Number.isInteger(maxLen) && maxLen >= 1))
+    throw new RangeError(`maxLen must be a positive integer, got ${maxLen}`);
   const ngrams: GeneratedNgram[] = [];
   // The beam: hypotheses with their score, id in `ngrams` (−1 for the empty root) and whether
   // they are finished (no corpus continuation).
   type Hyp = { tokens: Int32Array; logProb: number; id: number; done: boolean };
   let beamHyps: Hyp[] = [{ tokens: new Int32Array(0), logProb: 0, id: -1, done: false }];
-  let steps = 0, prefixesScored = 0;
+  let steps = 0,
+    prefixesScored = 0;
   for (let len = 0; len < maxLen; len++) {
     const open = beamHyps.filter((h) => !h.done);
     const exts = open.map((h) => index.extensions(h.tokens));
@@ -115,15 +122,24 @@ export async function constrainedBeamSearch(index: NgramIndex, scorer: NextToken
     prefixesScored += expandable.length;
     const pool: Array<Hyp & { count: number; parentId: number }> = [];
     expandable.forEach((h, j) => {
-      const e = expExts[j], lp = logps[j];
+      const e = expExts[j],
+        lp = logps[j];
       for (let k = 0; k < e.tokens.length; k++) {
         const t = e.tokens[k];
         const v = lp[t];
-        if (v === undefined) throw new RangeError(`scorer returned ${lp.length} log-probabilities; token ${t} is out of range`);
+        if (v === undefined)
+          throw new RangeError(`scorer returned ${lp.length} log-probabilities; token ${t} is out of range`);
         const tokens = new Int32Array(h.tokens.length + 1);
         tokens.set(h.tokens);
         tokens[h.tokens.length] = t;
-        pool.push({ tokens, logProb: h.logProb + v, id: -1, done: false, count: e.counts[k], parentId: h.id });
+        pool.push({
+          tokens,
+          logProb: h.logProb + v,
+          id: -1,
+          done: false,
+          count: e.counts[k],
+          parentId: h.id,
+        });
       }
     });
     // Finished hypotheses compete for beam slots with the new candidates (they keep their score).
@@ -166,13 +182,18 @@ export interface AggregationOptions {
  * at least one n-gram of positive weight, scored by the largest weight among them ("best") or by
  * the best total weight of non-nested emitted n-grams they contain ("sum").
  */
-export function aggregateNgrams(index: NgramIndex, result: BeamResult, options: AggregationOptions = {}): Map<number, number> {
+export function aggregateNgrams(
+  index: NgramIndex,
+  result: BeamResult,
+  options: AggregationOptions = {},
+): Map<number, number> {
   const scoring = options.scoring ?? "best";
   const maxDocsPerNgram = options.maxDocsPerNgram ?? 5000;
   const { ngrams } = result;
   const w = ngrams.map((g) => ngramWeight(g.logProb, g.count, index.numTokens));
   ngrams.forEach((g, i) => {
-    if (g.parent >= i) throw new RangeError(`aggregateNgrams: n-gram ${i} has parent ${g.parent}; parents must come first`);
+    if (g.parent >= i)
+      throw new RangeError(`aggregateNgrams: n-gram ${i} has parent ${g.parent}; parents must come first`);
   });
   // For every document: the emitted n-grams it contains (positive weight only).
   const docHits = new Map<number, number[]>();
@@ -211,7 +232,11 @@ export function aggregateNgrams(index: NgramIndex, result: BeamResult, options: 
 }
 
 /** Document scores as a {@link RunQuery} (docnos from `docnos[docId]`), at most `depth` best. */
-export function scoresToRunQuery(scores: Map<number, number>, docnos: readonly string[], depth = 100): RunQuery {
+export function scoresToRunQuery(
+  scores: Map<number, number>,
+  docnos: readonly string[],
+  depth = 100,
+): RunQuery {
   const entries = [...scores.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, depth);
   return { docnos: entries.map(([d]) => docnos[d]), scores: Float64Array.from(entries.map(([, s]) => s)) };
 }
@@ -232,7 +257,10 @@ export async function generativeRetrievalRun(
   for (const q of queries) {
     const res = await constrainedBeamSearch(index, scorerFor(q.tokens), config);
     prefixesScored += res.prefixesScored;
-    run.set(q.qid, scoresToRunQuery(aggregateNgrams(index, res, { scoring: config.scoring }), docnos, config.depth ?? 100));
+    run.set(
+      q.qid,
+      scoresToRunQuery(aggregateNgrams(index, res, { scoring: config.scoring }), docnos, config.depth ?? 100),
+    );
   }
   return { run, prefixesScored };
 }

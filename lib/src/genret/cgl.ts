@@ -33,13 +33,15 @@ export function cglOfQuery(positiveLosses: ArrayLike<number>, negativeLosses: Ar
   let lPos = Infinity;
   for (let i = 0; i < positiveLosses.length; i++) {
     const l = positiveLosses[i];
-    if (!(Number.isFinite(l) && l >= 0)) throw new RangeError(`cglOfQuery: positive loss ${l} is not a finite non-negative number`);
+    if (!(Number.isFinite(l) && l >= 0))
+      throw new RangeError(`cglOfQuery: positive loss ${l} is not a finite non-negative number`);
     lPos = Math.min(lPos, l);
   }
   let sNeg = 0;
   for (let i = 0; i < negativeLosses.length; i++) {
     const l = negativeLosses[i];
-    if (!(Number.isFinite(l) && l >= 0)) throw new RangeError(`cglOfQuery: negative loss ${l} is not a finite non-negative number`);
+    if (!(Number.isFinite(l) && l >= 0))
+      throw new RangeError(`cglOfQuery: negative loss ${l} is not a finite non-negative number`);
     sNeg += l;
   }
   if (sNeg <= 0) throw new RangeError("cglOfQuery: the negatives' losses sum to 0");
@@ -54,7 +56,10 @@ export interface QueryLosses {
 }
 
 /** CGL over queries: the mean of {@link cglOfQuery}, with the per-query values. */
-export function contrastiveGenerationLoss(queries: readonly QueryLosses[]): { cgl: number; perQuery: Float64Array } {
+export function contrastiveGenerationLoss(queries: readonly QueryLosses[]): {
+  cgl: number;
+  perQuery: Float64Array;
+} {
   if (queries.length === 0) throw new RangeError("contrastiveGenerationLoss: no queries");
   const perQuery = Float64Array.from(queries.map((q) => cglOfQuery(q.positives, q.negatives)));
   let s = 0;
@@ -67,10 +72,16 @@ export function contrastiveGenerationLoss(queries: readonly QueryLosses[]): { cg
  * positives), by a partial Fisher–Yates shuffle of the eligible ids; ascending. Throws when
  * fewer than K documents are eligible.
  */
-export function sampleNegatives(rng: Rng, numDocs: number, exclude: ReadonlySet<number>, K: number = CGL_NEGATIVES): Int32Array {
+export function sampleNegatives(
+  rng: Rng,
+  numDocs: number,
+  exclude: ReadonlySet<number>,
+  K: number = CGL_NEGATIVES,
+): Int32Array {
   const pool: number[] = [];
   for (let d = 0; d < numDocs; d++) if (!exclude.has(d)) pool.push(d);
-  if (pool.length < K) throw new RangeError(`sampleNegatives: only ${pool.length} eligible documents for K = ${K}`);
+  if (pool.length < K)
+    throw new RangeError(`sampleNegatives: only ${pool.length} eligible documents for K = ${K}`);
   for (let i = 0; i < K; i++) {
     const j = i + rng.int(pool.length - i);
     const t = pool[i];

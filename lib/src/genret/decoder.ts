@@ -39,7 +39,13 @@
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { TIERS, type Tier } from "../model/tiers";
-import { initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "../model/blocks";
+import {
+  initialWeightValues,
+  layerNorm,
+  preLnBlockSpecs,
+  preLnBlocks,
+  type WeightSpec,
+} from "../model/blocks";
 import { AdamW } from "../train/optimizer";
 import { learningRate, type ScheduleConfig } from "../train/schedule";
 import { SPECIAL_IDS } from "../data/tokenizer";
@@ -97,12 +103,20 @@ export const GEN_TIERS: readonly Tier[] = [
  */
 export function getGenTier(name: string): Tier {
   const g = GEN_TIERS.find((t) => t.name === name) ?? TIERS.find((t) => t.name === name);
-  if (!g) throw new Error(`unknown tier "${name}" (generator tiers: ${GEN_TIERS.map((t) => t.name).join(", ")}; reranker tiers: ${TIERS.map((t) => t.name).join(", ")})`);
+  if (!g)
+    throw new Error(
+      `unknown tier "${name}" (generator tiers: ${GEN_TIERS.map((t) => t.name).join(", ")}; reranker tiers: ${TIERS.map((t) => t.name).join(", ")})`,
+    );
   return g;
 }
 
 /** Generator config of a tier ({@link getGenTier}), with copy initialisation α = 1. */
-export function genTierConfig(tier: Tier | string, vocabSize: number, queryLen: number, targetLen: number): GenConfig {
+export function genTierConfig(
+  tier: Tier | string,
+  vocabSize: number,
+  queryLen: number,
+  targetLen: number,
+): GenConfig {
   const t = typeof tier === "string" ? getGenTier(tier) : tier;
   return { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, queryLen, targetLen, copyInit: 1 };
 }
@@ -118,7 +132,9 @@ export function genParamCounts(c: GenConfig): { nonEmbedding: number; embedding:
 /** Forward FLOPs of one row of `seqLen` tokens with logits at `logitPositions`: 2NT + 4LT²d + 2VdP. */
 export function genForwardFlops(c: GenConfig, seqLen: number, logitPositions: number): number {
   const n = genParamCounts(c).nonEmbedding;
-  return 2 * n * seqLen + 4 * c.layers * seqLen * seqLen * c.dModel + 2 * c.vocabSize * c.dModel * logitPositions;
+  return (
+    2 * n * seqLen + 4 * c.layers * seqLen * seqLen * c.dModel + 2 * c.vocabSize * c.dModel * logitPositions
+  );
 }
 
 /** Training FLOPs of one (query → target) row: 3 × forward with logits at the S target positions. */
@@ -147,7 +163,10 @@ function genWeightSpecs(c: GenConfig): WeightSpec[] {
     { name: "pos_emb", shape: [genMaxLen(c), d], decay: true, init: "normal" },
   ];
   for (let l = 0; l < c.layers; l++) s.push(...preLnBlockSpecs(l, d));
-  s.push({ name: "lnf_g", shape: [d], decay: false, init: "ones" }, { name: "lnf_b", shape: [d], decay: false, init: "zeros" });
+  s.push(
+    { name: "lnf_g", shape: [d], decay: false, init: "ones" },
+    { name: "lnf_b", shape: [d], decay: false, init: "zeros" },
+  );
   return s;
 }
 
@@ -193,7 +212,8 @@ export function randomOrthogonal(d: number, rng: ReturnType<typeof createRng>): 
 
 /** Build a generator with seeded weights (see the module comment). */
 export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
-  if (config.dModel % config.heads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
+  if (config.dModel % config.heads !== 0)
+    throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
   const specs = genWeightSpecs(config);
   const rng = createRng(seed);
   const W = new Map<string, tf.Variable>();
@@ -214,14 +234,20 @@ export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
       const ra = Math.sqrt(alpha);
       for (let a = 0; a < d0; a++) for (let b = 0; b < d0; b++) v[a * d0 + b] = q[b][a] * ra;
     }
-    W.set(s.name, tf.tidy(() => tf.variable(tf.tensor(v, s.shape, "float32"), true, `gen_${s.name}_${varCounter++}`)));
+    W.set(
+      s.name,
+      tf.tidy(() => tf.variable(tf.tensor(v, s.shape, "float32"), true, `gen_${s.name}_${varCounter++}`)),
+    );
   }
   const w = (name: string) => W.get(name)!;
-  const d = config.dModel, H = config.heads, maxLen = genMaxLen(config);
+  const d = config.dModel,
+    H = config.heads,
+    maxLen = genMaxLen(config);
   const logits = (ids: tf.Tensor2D, from: number, count: number): tf.Tensor3D => {
     const [B, T] = ids.shape;
     if (T > maxLen) throw new Error(`sequence length ${T} exceeds ${maxLen}`);
-    if (from < 0 || from + count > T) throw new Error(`logit positions ${from}..${from + count - 1} outside 0..${T - 1}`);
+    if (from < 0 || from + count > T)
+      throw new Error(`logit positions ${from}..${from + count - 1} outside 0..${T - 1}`);
     const tok = tf.gather(w("tok_emb"), tf.reshape(ids, [B * T]));
     const pos = tf.slice(w("pos_emb"), [0, 0], [T, d]);
     let x = tf.reshape(tf.add(tf.reshape(tok, [B, T, d]), pos), [B * T, d]);
@@ -245,7 +271,8 @@ export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
     decay: specs.map((s) => s.decay),
     logits,
     countWeights: () => {
-      let total = 0, emb = 0;
+      let total = 0,
+        emb = 0;
       for (const s of specs) {
         const n = s.shape.reduce((a, b) => a * b, 1);
         total += n;
@@ -273,7 +300,9 @@ export interface GenBatch {
  * tokens; targets longer than S are cut to S.
  */
 export function encodePairs(c: GenConfig, pairs: ReadonlyArray<Pick<GenPair, "query" | "target">>): GenBatch {
-  const Lq = c.queryLen, S = c.targetLen, T = Lq + S;
+  const Lq = c.queryLen,
+    S = c.targetLen,
+    T = Lq + S;
   const n = pairs.length;
   const inputs = new Int32Array(n * T).fill(PAD_ID);
   const targets = new Int32Array(n * S).fill(PAD_ID);
@@ -309,10 +338,13 @@ registerHostKernel({
     return out;
   },
   run: ({ logits, targets }, out, attrs) => {
-    const V = attrs.V as number, R = targets.length;
-    const nll = out[0] as Float32Array, grad = out[1] as Float32Array | undefined;
+    const V = attrs.V as number,
+      R = targets.length;
+    const nll = out[0] as Float32Array,
+      grad = out[1] as Float32Array | undefined;
     for (let r = 0; r < R; r++) {
-      const o = r * V, y = targets[r];
+      const o = r * V,
+        y = targets[r];
       if (!(y >= 0 && y < V)) throw new RangeError(`softmax cross-entropy: target ${y} outside 0..${V - 1}`);
       let mx = -Infinity;
       for (let j = 0; j < V; j++) if (logits[o + j] > mx) mx = logits[o + j];
@@ -336,9 +368,11 @@ registerHostKernel({
   kernelName: SCALE_ROWS_KERNEL,
   outputs: (inputs) => [{ shape: [...inputs.x.shape], dtype: "float32" }],
   run: ({ x, s }, [out]) => {
-    const R = s.length, V = x.length / R;
+    const R = s.length,
+      V = x.length / R;
     for (let r = 0; r < R; r++) {
-      const o = r * V, f = s[r];
+      const o = r * V,
+        f = s[r];
       for (let j = 0; j < V; j++) out[o + j] = x[o + j] * f;
     }
   },
@@ -352,7 +386,10 @@ registerHostKernel({
 export function softmaxXentReference(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [R, V] = logits.shape;
   const logp = tf.logSoftmax(logits);
-  const flatIdx = tf.add(tf.mul(tf.range(0, R, 1, "int32"), tf.scalar(V, "int32")), tf.cast(targets, "int32"));
+  const flatIdx = tf.add(
+    tf.mul(tf.range(0, R, 1, "int32"), tf.scalar(V, "int32")),
+    tf.cast(targets, "int32"),
+  );
   return tf.neg(tf.gather(tf.reshape(logp, [R * V]), flatIdx)) as tf.Tensor1D;
 }
 
@@ -366,15 +403,19 @@ export function softmaxXent(logits: tf.Tensor2D, targets: tf.Tensor1D, withGrad 
   if (!hasHostKernel(XENT_KERNEL)) return softmaxXentReference(logits, targets);
   const V = logits.shape[1];
   const y = tf.cast(targets, "int32");
-  if (!withGrad) return runHostKernel(XENT_KERNEL, { logits, targets: y }, { V, withGrad: 0 })[0] as tf.Tensor1D;
+  if (!withGrad)
+    return runHostKernel(XENT_KERNEL, { logits, targets: y }, { V, withGrad: 0 })[0] as tf.Tensor1D;
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const z = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+    const z = args[0] as tf.Tensor,
+      save = args[1] as tf.GradSaveFunc;
     const [nll, grad] = runHostKernel(XENT_KERNEL, { logits: z, targets: y }, { V, withGrad: 1 });
     save([grad]);
     return {
       value: nll,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        hasHostKernel(SCALE_ROWS_KERNEL) ? runHostKernel(SCALE_ROWS_KERNEL, { x: saved[0], s: dy })[0] : tf.mul(saved[0], tf.reshape(dy, [-1, 1])),
+        hasHostKernel(SCALE_ROWS_KERNEL)
+          ? runHostKernel(SCALE_ROWS_KERNEL, { x: saved[0], s: dy })[0]
+          : tf.mul(saved[0], tf.reshape(dy, [-1, 1])),
     };
   });
   return f(logits) as tf.Tensor1D;
@@ -385,7 +426,13 @@ export function softmaxXent(logits: tf.Tensor2D, targets: tf.Tensor1D, withGrad 
  * and the number of those tokens, tensors [n]. `withGrad` false when no gradient will be taken
  * (evaluation). Call inside tf.tidy.
  */
-export function rowNll(model: GenDecoder, inputs: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D, withGrad = true): { sum: tf.Tensor1D; tokens: tf.Tensor1D } {
+export function rowNll(
+  model: GenDecoder,
+  inputs: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  withGrad = true,
+): { sum: tf.Tensor1D; tokens: tf.Tensor1D } {
   const { queryLen: Lq, targetLen: S, vocabSize: V } = model.config;
   const n = inputs.shape[0];
   const z = tf.reshape(model.logits(inputs, Lq, S), [n * S, V]) as tf.Tensor2D;
@@ -420,7 +467,11 @@ export const DEFAULT_GEN_TRAIN: GenTrainConfig = {
  * token-averaged NLL Σ(−log p)/Σ(real target tokens), minimised with AdamW (train/optimizer.ts)
  * under the schedule. Returns the per-step losses and the training FLOPs spent.
  */
-export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[], config: GenTrainConfig = DEFAULT_GEN_TRAIN): Promise<{ losses: number[]; steps: number; flops: number }> {
+export async function trainGenerator(
+  model: GenDecoder,
+  pairs: readonly GenPair[],
+  config: GenTrainConfig = DEFAULT_GEN_TRAIN,
+): Promise<{ losses: number[]; steps: number; flops: number }> {
   if (pairs.length === 0) throw new RangeError("trainGenerator: no pairs");
   const opt = new AdamW(model.variables, model.decay);
   const rng = createRng(config.seed);
@@ -431,7 +482,10 @@ export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[
     for (let ep = 0; ep < config.epochs; ep++) {
       const order = rng.shuffle(pairs.map((_, i) => i));
       for (let s = 0; s < order.length; s += config.batchSize) {
-        const b = encodePairs(model.config, order.slice(s, s + config.batchSize).map((i) => pairs[i]));
+        const b = encodePairs(
+          model.config,
+          order.slice(s, s + config.batchSize).map((i) => pairs[i]),
+        );
         const { value, grads } = tf.tidy(() => {
           const inp = tf.tensor2d(b.inputs, [b.n, Lq + S], "int32");
           const tgt = tf.tensor2d(b.targets, [b.n, S], "int32");
@@ -442,7 +496,10 @@ export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[
           }, model.variables);
         });
         step++;
-        const norm = opt.apply(model.variables.map((v) => grads[v.name]), learningRate(config.schedule, step));
+        const norm = opt.apply(
+          model.variables.map((v) => grads[v.name]),
+          learningRate(config.schedule, step),
+        );
         const loss = (await value.data())[0];
         value.dispose();
         norm.dispose();
@@ -462,13 +519,24 @@ export async function trainGenerator(model: GenDecoder, pairs: readonly GenPair[
  * Teacher-forced NLL of many (query → target) rows without gradients: per row the summed NLL of
  * its real target tokens and their number, in chunks of `batchSize`.
  */
-export async function pairNll(model: GenDecoder, pairs: ReadonlyArray<Pick<GenPair, "query" | "target">>, batchSize = 256): Promise<{ sum: Float64Array; tokens: Float64Array }> {
-  const sum = new Float64Array(pairs.length), tokens = new Float64Array(pairs.length);
+export async function pairNll(
+  model: GenDecoder,
+  pairs: ReadonlyArray<Pick<GenPair, "query" | "target">>,
+  batchSize = 256,
+): Promise<{ sum: Float64Array; tokens: Float64Array }> {
+  const sum = new Float64Array(pairs.length),
+    tokens = new Float64Array(pairs.length);
   const { queryLen: Lq, targetLen: S } = model.config;
   for (let s = 0; s < pairs.length; s += batchSize) {
     const b = encodePairs(model.config, pairs.slice(s, s + batchSize));
     const r = tf.tidy(() => {
-      const o = rowNll(model, tf.tensor2d(b.inputs, [b.n, Lq + S], "int32"), tf.tensor2d(b.targets, [b.n, S], "int32"), tf.tensor2d(b.mask, [b.n, S], "float32"), false);
+      const o = rowNll(
+        model,
+        tf.tensor2d(b.inputs, [b.n, Lq + S], "int32"),
+        tf.tensor2d(b.targets, [b.n, S], "int32"),
+        tf.tensor2d(b.mask, [b.n, S], "float32"),
+        false,
+      );
       return [o.sum, o.tokens];
     });
     sum.set(await r[0].data(), s);
@@ -483,22 +551,31 @@ export async function pairNll(model: GenDecoder, pairs: ReadonlyArray<Pick<GenPa
  * [query, SEP, prefix] for each prefix (prefixes of up to S tokens, all of one call of equal
  * length, as in a beam step). Counts the prefixes and FLOPs it spends in `stats`.
  */
-export function modelScorer(model: GenDecoder, query: ArrayLike<number>, stats?: { prefixes: number; flops: number }): (prefixes: readonly Int32Array[]) => Promise<Float32Array[]> {
+export function modelScorer(
+  model: GenDecoder,
+  query: ArrayLike<number>,
+  stats?: { prefixes: number; flops: number },
+): (prefixes: readonly Int32Array[]) => Promise<Float32Array[]> {
   const { queryLen: Lq, vocabSize: V } = model.config;
   const q = Int32Array.from(query as ArrayLike<number>);
   const qq = q.length > Lq ? q.subarray(q.length - Lq) : q;
   return async (prefixes) => {
     const len = prefixes[0]?.length ?? 0;
-    if (prefixes.some((p) => p.length !== len)) throw new RangeError("modelScorer: prefixes of one step must have equal length");
-    if (len > model.config.targetLen) throw new RangeError(`prefix of ${len} tokens exceeds targetLen ${model.config.targetLen}`);
-    const T = Lq + 1 + len, B = prefixes.length;
+    if (prefixes.some((p) => p.length !== len))
+      throw new RangeError("modelScorer: prefixes of one step must have equal length");
+    if (len > model.config.targetLen)
+      throw new RangeError(`prefix of ${len} tokens exceeds targetLen ${model.config.targetLen}`);
+    const T = Lq + 1 + len,
+      B = prefixes.length;
     const ids = new Int32Array(B * T).fill(PAD_ID);
     prefixes.forEach((p, r) => {
       ids.set(qq, r * T + (Lq - qq.length));
       ids[r * T + Lq] = SEP_ID;
       ids.set(p, r * T + Lq + 1);
     });
-    const out = tf.tidy(() => tf.logSoftmax(tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V])));
+    const out = tf.tidy(() =>
+      tf.logSoftmax(tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V])),
+    );
     const data = (await out.data()) as Float32Array;
     out.dispose();
     if (stats) {

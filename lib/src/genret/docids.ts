@@ -97,7 +97,12 @@ function dist2(a: Float64Array, b: Float64Array): number {
  * k-means of `vectors` (k-means++ seeding from `rng`, then `iterations` Lloyd steps; an empty
  * cluster keeps its previous centroid). Returns the cluster of every vector and the centroids.
  */
-export function kmeans(vectors: readonly Float64Array[], k: number, iterations: number, rng: Rng): { assign: Int32Array; centroids: Float64Array[] } {
+export function kmeans(
+  vectors: readonly Float64Array[],
+  k: number,
+  iterations: number,
+  rng: Rng,
+): { assign: Int32Array; centroids: Float64Array[] } {
   const n = vectors.length;
   if (n === 0) throw new RangeError("kmeans: no vectors");
   k = Math.min(k, n);
@@ -125,7 +130,8 @@ export function kmeans(vectors: readonly Float64Array[], k: number, iterations: 
   const assign = new Int32Array(n);
   for (let it = 0; it <= iterations; it++) {
     for (let i = 0; i < n; i++) {
-      let best = 0, bd = Infinity;
+      let best = 0,
+        bd = Infinity;
       for (let c = 0; c < k; c++) {
         const dd = dist2(vectors[i], centroids[c]);
         if (dd < bd) {
@@ -140,7 +146,8 @@ export function kmeans(vectors: readonly Float64Array[], k: number, iterations: 
     const cnt = new Int32Array(k);
     for (let i = 0; i < n; i++) {
       cnt[assign[i]]++;
-      const s = sums[assign[i]], v = vectors[i];
+      const s = sums[assign[i]],
+        v = vectors[i];
       for (let j = 0; j < dim; j++) s[j] += v[j];
     }
     for (let c = 0; c < k; c++) if (cnt[c] > 0) centroids[c] = Float64Array.from(sums[c], (x) => x / cnt[c]);
@@ -152,9 +159,13 @@ export function kmeans(vectors: readonly Float64Array[], k: number, iterations: 
  * Hierarchical k-means docids (see the module comment): one code path per document, unique,
  * each code in [0, branching).
  */
-export function hierarchicalKMeans(vectors: readonly Float64Array[], config: DocidConfig = DEFAULT_DOCIDS): number[][] {
+export function hierarchicalKMeans(
+  vectors: readonly Float64Array[],
+  config: DocidConfig = DEFAULT_DOCIDS,
+): number[][] {
   const { branching, leafSize, iterations } = config;
-  if (!(branching >= 2 && leafSize >= 1 && leafSize <= branching)) throw new RangeError("hierarchicalKMeans: need branching >= 2 and 1 <= leafSize <= branching");
+  if (!(branching >= 2 && leafSize >= 1 && leafSize <= branching))
+    throw new RangeError("hierarchicalKMeans: need branching >= 2 and 1 <= leafSize <= branching");
   const rng = createRng(config.seed);
   const codes: number[][] = vectors.map(() => []);
   const rec = (ids: number[]): void => {
@@ -162,7 +173,12 @@ export function hierarchicalKMeans(vectors: readonly Float64Array[], config: Doc
       ids.forEach((id, pos) => codes[id].push(pos));
       return;
     }
-    const { assign } = kmeans(ids.map((i) => vectors[i]), branching, iterations, rng);
+    const { assign } = kmeans(
+      ids.map((i) => vectors[i]),
+      branching,
+      iterations,
+      rng,
+    );
     let groups: number[][] = Array.from({ length: branching }, () => []);
     ids.forEach((id, j) => groups[assign[j]].push(id));
     if (groups.filter((g) => g.length > 0).length < 2) {
@@ -180,7 +196,11 @@ export function hierarchicalKMeans(vectors: readonly Float64Array[], config: Doc
 }
 
 /** Docid token sequences: code c at depth ℓ → `offset + ℓ·branching + c`. */
-export function docidTokenSequences(codes: readonly number[][], branching: number, offset: number): Int32Array[] {
+export function docidTokenSequences(
+  codes: readonly number[][],
+  branching: number,
+  offset: number,
+): Int32Array[] {
   return codes.map((path) => Int32Array.from(path, (c, l) => offset + l * branching + c));
 }
 

@@ -39,7 +39,16 @@ import { generativeRetrievalRun, type NgramScoring } from "./beam";
 import { CGL_NEGATIVES, computeCgl, meanWithError } from "./cgl";
 import { buildDocidPairs, buildSpanPairs, nestedFraction, sampleSpans, type GenPair } from "./pairs";
 import { docidTokenSequences, docidVocabSize, documentVectors, hierarchicalKMeans } from "./docids";
-import { createGenDecoder, genParamCounts, genTierConfig, modelScorer, pairNll, trainGenerator, type GenConfig, type GenDecoder } from "./decoder";
+import {
+  createGenDecoder,
+  genParamCounts,
+  genTierConfig,
+  modelScorer,
+  pairNll,
+  trainGenerator,
+  type GenConfig,
+  type GenDecoder,
+} from "./decoder";
 
 /** Experiment settings (per profile in {@link GENRET_CONFIGS}). */
 export interface GenretConfig {
@@ -113,7 +122,19 @@ export interface GenretConfig {
   seed: number;
 }
 
-const BASE: Omit<GenretConfig, "tiers" | "fractions" | "dataTier" | "beams" | "trainSpans" | "idSpans" | "cglQueries" | "retrievalQueries" | "epochs" | "jobs"> = {
+const BASE: Omit<
+  GenretConfig,
+  | "tiers"
+  | "fractions"
+  | "dataTier"
+  | "beams"
+  | "trainSpans"
+  | "idSpans"
+  | "cglQueries"
+  | "retrievalQueries"
+  | "epochs"
+  | "jobs"
+> = {
   queryLen: 12,
   spanLen: 10,
   temperature: 1,
@@ -137,9 +158,47 @@ const BASE: Omit<GenretConfig, "tiers" | "fractions" | "dataTier" | "beams" | "t
  * processes, see the notebook for the measured time), paper (the reranker tiers t0–t6).
  */
 export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
-  smoke: { ...BASE, tiers: ["g0", "g1"], fractions: [0.2, 0.6, 1], dataTier: "g0", beams: [1, 5, 15], trainSpans: 3, idSpans: 2, cglQueries: 10, retrievalQueries: 10, epochs: 4, jobs: 1 },
-  mini: { ...BASE, tiers: ["g0", "g1", "g2", "g3"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "g2", beams: [1, 5, 15, 50, 100], trainSpans: 2, idSpans: 2, cglQueries: 60, retrievalQueries: 100, epochs: 3, jobs: 2, collection: { ...BASE.collection, numConcepts: 4000 } },
-  paper: { ...BASE, tiers: ["t1", "t3", "t4", "t5", "t6", "t7", "t8"], fractions: [0.2, 0.4, 0.6, 0.8, 1], dataTier: "t6", beams: [1, 5, 15, 50, 100], trainSpans: 10, idSpans: 10, cglQueries: 500, retrievalQueries: 500, epochs: 1, jobs: 1, collection: { ...BASE.collection, numConcepts: 40000 } },
+  smoke: {
+    ...BASE,
+    tiers: ["g0", "g1"],
+    fractions: [0.2, 0.6, 1],
+    dataTier: "g0",
+    beams: [1, 5, 15],
+    trainSpans: 3,
+    idSpans: 2,
+    cglQueries: 10,
+    retrievalQueries: 10,
+    epochs: 4,
+    jobs: 1,
+  },
+  mini: {
+    ...BASE,
+    tiers: ["g0", "g1", "g2", "g3"],
+    fractions: [0.2, 0.4, 0.6, 0.8, 1],
+    dataTier: "g2",
+    beams: [1, 5, 15, 50, 100],
+    trainSpans: 2,
+    idSpans: 2,
+    cglQueries: 60,
+    retrievalQueries: 100,
+    epochs: 3,
+    jobs: 2,
+    collection: { ...BASE.collection, numConcepts: 4000 },
+  },
+  paper: {
+    ...BASE,
+    tiers: ["t1", "t3", "t4", "t5", "t6", "t7", "t8"],
+    fractions: [0.2, 0.4, 0.6, 0.8, 1],
+    dataTier: "t6",
+    beams: [1, 5, 15, 50, 100],
+    trainSpans: 10,
+    idSpans: 10,
+    cglQueries: 500,
+    retrievalQueries: 500,
+    epochs: 1,
+    jobs: 1,
+    collection: { ...BASE.collection, numConcepts: 40000 },
+  },
 };
 
 /** What the experiment needs from a dataset (`prepareDataset`'s {@link Dataset} has it). */
@@ -182,10 +241,17 @@ export interface GenretData {
   stopIds: ReadonlySet<number>;
 }
 
-function queriesOf(qs: ReadonlyArray<{ qid: string; text: string }>, qrels: Qrels, docIndex: Map<string, number>, encode: (t: string) => number[], minGrade: number): GenretQuery[] {
+function queriesOf(
+  qs: ReadonlyArray<{ qid: string; text: string }>,
+  qrels: Qrels,
+  docIndex: Map<string, number>,
+  encode: (t: string) => number[],
+  minGrade: number,
+): GenretQuery[] {
   return qs.map((q) => {
     const positives: number[] = [];
-    for (const [docno, g] of qrels.get(q.qid) ?? new Map<string, number>()) if (g >= minGrade && docIndex.has(docno)) positives.push(docIndex.get(docno)!);
+    for (const [docno, g] of qrels.get(q.qid) ?? new Map<string, number>())
+      if (g >= minGrade && docIndex.has(docno)) positives.push(docIndex.get(docno)!);
     positives.sort((a, b) => a - b);
     return { qid: q.qid, tokens: Int32Array.from(encode(q.text)), positives };
   });
@@ -198,11 +264,18 @@ export function prepareGenretData(ds: GenretDatasetLike, config: GenretConfig): 
   const docIndex = new Map(docnos.map((d, i) => [d, i]));
   const docTokens = ds.docs.map((d) => Int32Array.from(encode(d.text)));
   const index = buildNgramIndex(docTokens);
-  const train = queriesOf(ds.queries.train, ds.qrels.train, docIndex, encode, config.minGrade).filter((q) => q.positives.length > 0);
-  const test = queriesOf(ds.queries.test, ds.qrels.test, docIndex, encode, config.minGrade).filter((q) => q.positives.length > 0);
+  const train = queriesOf(ds.queries.train, ds.qrels.train, docIndex, encode, config.minGrade).filter(
+    (q) => q.positives.length > 0,
+  );
+  const test = queriesOf(ds.queries.test, ds.qrels.test, docIndex, encode, config.minGrade).filter(
+    (q) => q.positives.length > 0,
+  );
   const wordVocab = ds.tokenizer.vocabSize;
   const { branching, leafSize, iterations, dim } = config.docids;
-  const codes = hierarchicalKMeans(documentVectors(docTokens, dim, deriveSeed(config.seed, "docid-vectors")), { branching, leafSize, iterations, seed: deriveSeed(config.seed, "docid-kmeans") });
+  const codes = hierarchicalKMeans(
+    documentVectors(docTokens, dim, deriveSeed(config.seed, "docid-vectors")),
+    { branching, leafSize, iterations, seed: deriveSeed(config.seed, "docid-kmeans") },
+  );
   const docids = docidTokenSequences(codes, branching, wordVocab);
   const testQrels: Qrels = new Map();
   for (const q of test) testQrels.set(q.qid, ds.qrels.test.get(q.qid)!);
@@ -212,7 +285,13 @@ export function prepareGenretData(ds: GenretDatasetLike, config: GenretConfig): 
     if (ids.length === 1) stopIds.add(ids[0]);
   }
   return {
-    docnos, docTokens, index, train, test, wordVocab, docids,
+    docnos,
+    docTokens,
+    index,
+    train,
+    test,
+    wordVocab,
+    docids,
     docidVocab: wordVocab + docidVocabSize(codes, branching),
     docidLen: Math.max(...codes.map((c) => c.length)),
     testQrels,
@@ -253,7 +332,12 @@ export interface GenretModelResult {
 }
 
 /** The generator config of a method and tier. */
-export function genretModelConfig(data: GenretData, config: GenretConfig, method: GenretMethod, tier: string): GenConfig {
+export function genretModelConfig(
+  data: GenretData,
+  config: GenretConfig,
+  method: GenretMethod,
+  tier: string,
+): GenConfig {
   return method === "ngram"
     ? genTierConfig(tier, data.wordVocab, config.queryLen, config.spanLen)
     : genTierConfig(tier, data.docidVocab, config.queryLen, data.docidLen);
@@ -264,13 +348,29 @@ export function genretModelConfig(data: GenretData, config: GenretConfig, method
  * queries and in pairs: a query's spans come from a stream seeded by the query alone, so every
  * pair of a smaller fraction is also a pair of every larger one (only the amount of data differs).
  */
-export function genretTrainingPairs(data: GenretData, config: GenretConfig, method: GenretMethod, fraction: number): { pairs: GenPair[]; queries: number } {
+export function genretTrainingPairs(
+  data: GenretData,
+  config: GenretConfig,
+  method: GenretMethod,
+  fraction: number,
+): { pairs: GenPair[]; queries: number } {
   const qs = nestedFraction(data.train, fraction, deriveSeed(config.seed, "fractions"));
-  const spanCfg = { spanLen: config.spanLen, count: config.trainSpans, temperature: config.temperature, ignore: data.stopIds };
+  const spanCfg = {
+    spanLen: config.spanLen,
+    count: config.trainSpans,
+    temperature: config.temperature,
+    ignore: data.stopIds,
+  };
   if (method === "ngram") {
     const pairs: GenPair[] = [];
     qs.forEach((q, qi) => {
-      for (const p of buildSpanPairs([q], data.docTokens, spanCfg, createRng(deriveSeed(config.seed, `spans-${q.qid}`)))) pairs.push({ ...p, queryIndex: qi });
+      for (const p of buildSpanPairs(
+        [q],
+        data.docTokens,
+        spanCfg,
+        createRng(deriveSeed(config.seed, `spans-${q.qid}`)),
+      ))
+        pairs.push({ ...p, queryIndex: qi });
     });
     return { pairs, queries: qs.length };
   }
@@ -291,9 +391,23 @@ export function genretTrainingPairs(data: GenretData, config: GenretConfig, meth
  * CGL of a trained model (step 4 of the module comment). Negatives and identifier spans depend
  * only on the seed, the query and the document, never on the model.
  */
-export async function genretCgl(model: GenDecoder, data: GenretData, config: GenretConfig, method: GenretMethod): Promise<{ cgl: number; perQuery: Float64Array; ceiling: number; meanPositiveLoss: number; meanNegativeLoss: number }> {
+export async function genretCgl(
+  model: GenDecoder,
+  data: GenretData,
+  config: GenretConfig,
+  method: GenretMethod,
+): Promise<{
+  cgl: number;
+  perQuery: Float64Array;
+  ceiling: number;
+  meanPositiveLoss: number;
+  meanNegativeLoss: number;
+}> {
   const qs = data.test.slice(0, config.cglQueries);
-  let posSum = 0, posN = 0, negSum = 0, negN = 0;
+  let posSum = 0,
+    posN = 0,
+    negSum = 0,
+    negN = 0;
   const res = await computeCgl(
     qs,
     data.docnos.length,
@@ -308,13 +422,24 @@ export async function genretCgl(model: GenDecoder, data: GenretData, config: Gen
           return;
         }
         const rng = createRng(deriveSeed(config.seed, `id-${q.qid}-${d}`));
-        for (const s of sampleSpans(data.docTokens[d], q.tokens, { spanLen: config.spanLen, count: config.idSpans, temperature: config.temperature, ignore: data.stopIds }, rng).spans) {
+        for (const s of sampleSpans(
+          data.docTokens[d],
+          q.tokens,
+          {
+            spanLen: config.spanLen,
+            count: config.idSpans,
+            temperature: config.temperature,
+            ignore: data.stopIds,
+          },
+          rng,
+        ).spans) {
           rows.push({ query: q.tokens, target: s, doc: d, queryIndex: qi });
           owner.push(j);
         }
       });
       const { sum, tokens } = await pairNll(model, rows);
-      const s = new Float64Array(docs.length), n = new Float64Array(docs.length);
+      const s = new Float64Array(docs.length),
+        n = new Float64Array(docs.length);
       owner.forEach((j, r) => {
         s[j] += sum[r];
         n[j] += tokens[r];
@@ -334,7 +459,13 @@ export async function genretCgl(model: GenDecoder, data: GenretData, config: Gen
     createRng(deriveSeed(config.seed, "cgl-negatives")),
     config.negatives,
   );
-  return { cgl: res.cgl, perQuery: res.perQuery, ceiling: res.ceiling, meanPositiveLoss: posSum / posN, meanNegativeLoss: negSum / negN };
+  return {
+    cgl: res.cgl,
+    perQuery: res.perQuery,
+    ceiling: res.ceiling,
+    meanPositiveLoss: posSum / posN,
+    meanNegativeLoss: negSum / negN,
+  };
 }
 
 /**
@@ -369,11 +500,14 @@ export async function trainAndMeasure(
     seed: deriveSeed(config.seed, `order-${method}-${tier}-${fraction}`),
     schedule: genretSchedule(config, tier, pairs.length),
   });
-  const head = tr.losses.slice(0, 10), tail = tr.losses.slice(-10);
+  const head = tr.losses.slice(0, 10),
+    tail = tr.losses.slice(-10);
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
   const c = await genretCgl(model, data, config, method);
   const result: GenretModelResult = {
-    method, tier, fraction,
+    method,
+    tier,
+    fraction,
     params: genParamCounts(gc).nonEmbedding,
     trainQueries: queries,
     trainPairs: pairs.length,
@@ -387,7 +521,9 @@ export async function trainAndMeasure(
     meanPositiveLoss: c.meanPositiveLoss,
     meanNegativeLoss: c.meanNegativeLoss,
   };
-  log(`${method} ${tier} ${Math.round(fraction * 100)}%: N=${result.params} pairs=${pairs.length} loss ${result.firstLoss.toFixed(3)}→${result.lastLoss.toFixed(3)} CGL=${result.cgl.toFixed(6)} (ceiling ${c.ceiling.toFixed(6)})`);
+  log(
+    `${method} ${tier} ${Math.round(fraction * 100)}%: N=${result.params} pairs=${pairs.length} loss ${result.firstLoss.toFixed(3)}→${result.lastLoss.toFixed(3)} CGL=${result.cgl.toFixed(6)} (ceiling ${c.ceiling.toFixed(6)})`,
+  );
   return { result, model };
 }
 
@@ -403,20 +539,42 @@ export interface BeamPoint {
 }
 
 /** Retrieval quality of an n-gram model for each beam size (step 5 of the module comment). */
-export async function beamSweep(model: GenDecoder, data: GenretData, config: GenretConfig, log: (m: string) => void = () => {}): Promise<{ points: BeamPoint[]; runs: Map<number, Run> }> {
+export async function beamSweep(
+  model: GenDecoder,
+  data: GenretData,
+  config: GenretConfig,
+  log: (m: string) => void = () => {},
+): Promise<{ points: BeamPoint[]; runs: Map<number, Run> }> {
   const qs = data.test.slice(0, config.retrievalQueries);
   const qrels: Qrels = new Map(qs.map((q) => [q.qid, data.testQrels.get(q.qid)!]));
   const points: BeamPoint[] = [];
   const runs = new Map<number, Run>();
   for (const beam of config.beams) {
     const stats = { prefixes: 0, flops: 0 };
-    const { run } = await generativeRetrievalRun(data.index, qs, (q) => modelScorer(model, q, stats), data.docnos, { beam, maxLen: config.spanLen, depth: 100, scoring: config.scoring });
-    const ev = evaluate(qrels, run, ["recall.1,5,20,100", "ndcg_cut.10", "recip_rank"], { relevanceLevel: config.minGrade, complete: true });
+    const { run } = await generativeRetrievalRun(
+      data.index,
+      qs,
+      (q) => modelScorer(model, q, stats),
+      data.docnos,
+      { beam, maxLen: config.spanLen, depth: 100, scoring: config.scoring },
+    );
+    const ev = evaluate(qrels, run, ["recall.1,5,20,100", "ndcg_cut.10", "recip_rank"], {
+      relevanceLevel: config.minGrade,
+      complete: true,
+    });
     const metrics: Record<string, number> = {};
-    for (const k of ["recall_1", "recall_5", "recall_20", "recall_100", "ndcg_cut_10", "recip_rank"]) metrics[k] = ev.means[k];
-    points.push({ beam, metrics, flopsPerQuery: stats.flops / qs.length, prefixesPerQuery: stats.prefixes / qs.length });
+    for (const k of ["recall_1", "recall_5", "recall_20", "recall_100", "ndcg_cut_10", "recip_rank"])
+      metrics[k] = ev.means[k];
+    points.push({
+      beam,
+      metrics,
+      flopsPerQuery: stats.flops / qs.length,
+      prefixesPerQuery: stats.prefixes / qs.length,
+    });
     runs.set(beam, run);
-    log(`beam ${beam}: recall@5 ${metrics.recall_5.toFixed(3)} recall@100 ${metrics.recall_100.toFixed(3)} FLOPs/query ${(stats.flops / qs.length).toExponential(2)}`);
+    log(
+      `beam ${beam}: recall@5 ${metrics.recall_5.toFixed(3)} recall@100 ${metrics.recall_100.toFixed(3)} FLOPs/query ${(stats.flops / qs.length).toExponential(2)}`,
+    );
   }
   return { points, runs };
 }
@@ -456,5 +614,9 @@ export function fitGenretJointLaw(points: readonly GenretLawPoint[]): LawFit | n
   }
   const pts = [...byKey.values()];
   if (pts.length < 6) return null;
-  return fitLaw(chinchillaLaw(), { x: pts.map((p) => [p.N, p.D]), y: pts.map((p) => p.sum / p.n) }, { starts: 50 });
+  return fitLaw(
+    chinchillaLaw(),
+    { x: pts.map((p) => [p.N, p.D]), y: pts.map((p) => p.sum / p.n) },
+    { starts: 50 },
+  );
 }

@@ -64,8 +64,10 @@ export function suffixArray(text: Int32Array, sigma: number): Int32Array {
     tmp[sa[0]] = 0;
     let r = 0;
     for (let i = 1; i < n; i++) {
-      const a = sa[i - 1], b = sa[i];
-      const ra2 = a + k < n ? rank[a + k] : -1, rb2 = b + k < n ? rank[b + k] : -1;
+      const a = sa[i - 1],
+        b = sa[i];
+      const ra2 = a + k < n ? rank[a + k] : -1,
+        rb2 = b + k < n ? rank[b + k] : -1;
       if (rank[a] !== rank[b] || ra2 !== rb2) r++;
       tmp[b] = r;
     }
@@ -120,12 +122,14 @@ export class NgramIndex {
   private rootCache: Extensions | null = null;
 
   constructor(docs: readonly Tokens[]) {
-    let n = 0, vmax = -1;
+    let n = 0,
+      vmax = -1;
     for (let d = 0; d < docs.length; d++) {
       const doc = docs[d];
       for (let i = 0; i < doc.length; i++) {
         const t = doc[i];
-        if (!Number.isInteger(t) || t < 0) throw new RangeError(`document ${d}, position ${i}: token ${t} is not a non-negative integer`);
+        if (!Number.isInteger(t) || t < 0)
+          throw new RangeError(`document ${d}, position ${i}: token ${t} is not a non-negative integer`);
         if (t > vmax) vmax = t;
       }
       n += doc.length + 1;
@@ -162,7 +166,8 @@ export class NgramIndex {
    */
   private cmp(s: number, g: Tokens): number {
     for (let i = 0; i < g.length; i++) {
-      const a = this.sym(s, i), b = g[i] + 1;
+      const a = this.sym(s, i),
+        b = g[i] + 1;
       if (a !== b) return a < b ? -1 : 1;
     }
     return 0;
@@ -174,7 +179,8 @@ export class NgramIndex {
    */
   range(g: Tokens): [number, number] {
     const n = this.sa.length;
-    let lo = 0, hi = n;
+    let lo = 0,
+      hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.cmp(this.sa[mid], g) < 0) lo = mid + 1;
@@ -206,11 +212,13 @@ export class NgramIndex {
     if (prefix.length === 0 && this.rootCache) return this.rootCache;
     let [lo, hi] = this.range(prefix);
     const m = prefix.length;
-    const toks: number[] = [], cnts: number[] = [];
+    const toks: number[] = [],
+      cnts: number[] = [];
     // Suffixes whose next symbol is the separator (or the text end) sort first: skip them.
     while (lo < hi && this.sym(this.sa[lo], m) <= 0) {
       // jump past all separator-continuations with one binary search
-      let a = lo, b = hi;
+      let a = lo,
+        b = hi;
       while (a < b) {
         const mid = (a + b) >>> 1;
         if (this.sym(this.sa[mid], m) <= 0) a = mid + 1;
@@ -220,7 +228,8 @@ export class NgramIndex {
     }
     while (lo < hi) {
       const c = this.sym(this.sa[lo], m);
-      let a = lo + 1, b = hi;
+      let a = lo + 1,
+        b = hi;
       while (a < b) {
         const mid = (a + b) >>> 1;
         if (this.sym(this.sa[mid], m) <= c) a = mid + 1;
@@ -245,7 +254,8 @@ export class NgramIndex {
     const ids = new Int32Array(hi - lo);
     for (let i = lo; i < hi; i++) ids[i - lo] = this.docOf[this.sa[i]];
     ids.sort();
-    const docs: number[] = [], tf: number[] = [];
+    const docs: number[] = [],
+      tf: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       if (i > 0 && ids[i] === ids[i - 1]) tf[tf.length - 1]++;
       else {

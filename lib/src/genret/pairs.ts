@@ -60,14 +60,22 @@ export function spanOverlap(span: Tokens, query: Tokens, ignore?: ReadonlySet<nu
  * Sample `count` spans of `doc` weighted by overlap with `query` (see the module comment).
  * Returns the spans and their start offsets, in sampling order.
  */
-export function sampleSpans(doc: Tokens, query: Tokens, config: SpanConfig, rng: Rng): { spans: Int32Array[]; starts: number[] } {
+export function sampleSpans(
+  doc: Tokens,
+  query: Tokens,
+  config: SpanConfig,
+  rng: Rng,
+): { spans: Int32Array[]; starts: number[] } {
   const { spanLen, count, temperature } = config;
-  if (!(spanLen >= 1 && count >= 1 && temperature > 0)) throw new RangeError("sampleSpans: spanLen, count >= 1 and temperature > 0 required");
+  if (!(spanLen >= 1 && count >= 1 && temperature > 0))
+    throw new RangeError("sampleSpans: spanLen, count >= 1 and temperature > 0 required");
   if (doc.length === 0) throw new RangeError("sampleSpans: empty document");
   const L = Math.min(spanLen, doc.length);
   const nWin = doc.length - L + 1;
   const logits = new Float64Array(nWin);
-  for (let s = 0; s < nWin; s++) logits[s] = spanOverlap(Array.prototype.slice.call(doc, s, s + L) as number[], query, config.ignore) / temperature;
+  for (let s = 0; s < nWin; s++)
+    logits[s] =
+      spanOverlap(Array.prototype.slice.call(doc, s, s + L) as number[], query, config.ignore) / temperature;
   let mx = -Infinity;
   for (const v of logits) mx = Math.max(mx, v);
   const w = Float64Array.from(logits, (v) => Math.exp(v - mx));
@@ -81,7 +89,8 @@ export function sampleSpans(doc: Tokens, query: Tokens, config: SpanConfig, rng:
     }
     let tot = 0;
     for (let s = 0; s < nWin; s++) if (avail[s]) tot += w[s];
-    let u = rng.next() * tot, pick = -1;
+    let u = rng.next() * tot,
+      pick = -1;
     for (let s = 0; s < nWin; s++) {
       if (!avail[s]) continue;
       pick = s;
@@ -120,7 +129,8 @@ export function buildSpanPairs(
   queries.forEach((q, qi) => {
     const qt = Int32Array.from(q.tokens as ArrayLike<number>);
     for (const d of q.positives) {
-      for (const span of sampleSpans(docs[d], qt, config, rng).spans) out.push({ query: qt, target: span, doc: d, queryIndex: qi });
+      for (const span of sampleSpans(docs[d], qt, config, rng).spans)
+        out.push({ query: qt, target: span, doc: d, queryIndex: qi });
     }
   });
   return out;
@@ -149,5 +159,8 @@ export function buildDocidPairs(
 export function nestedFraction<T>(items: readonly T[], fraction: number, seed: number): T[] {
   if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
   const perm = createRng(seed).shuffle(items.map((_, i) => i));
-  return perm.slice(0, Math.max(1, Math.round(fraction * items.length))).sort((a, b) => a - b).map((i) => items[i]);
+  return perm
+    .slice(0, Math.max(1, Math.round(fraction * items.length)))
+    .sort((a, b) => a - b)
+    .map((i) => items[i]);
 }

@@ -21,7 +21,15 @@ import { resultsPath } from "../util/paths";
 import { writeJsonAtomic } from "../util/fsutil";
 import { runWorkerPool, workerEntry } from "../util/worker";
 import { cglCeiling } from "./cgl";
-import { beamSweep, trainAndMeasure, type BeamPoint, type GenretConfig, type GenretData, type GenretMethod, type GenretModelResult } from "./experiment";
+import {
+  beamSweep,
+  trainAndMeasure,
+  type BeamPoint,
+  type GenretConfig,
+  type GenretData,
+  type GenretMethod,
+  type GenretModelResult,
+} from "./experiment";
 
 /** Everything the notebook shows. */
 export interface GenretResults {
@@ -35,7 +43,15 @@ export interface GenretResults {
   beams: BeamPoint[];
   beamTier: string;
   /** Corpus statistics. */
-  corpus: { docs: number; tokens: number; vocab: number; distinct10grams: number; docidLen: number; trainQueries: number; testQueries: number };
+  corpus: {
+    docs: number;
+    tokens: number;
+    vocab: number;
+    distinct10grams: number;
+    docidLen: number;
+    trainQueries: number;
+    testQueries: number;
+  };
 }
 
 /** One model to train and measure. */
@@ -63,15 +79,23 @@ export function genretJobs(config: GenretConfig): GenretJob[] {
   const largest = config.tiers[config.tiers.length - 1];
   const jobs: GenretJob[] = [];
   for (const tier of config.tiers) {
-    for (const method of ["ngram", "docid"] as const) jobs.push({ method, tier, fraction: 1, beams: method === "ngram" && tier === largest });
+    for (const method of ["ngram", "docid"] as const)
+      jobs.push({ method, tier, fraction: 1, beams: method === "ngram" && tier === largest });
   }
-  for (const f of config.fractions) if (f !== 1 || !config.tiers.includes(config.dataTier)) jobs.push({ method: "ngram", tier: config.dataTier, fraction: f, beams: false });
+  for (const f of config.fractions)
+    if (f !== 1 || !config.tiers.includes(config.dataTier))
+      jobs.push({ method: "ngram", tier: config.dataTier, fraction: f, beams: false });
   const rank = (j: GenretJob) => config.tiers.indexOf(j.tier) * 10 + j.fraction + (j.beams ? 100 : 0);
   return jobs.sort((a, b) => rank(b) - rank(a));
 }
 
 /** Train and measure one job's model (and run the beam sweep when asked); frees the model. */
-export async function runGenretJob(data: GenretData, config: GenretConfig, job: GenretJob, log: (m: string) => void = () => {}): Promise<GenretJobResult> {
+export async function runGenretJob(
+  data: GenretData,
+  config: GenretConfig,
+  job: GenretJob,
+  log: (m: string) => void = () => {},
+): Promise<GenretJobResult> {
   const { result, model } = await trainAndMeasure(data, config, job.method, job.tier, job.fraction, log);
   try {
     const out: GenretJobResult = { job, result };
@@ -84,7 +108,12 @@ export async function runGenretJob(data: GenretData, config: GenretConfig, job: 
 
 /** What identifies the experiment's data: passages, corpus tokens, training and test queries. */
 function dataSummary(data: GenretData): { docs: number; tokens: number; train: number; test: number } {
-  return { docs: data.docnos.length, tokens: data.index.numTokens, train: data.train.length, test: data.test.length };
+  return {
+    docs: data.docnos.length,
+    tokens: data.index.numTokens,
+    train: data.train.length,
+    test: data.test.length,
+  };
 }
 
 /** {@link dataSummary} as JSON: the parent sends it to its workers, which check their data against it. */
@@ -132,7 +161,11 @@ export interface GenretRunOptions {
  * refuses to run when the data it builds differs from `data` ({@link genretDataFingerprint}), so
  * `data` must come from `prepareDataset({ profile, generator: config.collection })`.
  */
-export async function runGenretExperiment(data: GenretData, config: GenretConfig, options: GenretRunOptions = {}): Promise<GenretResults> {
+export async function runGenretExperiment(
+  data: GenretData,
+  config: GenretConfig,
+  options: GenretRunOptions = {},
+): Promise<GenretResults> {
   const profile = options.profile ?? activeProfile();
   const dir = options.dir ?? resultsPath("genret", profile);
   const log = options.log ?? (() => {});
@@ -144,7 +177,8 @@ export async function runGenretExperiment(data: GenretData, config: GenretConfig
     if (r) done.set(job, r);
   }
   const pending = all.filter((j) => !done.has(j));
-  if (done.size > 0) log(`${done.size} of ${all.length} models already measured (${dir}); ${pending.length} to run`);
+  if (done.size > 0)
+    log(`${done.size} of ${all.length} models already measured (${dir}); ${pending.length} to run`);
   fs.mkdirSync(dir, { recursive: true });
   const finish = (job: GenretJob, r: GenretJobResult) => {
     writeJsonAtomic(jobFile(dir, job), { key, value: r });
@@ -156,15 +190,28 @@ export async function runGenretExperiment(data: GenretData, config: GenretConfig
   } else {
     await runInWorkers(profile, config, genretDataFingerprint(data), pending, workers, finish, log);
   }
-  return assembleResults(data, config, all.map((j) => done.get(j)!));
+  return assembleResults(
+    data,
+    config,
+    all.map((j) => done.get(j)!),
+  );
 }
 
-type WorkerMessage = { type: "ready" } | { type: "log"; message: string } | { type: "done"; result: GenretJobResult } | { type: "error"; message: string };
+type WorkerMessage =
+  | { type: "ready" }
+  | { type: "log"; message: string }
+  | { type: "done"; result: GenretJobResult }
+  | { type: "error"; message: string };
 
 /** Hand the pending jobs to `workers` forked processes (worker.ts), one job at a time each. */
 async function runInWorkers(
-  profile: ProfileName, config: GenretConfig, fingerprint: string, pending: GenretJob[], workers: number,
-  finish: (job: GenretJob, r: GenretJobResult) => void, log: (m: string) => void,
+  profile: ProfileName,
+  config: GenretConfig,
+  fingerprint: string,
+  pending: GenretJob[],
+  workers: number,
+  finish: (job: GenretJob, r: GenretJobResult) => void,
+  log: (m: string) => void,
 ): Promise<void> {
   await runWorkerPool<GenretJob, WorkerMessage>({
     entry: workerEntry(__filename, "worker"),
@@ -182,9 +229,19 @@ async function runInWorkers(
 
 /** Put the job results together in the notebook's layout. */
 function assembleResults(data: GenretData, config: GenretConfig, results: GenretJobResult[]): GenretResults {
-  const size = results.filter((r) => r.job.fraction === 1 && config.tiers.includes(r.job.tier)).map((r) => r.result);
-  size.sort((a, b) => (a.method === b.method ? config.tiers.indexOf(a.tier) - config.tiers.indexOf(b.tier) : a.method === "ngram" ? -1 : 1));
-  const dataRuns = results.filter((r) => r.job.method === "ngram" && r.job.tier === config.dataTier).map((r) => r.result);
+  const size = results
+    .filter((r) => r.job.fraction === 1 && config.tiers.includes(r.job.tier))
+    .map((r) => r.result);
+  size.sort((a, b) =>
+    a.method === b.method
+      ? config.tiers.indexOf(a.tier) - config.tiers.indexOf(b.tier)
+      : a.method === "ngram"
+        ? -1
+        : 1,
+  );
+  const dataRuns = results
+    .filter((r) => r.job.method === "ngram" && r.job.tier === config.dataTier)
+    .map((r) => r.result);
   dataRuns.sort((a, b) => a.fraction - b.fraction);
   const beamJob = results.find((r) => r.job.beams);
   return {

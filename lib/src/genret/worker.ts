@@ -11,7 +11,10 @@ import { prepareGenretData, type GenretConfig, type GenretData } from "./experim
 import { genretDataFingerprint, runGenretJob, type GenretJob } from "./run";
 import { sendToParent, serveParent } from "../util/worker";
 
-type ParentMessage = { type: "init"; profile: ProfileName; config: GenretConfig; fingerprint: string } | { type: "job"; job: GenretJob } | { type: "exit" };
+type ParentMessage =
+  | { type: "init"; profile: ProfileName; config: GenretConfig; fingerprint: string }
+  | { type: "job"; job: GenretJob }
+  | { type: "exit" };
 
 let data: GenretData | null = null;
 let config: GenretConfig | null = null;
@@ -20,14 +23,21 @@ serveParent<ParentMessage>(async (m) => {
   if (m.type === "init") {
     await selectBackend();
     config = m.config;
-    data = prepareGenretData(await prepareDataset({ profile: m.profile, generator: m.config.collection }), config);
+    data = prepareGenretData(
+      await prepareDataset({ profile: m.profile, generator: m.config.collection }),
+      config,
+    );
     const mine = genretDataFingerprint(data);
     if (mine !== m.fingerprint) {
-      throw new Error(`the ${m.profile} dataset with the config's collection gives ${mine}, the parent's data ${m.fingerprint}: build the data with prepareDataset({ profile, generator: config.collection })`);
+      throw new Error(
+        `the ${m.profile} dataset with the config's collection gives ${mine}, the parent's data ${m.fingerprint}: build the data with prepareDataset({ profile, generator: config.collection })`,
+      );
     }
     sendToParent({ type: "ready" });
   } else if (m.type === "job") {
-    const result = await runGenretJob(data!, config!, m.job, (message) => sendToParent({ type: "log", message }));
+    const result = await runGenretJob(data!, config!, m.job, (message) =>
+      sendToParent({ type: "log", message }),
+    );
     sendToParent({ type: "done", result });
   }
 });

@@ -33,7 +33,9 @@ export function recordFlops(r: CheckpointRecord): number {
 
 /** k in C = k·N·D (D = steps) for one objective: 6 × tokens per step, from the records (median over checkpoints). */
 export function flopsPerParamStep(records: readonly CheckpointRecord[], objective: Objective): number {
-  const ks = records.filter((r) => r.objective === objective && r.step > 0).map((r) => recordFlops(r) / (r.params * r.step));
+  const ks = records
+    .filter((r) => r.objective === objective && r.step > 0)
+    .map((r) => recordFlops(r) / (r.params * r.step));
   if (ks.length === 0) throw new Error(`no records with steps > 0 for objective ${objective}`);
   return quantile(ks, 0.5);
 }
@@ -50,7 +52,8 @@ export interface PowerTerms {
 
 /** Power terms of a fitted joint-rising/-falling or Chinchilla law; null for other forms. */
 export function powerTerms(form: LawForm, p: readonly number[]): PowerTerms | null {
-  if (form.name.startsWith("joint-")) return { B: Math.abs(p[1]), alpha: -p[2], Dc: Math.abs(p[3]), beta: -p[4] };
+  if (form.name.startsWith("joint-"))
+    return { B: Math.abs(p[1]), alpha: -p[2], Dc: Math.abs(p[3]), beta: -p[4] };
   if (form.name === "chinchilla") return { B: p[1], alpha: p[2], Dc: p[3], beta: p[4] };
   return null;
 }
@@ -81,21 +84,49 @@ export function closedFormAllocation(t: PowerTerms, C: number, k: number): Alloc
  * log N ∈ [ln nMin, ln nMax] by a 200-point scan refined with golden-section search.
  */
 export function numericAllocation(
-  predict: (N: number, D: number) => number, C: number, k: number,
+  predict: (N: number, D: number) => number,
+  C: number,
+  k: number,
   options: { direction: "rising" | "falling"; nMin: number; nMax: number },
 ): AllocationPoint {
   const sign = options.direction === "rising" ? -1 : 1;
-  const g = (ln: number) => { const N = Math.exp(ln); return sign * predict(N, C / (k * N)); };
-  const lo0 = Math.log(options.nMin), hi0 = Math.log(options.nMax);
+  const g = (ln: number) => {
+    const N = Math.exp(ln);
+    return sign * predict(N, C / (k * N));
+  };
+  const lo0 = Math.log(options.nMin),
+    hi0 = Math.log(options.nMax);
   const M = 200;
-  let bestI = 0, bestV = Infinity;
-  for (let i = 0; i <= M; i++) { const v = g(lo0 + ((hi0 - lo0) * i) / M); if (v < bestV) { bestV = v; bestI = i; } }
-  let a = lo0 + ((hi0 - lo0) * Math.max(bestI - 1, 0)) / M, b = lo0 + ((hi0 - lo0) * Math.min(bestI + 1, M)) / M;
+  let bestI = 0,
+    bestV = Infinity;
+  for (let i = 0; i <= M; i++) {
+    const v = g(lo0 + ((hi0 - lo0) * i) / M);
+    if (v < bestV) {
+      bestV = v;
+      bestI = i;
+    }
+  }
+  let a = lo0 + ((hi0 - lo0) * Math.max(bestI - 1, 0)) / M,
+    b = lo0 + ((hi0 - lo0) * Math.min(bestI + 1, M)) / M;
   const r = (Math.sqrt(5) - 1) / 2;
-  let x1 = b - r * (b - a), x2 = a + r * (b - a), f1 = g(x1), f2 = g(x2);
+  let x1 = b - r * (b - a),
+    x2 = a + r * (b - a),
+    f1 = g(x1),
+    f2 = g(x2);
   for (let it = 0; it < 100 && b - a > 1e-10; it++) {
-    if (f1 < f2) { b = x2; x2 = x1; f2 = f1; x1 = b - r * (b - a); f1 = g(x1); }
-    else { a = x1; x1 = x2; f1 = f2; x2 = a + r * (b - a); f2 = g(x2); }
+    if (f1 < f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - r * (b - a);
+      f1 = g(x1);
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + r * (b - a);
+      f2 = g(x2);
+    }
   }
   const N = Math.exp((a + b) / 2);
   return { C, N, D: C / (k * N) };
@@ -105,11 +136,23 @@ export function numericAllocation(
  * Compute-optimal allocation at each C for a fitted law: closed form for the joint and
  * Chinchilla forms, numeric otherwise (then `nRange` bounds the search, default 1e3…1e13).
  */
-export function optimalAllocation(fit: LawFit, Cs: readonly number[], k: number, nRange: [number, number] = [1e3, 1e13]): AllocationPoint[] {
+export function optimalAllocation(
+  fit: LawFit,
+  Cs: readonly number[],
+  k: number,
+  nRange: [number, number] = [1e3, 1e13],
+): AllocationPoint[] {
   const t = powerTerms(fit.form, fit.params);
-  if (t && t.alpha > 0 && t.beta > 0 && t.B > 0 && t.Dc > 0) return Cs.map((C) => closedFormAllocation(t, C, k));
+  if (t && t.alpha > 0 && t.beta > 0 && t.B > 0 && t.Dc > 0)
+    return Cs.map((C) => closedFormAllocation(t, C, k));
   const direction = fit.form.name.endsWith("rising") ? "rising" : "falling";
-  return Cs.map((C) => numericAllocation((N, D) => fit.form.f(fit.params, [N, D]), C, k, { direction, nMin: nRange[0], nMax: nRange[1] }));
+  return Cs.map((C) =>
+    numericAllocation((N, D) => fit.form.f(fit.params, [N, D]), C, k, {
+      direction,
+      nMin: nRange[0],
+      nMax: nRange[1],
+    }),
+  );
 }
 
 /** Percentile bands of N*(C), D*(C) and the exponents over bootstrap replicate parameters. */
@@ -126,11 +169,25 @@ export interface AllocationBands {
  * parameter vector (from {@link bootstrapLaw}); mid = median, bands = percentiles at `level`.
  * Replicates without valid power terms (α, β ≤ 0) are skipped.
  */
-export function allocationBands(form: LawForm, replicateParams: readonly (readonly number[])[], Cs: readonly number[], k: number, level = 0.95): AllocationBands {
-  const terms = replicateParams.map((p) => powerTerms(form, p)).filter((t): t is PowerTerms => !!t && t.alpha > 0 && t.beta > 0 && t.B > 0 && t.Dc > 0);
-  if (terms.length === 0) throw new Error(`allocationBands: no replicate of ${form.name} has the power-law structure`);
-  const lq = (1 - level) / 2, hq = 1 - lq;
-  const band = (vals: number[]) => ({ mid: quantile(vals, 0.5), lo: quantile(vals, lq), hi: quantile(vals, hq) });
+export function allocationBands(
+  form: LawForm,
+  replicateParams: readonly (readonly number[])[],
+  Cs: readonly number[],
+  k: number,
+  level = 0.95,
+): AllocationBands {
+  const terms = replicateParams
+    .map((p) => powerTerms(form, p))
+    .filter((t): t is PowerTerms => !!t && t.alpha > 0 && t.beta > 0 && t.B > 0 && t.Dc > 0);
+  if (terms.length === 0)
+    throw new Error(`allocationBands: no replicate of ${form.name} has the power-law structure`);
+  const lq = (1 - level) / 2,
+    hq = 1 - lq;
+  const band = (vals: number[]) => ({
+    mid: quantile(vals, 0.5),
+    lo: quantile(vals, lq),
+    hi: quantile(vals, hq),
+  });
   const Nb = Cs.map((C) => band(terms.map((t) => closedFormAllocation(t, C, k).N)));
   const Db = Cs.map((C) => band(terms.map((t) => closedFormAllocation(t, C, k).D)));
   return {
@@ -143,8 +200,16 @@ export function allocationBands(form: LawForm, replicateParams: readonly (readon
 }
 
 /** The law's prediction along an iso-FLOP line: for each N, D = C/(kN). */
-export function isoFlopCurve(fit: LawFit, C: number, k: number, Ns: readonly number[]): { N: number; D: number; y: number }[] {
-  return Ns.map((N) => { const D = C / (k * N); return { N, D, y: fit.form.f(fit.params, [N, D]) }; });
+export function isoFlopCurve(
+  fit: LawFit,
+  C: number,
+  k: number,
+  Ns: readonly number[],
+): { N: number; D: number; y: number }[] {
+  return Ns.map((N) => {
+    const D = C / (k * N);
+    return { N, D, y: fit.form.f(fit.params, [N, D]) };
+  });
 }
 
 /** One equal-compute comparison: a smaller model trained longer vs a larger model trained shorter. */
@@ -166,16 +231,22 @@ export interface EqualComputePair {
  * compute — its metric interpolated linearly in compute between the two checkpoints that bracket
  * it (exact when a checkpoint matches). Pairs whose compute lies outside the larger run are skipped.
  */
-export function equalComputePairs(records: readonly CheckpointRecord[], metric: string, direction: "rising" | "falling" = "rising"): EqualComputePair[] {
+export function equalComputePairs(
+  records: readonly CheckpointRecord[],
+  metric: string,
+  direction: "rising" | "falling" = "rising",
+): EqualComputePair[] {
   // Runs by objective, objectives in order of first appearance, each objective's runs by size.
   const byObjective = new Map<Objective, CheckpointRecord[][]>();
-  for (const r of records) if (metric in r.metrics && !byObjective.has(r.objective)) byObjective.set(r.objective, []);
+  for (const r of records)
+    if (metric in r.metrics && !byObjective.has(r.objective)) byObjective.set(r.objective, []);
   for (const run of groupRuns(records, metric)) byObjective.get(run.objective)!.push(run.records);
   const out: EqualComputePair[] = [];
   for (const [objective, list] of byObjective) {
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
-        const small = list[i], large = list[j];
+        const small = list[i],
+          large = list[j];
         const s = small[small.length - 1];
         const C = recordFlops(s);
         const lf = large.map(recordFlops);
@@ -183,9 +254,15 @@ export function equalComputePairs(records: readonly CheckpointRecord[], metric: 
         let h = 0;
         while (h < lf.length - 1 && lf[h + 1] < C) h++;
         let value: number, step: number, interpolated: boolean;
-        if (lf[h] === C || h === lf.length - 1) { value = large[h].metrics[metric]; step = large[h].step; interpolated = false; }
-        else if (lf[h + 1] === C) { value = large[h + 1].metrics[metric]; step = large[h + 1].step; interpolated = false; }
-        else {
+        if (lf[h] === C || h === lf.length - 1) {
+          value = large[h].metrics[metric];
+          step = large[h].step;
+          interpolated = false;
+        } else if (lf[h + 1] === C) {
+          value = large[h + 1].metrics[metric];
+          step = large[h + 1].step;
+          interpolated = false;
+        } else {
           const w = (C - lf[h]) / (lf[h + 1] - lf[h]);
           value = (1 - w) * large[h].metrics[metric] + w * large[h + 1].metrics[metric];
           step = (1 - w) * large[h].step + w * large[h + 1].step;
@@ -194,7 +271,9 @@ export function equalComputePairs(records: readonly CheckpointRecord[], metric: 
         const sv = s.metrics[metric];
         const better = direction === "rising" ? sv - value : value - sv;
         out.push({
-          objective, flops: C, interpolated,
+          objective,
+          flops: C,
+          interpolated,
           small: { tier: s.tier, params: s.params, step: s.step, value: sv },
           large: { tier: large[0].tier, params: large[0].params, step, value },
           winner: better > 0 ? "small" : better < 0 ? "large" : "tie",

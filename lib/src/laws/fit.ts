@@ -111,13 +111,20 @@ export function toNatural(form: LawForm, u: ArrayLike<number>): number[] {
 }
 
 /** Optimiser-coordinate bounds: ln of the natural bounds for log scales, capped at ±700 (e^±700 is the double range). */
-function internalBounds(form: LawForm, lower: readonly number[], upper: readonly number[]): { lo: Float64Array; hi: Float64Array } {
+function internalBounds(
+  form: LawForm,
+  lower: readonly number[],
+  upper: readonly number[],
+): { lo: Float64Array; hi: Float64Array } {
   const k = form.params.length;
-  const lo = new Float64Array(k), hi = new Float64Array(k);
+  const lo = new Float64Array(k),
+    hi = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const t = form.transforms[j];
-    if (t === "linear") { lo[j] = lower[j]; hi[j] = upper[j]; }
-    else {
+    if (t === "linear") {
+      lo[j] = lower[j];
+      hi[j] = upper[j];
+    } else {
       const [a, b] = t === "log" ? [lower[j], upper[j]] : [-upper[j], -lower[j]];
       lo[j] = a > 0 ? Math.log(a) : -700;
       hi[j] = Number.isFinite(b) ? Math.log(b) : 700;
@@ -133,8 +140,10 @@ function makeGradient(form: LawForm): (p: number[], x: readonly number[], out: F
     for (let j = 0; j < p.length; j++) {
       const h = 1e-6 * Math.max(Math.abs(p[j]), 1e-3);
       const keep = p[j];
-      p[j] = keep + h; const fp = form.f(p, x);
-      p[j] = keep - h; const fm = form.f(p, x);
+      p[j] = keep + h;
+      const fp = form.f(p, x);
+      p[j] = keep - h;
+      const fm = form.f(p, x);
       p[j] = keep;
       out[j] = (fp - fm) / (2 * h);
     }
@@ -143,10 +152,15 @@ function makeGradient(form: LawForm): (p: number[], x: readonly number[], out: F
 
 /** Validate data for a form: equal lengths, right row width, finite values. */
 export function checkLawData(form: LawForm, data: LawData): void {
-  if (data.x.length !== data.y.length) throw new Error(`fit ${form.name}: ${data.x.length} input rows but ${data.y.length} values`);
+  if (data.x.length !== data.y.length)
+    throw new Error(`fit ${form.name}: ${data.x.length} input rows but ${data.y.length} values`);
   for (let i = 0; i < data.x.length; i++) {
-    if (data.x[i].length !== form.inputs.length) throw new Error(`fit ${form.name}: row ${i} has ${data.x[i].length} inputs, expected ${form.inputs.length} (${form.inputs.join(", ")})`);
-    if (!data.x[i].every(Number.isFinite) || !Number.isFinite(data.y[i])) throw new Error(`fit ${form.name}: row ${i} is not finite`);
+    if (data.x[i].length !== form.inputs.length)
+      throw new Error(
+        `fit ${form.name}: row ${i} has ${data.x[i].length} inputs, expected ${form.inputs.length} (${form.inputs.join(", ")})`,
+      );
+    if (!data.x[i].every(Number.isFinite) || !Number.isFinite(data.y[i]))
+      throw new Error(`fit ${form.name}: row ${i} is not finite`);
   }
 }
 
@@ -155,11 +169,18 @@ export function checkLawData(form: LawForm, data: LawData): void {
  * the chain rule dp/du = p for log scales. Huber on log residuals is written as least squares
  * with ψ(e) = e for |e| ≤ δ and sign(e)·√(2δ|e| − δ²) beyond, so Σψ² = 2·Σρ_δ(e).
  */
-export function lawProblem(form: LawForm, data: LawData, loss: LawLoss = "l2", weights?: readonly number[]): LsqProblem {
-  const m = data.y.length, k = form.params.length;
+export function lawProblem(
+  form: LawForm,
+  data: LawData,
+  loss: LawLoss = "l2",
+  weights?: readonly number[],
+): LsqProblem {
+  const m = data.y.length,
+    k = form.params.length;
   const sw = Float64Array.from({ length: m }, (_, i) => Math.sqrt(weights ? weights[i] : 1));
   const grad = makeGradient(form);
-  const p = new Array<number>(k).fill(0), gp = new Float64Array(k);
+  const p = new Array<number>(k).fill(0),
+    gp = new Float64Array(k);
   const fill = (u: Float64Array) => {
     for (let j = 0; j < k; j++) {
       const t = form.transforms[j];
@@ -169,7 +190,8 @@ export function lawProblem(form: LawForm, data: LawData, loss: LawLoss = "l2", w
   const dpdu = (j: number) => (form.transforms[j] === "linear" ? 1 : p[j]);
   if (loss === "l2") {
     return {
-      m, n: k,
+      m,
+      n: k,
       residuals(u, r) {
         fill(u);
         for (let i = 0; i < m; i++) {
@@ -191,9 +213,11 @@ export function lawProblem(form: LawForm, data: LawData, loss: LawLoss = "l2", w
   const delta = loss.huber;
   if (!(delta > 0)) throw new Error(`Huber threshold must be > 0, got ${delta}`);
   const logY = data.y.map((y) => Math.log(y));
-  if (logY.some((v) => !Number.isFinite(v))) throw new Error(`fit ${form.name}: Huber on log residuals needs all y > 0`);
+  if (logY.some((v) => !Number.isFinite(v)))
+    throw new Error(`fit ${form.name}: Huber on log residuals needs all y > 0`);
   return {
-    m, n: k,
+    m,
+    n: k,
     residuals(u, r) {
       fill(u);
       for (let i = 0; i < m; i++) {
@@ -225,10 +249,18 @@ export function lawProblem(form: LawForm, data: LawData, loss: LawLoss = "l2", w
  * the quantity scipy's `curve_fit` returns as pcov (rahulseetharaman/cross-encoder-scaling, joint_scaling.py, uses it for the delta-method
  * intervals). Returns null when n ≤ p.
  */
-export function parameterCovariance(form: LawForm, data: LawData, params: readonly number[]): { cov: number[][]; cond: number } | null {
-  const n = data.y.length, k = form.params.length;
+export function parameterCovariance(
+  form: LawForm,
+  data: LawData,
+  params: readonly number[],
+): { cov: number[][]; cond: number } | null {
+  const n = data.y.length,
+    k = form.params.length;
   if (n <= k) return null;
-  const grad = makeGradient(form), p = params.slice(), g = new Float64Array(k), G = new Float64Array(k * k);
+  const grad = makeGradient(form),
+    p = params.slice(),
+    g = new Float64Array(k),
+    G = new Float64Array(k * k);
   let sse = 0;
   for (let i = 0; i < n; i++) {
     const f = form.f(p, data.x[i]);
@@ -242,7 +274,9 @@ export function parameterCovariance(form: LawForm, data: LawData, params: readon
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) S[a * k + b] = G[a * k + b] / (d[a] * d[b]);
   const { inv, cond } = symmetricPinv(S, k, 1e-15);
   const s2 = sse / (n - k);
-  const cov = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => (s2 * inv[a * k + b]) / (d[a] * d[b])));
+  const cov = Array.from({ length: k }, (_, a) =>
+    Array.from({ length: k }, (_, b) => (s2 * inv[a * k + b]) / (d[a] * d[b])),
+  );
   return { cov, cond };
 }
 
@@ -262,39 +296,78 @@ function genericStarts(form: LawForm, lo: Float64Array, hi: Float64Array, count:
 export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): LawFit {
   validateForm(form);
   checkLawData(form, data);
-  const k = form.params.length, n = data.y.length;
-  const lower = options.lower ?? form.lower, upper = options.upper ?? form.upper;
-  const loss = options.loss ?? "l2", solver = options.solver ?? "lm";
+  const k = form.params.length,
+    n = data.y.length;
+  const lower = options.lower ?? form.lower,
+    upper = options.upper ?? form.upper;
+  const loss = options.loss ?? "l2",
+    solver = options.solver ?? "lm";
   const { lo, hi } = internalBounds(form, lower, upper);
   const problem = lawProblem(form, data, loss, options.weights);
   const count = options.starts ?? 32;
   const candidates: number[][] = [...(options.initial ?? []).map((s) => s.slice())];
-  if (count > 0) candidates.push(...(form.starts ? form.starts(data, count) : genericStarts(form, lo, hi, count)));
+  if (count > 0)
+    candidates.push(...(form.starts ? form.starts(data, count) : genericStarts(form, lo, hi, count)));
   const solve = solver === "mljs" ? mljsLeastSquares : dampedLeastSquares;
   // Σr² below (1e-14)²·Σ(scale)² is an exact fit to machine precision
-  const scale2 = loss === "l2" ? data.y.reduce((acc, v, i) => acc + v * v * (options.weights ? options.weights[i] : 1), 0) : n;
-  const lsqOpts = { lower: lo, upper: hi, maxIterations: options.maxIterations ?? 500, costFloor: 1e-28 * scale2 };
-  let best: { u: Float64Array; cost: number; reason: LsqReason; converged: boolean; iterations: number } | null = null;
+  const scale2 =
+    loss === "l2"
+      ? data.y.reduce((acc, v, i) => acc + v * v * (options.weights ? options.weights[i] : 1), 0)
+      : n;
+  const lsqOpts = {
+    lower: lo,
+    upper: hi,
+    maxIterations: options.maxIterations ?? 500,
+    costFloor: 1e-28 * scale2,
+  };
+  let best: {
+    u: Float64Array;
+    cost: number;
+    reason: LsqReason;
+    converged: boolean;
+    iterations: number;
+  } | null = null;
   const costs: number[] = [];
   let convergedCount = 0;
   for (const s of candidates) {
     if (s.length !== k || !s.every(Number.isFinite)) continue;
-    const u0 = toInternal(form, s.map((v, j) => Math.min(Math.max(v, lower[j]), upper[j])));
+    const u0 = toInternal(
+      form,
+      s.map((v, j) => Math.min(Math.max(v, lower[j]), upper[j])),
+    );
     if (!u0.every((v) => !Number.isNaN(v))) continue;
     const res = solve(problem, u0, lsqOpts);
     if (!Number.isFinite(res.cost)) continue;
     costs.push(res.cost);
     if (res.converged) convergedCount++;
-    const better = !best || res.cost < best.cost * (1 - 1e-12) || (res.cost <= best.cost && res.converged && !best.converged);
+    const better =
+      !best ||
+      res.cost < best.cost * (1 - 1e-12) ||
+      (res.cost <= best.cost && res.converged && !best.converged);
     if (better) best = res;
   }
   const warnings: string[] = [];
   if (!best) {
     return {
-      form, params: new Array(k).fill(NaN), named: Object.fromEntries(form.params.map((nm) => [nm, NaN])), n,
-      objective: NaN, sse: NaN, loss, solver, status: "failed", converged: false, reason: "non-finite", iterations: 0,
-      atBound: [], weak: [], warnings: ["no starting point gave a finite objective"], startStats: { tried: candidates.length, converged: 0, nearBest: 0 },
-      covariance: null, stderr: new Array(k).fill(NaN), condition: NaN,
+      form,
+      params: new Array(k).fill(NaN),
+      named: Object.fromEntries(form.params.map((nm) => [nm, NaN])),
+      n,
+      objective: NaN,
+      sse: NaN,
+      loss,
+      solver,
+      status: "failed",
+      converged: false,
+      reason: "non-finite",
+      iterations: 0,
+      atBound: [],
+      weak: [],
+      warnings: ["no starting point gave a finite objective"],
+      startStats: { tried: candidates.length, converged: 0, nearBest: 0 },
+      covariance: null,
+      stderr: new Array(k).fill(NaN),
+      condition: NaN,
     };
   }
   const params = toNatural(form, best.u);
@@ -311,25 +384,63 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
     const near = (b: number) => Number.isFinite(b) && Math.abs(v - b) <= tol * Math.max(1, Math.abs(b));
     let colNorm = 0;
     for (let i = 0; i < n; i++) colNorm += J[i * k + j] ** 2;
-    const collapsed = form.transforms[j] !== "linear" && (best.u[j] <= lo[j] + 1e-9 || best.u[j] >= hi[j] - 1e-9 || Math.sqrt(colNorm) < 1e-12 * Math.sqrt(rNorm));
+    const collapsed =
+      form.transforms[j] !== "linear" &&
+      (best.u[j] <= lo[j] + 1e-9 ||
+        best.u[j] >= hi[j] - 1e-9 ||
+        Math.sqrt(colNorm) < 1e-12 * Math.sqrt(rNorm));
     if (near(lower[j]) || near(upper[j]) || collapsed) atBound.push(form.params[j]);
   }
-  if (!best.converged) warnings.push(`best start did not converge (${best.reason} after ${best.iterations} iterations)`);
-  if (atBound.length) warnings.push(`on a bound: ${atBound.map((nm) => `${nm}=${params[form.params.indexOf(nm)].toPrecision(4)}`).join(", ")} (not identified by the data)`);
+  if (!best.converged)
+    warnings.push(`best start did not converge (${best.reason} after ${best.iterations} iterations)`);
+  if (atBound.length)
+    warnings.push(
+      `on a bound: ${atBound.map((nm) => `${nm}=${params[form.params.indexOf(nm)].toPrecision(4)}`).join(", ")} (not identified by the data)`,
+    );
   if (n <= k) warnings.push(`${n} points for ${k} parameters: the fit interpolates, parameters mean nothing`);
-  if (nearBest < 2 && candidates.length > 1) warnings.push("only one start reached the best objective: the optimum may be fragile");
+  if (nearBest < 2 && candidates.length > 1)
+    warnings.push("only one start reached the best objective: the optimum may be fragile");
   let sse = 0;
   for (let i = 0; i < n; i++) sse += (form.f(params, data.x[i]) - data.y[i]) ** 2;
   const covr = options.covariance === false ? null : parameterCovariance(form, data, params);
   const stderr = covr ? covr.cov.map((row, j) => Math.sqrt(Math.max(row[j], 0))) : new Array(k).fill(NaN);
   const checked = new Set(form.exponents ?? form.params);
   const weak = weaklyIdentified(form.params, params, stderr, n).filter((nm) => checked.has(nm));
-  if (weak.length && options.covariance !== false) warnings.push(`weakly identified: ${weak.map((nm) => { const j = form.params.indexOf(nm); return `${nm}=${params[j].toPrecision(4)} ± ${(studentTQuantile(0.975, Math.max(1, n - k)) * stderr[j]).toPrecision(2)}`; }).join(", ")} (95% interval wider than the estimate)`);
-  const status: FitStatus = !best.converged ? "not-converged" : atBound.length ? "at-bound" : weak.length && options.covariance !== false ? "weakly-identified" : n <= k ? "weakly-identified" : "ok";
+  if (weak.length && options.covariance !== false)
+    warnings.push(
+      `weakly identified: ${weak
+        .map((nm) => {
+          const j = form.params.indexOf(nm);
+          return `${nm}=${params[j].toPrecision(4)} ± ${(studentTQuantile(0.975, Math.max(1, n - k)) * stderr[j]).toPrecision(2)}`;
+        })
+        .join(", ")} (95% interval wider than the estimate)`,
+    );
+  const status: FitStatus = !best.converged
+    ? "not-converged"
+    : atBound.length
+      ? "at-bound"
+      : weak.length && options.covariance !== false
+        ? "weakly-identified"
+        : n <= k
+          ? "weakly-identified"
+          : "ok";
   return {
-    form, params, named: Object.fromEntries(form.params.map((nm, j) => [nm, params[j]])), n,
-    objective: best.cost, sse, loss, solver, status, converged: best.converged, reason: best.reason, iterations: best.iterations,
-    atBound, weak, warnings, startStats: { tried: candidates.length, converged: convergedCount, nearBest },
+    form,
+    params,
+    named: Object.fromEntries(form.params.map((nm, j) => [nm, params[j]])),
+    n,
+    objective: best.cost,
+    sse,
+    loss,
+    solver,
+    status,
+    converged: best.converged,
+    reason: best.reason,
+    iterations: best.iterations,
+    atBound,
+    weak,
+    warnings,
+    startStats: { tried: candidates.length, converged: convergedCount, nearBest },
     covariance: covr ? covr.cov : null,
     stderr,
     condition: covr ? covr.cond : NaN,
@@ -341,7 +452,12 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
  * than |estimate| (an interval of ±50% or more), or whose standard error is not finite when
  * n > p. With n ≤ p every parameter is weak.
  */
-export function weaklyIdentified(names: readonly string[], params: readonly number[], stderr: readonly number[], n: number): string[] {
+export function weaklyIdentified(
+  names: readonly string[],
+  params: readonly number[],
+  stderr: readonly number[],
+  n: number,
+): string[] {
   const k = params.length;
   if (n <= k) return names.slice();
   const t = studentTQuantile(0.975, n - k);
@@ -352,7 +468,12 @@ export function weaklyIdentified(names: readonly string[], params: readonly numb
  * Refit from given starting parameters only (one start, no grid): what a bootstrap replicate
  * does, starting from the full-data fit. Same status rules as {@link fitLaw}.
  */
-export function refitLaw(form: LawForm, data: LawData, start: readonly number[], options: FitOptions = {}): LawFit {
+export function refitLaw(
+  form: LawForm,
+  data: LawData,
+  start: readonly number[],
+  options: FitOptions = {},
+): LawFit {
   return fitLaw(form, data, { ...options, initial: [start, ...(options.initial ?? [])], starts: 0 });
 }
 

@@ -63,21 +63,35 @@ export interface LawForm {
 }
 
 /** Evaluate a form at many input rows. */
-export function evaluateLaw(form: LawForm, p: readonly number[], xs: readonly (readonly number[])[]): number[] {
+export function evaluateLaw(
+  form: LawForm,
+  p: readonly number[],
+  xs: readonly (readonly number[])[],
+): number[] {
   return xs.map((x) => form.f(p, x));
 }
 
 /** Check a form's shape (lengths of names, bounds, transforms) and bound/transform consistency. */
 export function validateForm(form: LawForm): void {
   const k = form.params.length;
-  for (const [what, arr] of [["lower", form.lower], ["upper", form.upper], ["transforms", form.transforms]] as const) {
-    if (arr.length !== k) throw new Error(`law form ${form.name}: ${what} has ${arr.length} entries for ${k} parameters`);
+  for (const [what, arr] of [
+    ["lower", form.lower],
+    ["upper", form.upper],
+    ["transforms", form.transforms],
+  ] as const) {
+    if (arr.length !== k)
+      throw new Error(`law form ${form.name}: ${what} has ${arr.length} entries for ${k} parameters`);
   }
   for (let j = 0; j < k; j++) {
-    const lo = form.lower[j], hi = form.upper[j], t = form.transforms[j];
-    if (!(lo < hi)) throw new Error(`law form ${form.name}: empty bounds for ${form.params[j]} [${lo}, ${hi}]`);
-    if (t === "log" && lo < 0) throw new Error(`law form ${form.name}: log transform needs ${form.params[j]} ≥ 0`);
-    if (t === "neglog" && hi > 0) throw new Error(`law form ${form.name}: neglog transform needs ${form.params[j]} ≤ 0`);
+    const lo = form.lower[j],
+      hi = form.upper[j],
+      t = form.transforms[j];
+    if (!(lo < hi))
+      throw new Error(`law form ${form.name}: empty bounds for ${form.params[j]} [${lo}, ${hi}]`);
+    if (t === "log" && lo < 0)
+      throw new Error(`law form ${form.name}: log transform needs ${form.params[j]} ≥ 0`);
+    if (t === "neglog" && hi > 0)
+      throw new Error(`law form ${form.name}: neglog transform needs ${form.params[j]} ≤ 0`);
   }
 }
 
@@ -90,8 +104,14 @@ export function halton(i: number, dims: number): number[] {
   const out: number[] = [];
   for (let d = 0; d < dims; d++) {
     const base = primes[d % primes.length];
-    let f = 1, r = 0, n = i + 1;
-    while (n > 0) { f /= base; r += f * (n % base); n = Math.floor(n / base); }
+    let f = 1,
+      r = 0,
+      n = i + 1;
+    while (n > 0) {
+      f /= base;
+      r += f * (n % base);
+      n = Math.floor(n / base);
+    }
     out.push(r);
   }
   return out;
@@ -152,7 +172,8 @@ function clampStart(form: LawForm, p: number[]): number[] {
 }
 
 /** Exponent range used to seed starts: the bound box, but away from exactly 0 (x^0 is collinear with a). */
-const EXP_LO = -5, EXP_HI = -0.02;
+const EXP_LO = -5,
+  EXP_HI = -0.02;
 
 /**
  * The single-variable law y = a + b·x^c (reranker paper, rahulseetharaman/cross-encoder-scaling; x = step or nominal parameters).
@@ -205,7 +226,8 @@ export function jointPowerLaw(direction: Direction = "rising"): LawForm {
     transforms: ["linear", cb.t, "linear", cb.t, "linear"],
     f: (p, x) => p[0] + p[1] * Math.pow(x[0], p[2]) + p[3] * Math.pow(x[1], p[4]),
     grad: (p, x, out) => {
-      const tn = Math.pow(x[0], p[2]), td = Math.pow(x[1], p[4]);
+      const tn = Math.pow(x[0], p[2]),
+        td = Math.pow(x[1], p[4]);
       out[0] = 1;
       out[1] = tn;
       out[2] = p[1] * tn * Math.log(x[0]);
@@ -239,7 +261,8 @@ export function chinchillaLaw(): LawForm {
     transforms: ["linear", "log", "linear", "log", "linear"],
     f: (p, x) => p[0] + p[1] * Math.pow(x[0], -p[2]) + p[3] * Math.pow(x[1], -p[4]),
     grad: (p, x, out) => {
-      const tn = Math.pow(x[0], -p[2]), td = Math.pow(x[1], -p[4]);
+      const tn = Math.pow(x[0], -p[2]),
+        td = Math.pow(x[1], -p[4]);
       out[0] = 1;
       out[1] = tn;
       out[2] = -p[1] * tn * Math.log(x[0]);
@@ -292,5 +315,12 @@ export function inversePowerLaw(): LawForm {
 
 /** The built-in forms by name (directional forms in both directions). */
 export function builtinForms(): LawForm[] {
-  return [powerLaw("rising"), powerLaw("falling"), jointPowerLaw("rising"), jointPowerLaw("falling"), chinchillaLaw(), inversePowerLaw()];
+  return [
+    powerLaw("rising"),
+    powerLaw("falling"),
+    jointPowerLaw("rising"),
+    jointPowerLaw("falling"),
+    chinchillaLaw(),
+    inversePowerLaw(),
+  ];
 }

@@ -39,12 +39,16 @@ export function choleskySolveInPlace(A: Float64Array, b: Float64Array, n: number
  * Eigen-decomposition of a symmetric n×n matrix by cyclic Jacobi rotations (Golub & Van Loan,
  * §8.5). Returns eigenvalues and the eigenvectors as the columns of a row-major matrix.
  */
-export function symmetricEigen(S: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  S: ArrayLike<number>,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(S as ArrayLike<number>);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0, diag = 0;
+    let off = 0,
+      diag = 0;
     for (let i = 0; i < n; i++) {
       diag += a[i * n + i] * a[i * n + i];
       for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
@@ -56,19 +60,23 @@ export function symmetricEigen(S: ArrayLike<number>, n: number): { values: Float
         if (apq === 0) continue;
         const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
+          const akp = a[k * n + p],
+            akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
+          const apk = a[p * n + k],
+            aqk = a[q * n + k];
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
+          const vkp = v[k * n + p],
+            vkq = v[k * n + q];
           v[k * n + p] = c * vkp - s * vkq;
           v[k * n + q] = s * vkp + c * vkq;
         }
@@ -85,18 +93,24 @@ export function symmetricEigen(S: ArrayLike<number>, n: number): { values: Float
  * `rcond · λ_max` are treated as zero (the same rule as numpy.linalg.pinv). Also returns the
  * condition number λ_max/λ_min (Infinity when singular).
  */
-export function symmetricPinv(S: ArrayLike<number>, n: number, rcond = 1e-12): { inv: Float64Array; cond: number; rank: number } {
+export function symmetricPinv(
+  S: ArrayLike<number>,
+  n: number,
+  rcond = 1e-12,
+): { inv: Float64Array; cond: number; rank: number } {
   const { values, vectors } = symmetricEigen(S, n);
   let max = 0;
   for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(values[i]));
   const inv = new Float64Array(n * n);
-  let min = Infinity, rank = 0;
+  let min = Infinity,
+    rank = 0;
   for (let k = 0; k < n; k++) {
     const lam = values[k];
     min = Math.min(min, lam);
     if (!(lam > rcond * max)) continue;
     rank++;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inv[i * n + j] += (vectors[i * n + k] * vectors[j * n + k]) / lam;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) inv[i * n + j] += (vectors[i * n + k] * vectors[j * n + k]) / lam;
   }
   return { inv, cond: min > 0 ? max / min : Infinity, rank };
 }
@@ -107,14 +121,16 @@ export function symmetricPinv(S: ArrayLike<number>, n: number, rcond = 1e-12): {
  * pseudo-inverse of the normal matrix. `X` is given column-wise. Returns null for empty input.
  */
 export function leastSquares(cols: readonly ArrayLike<number>[], y: ArrayLike<number>): number[] | null {
-  const k = cols.length, m = y.length;
+  const k = cols.length,
+    m = y.length;
   if (k === 0 || m === 0) return null;
   const scale = cols.map((c) => {
     let s = 0;
     for (let i = 0; i < m; i++) s += c[i] * c[i];
     return s > 0 && Number.isFinite(s) ? Math.sqrt(s) : 1;
   });
-  const G = new Float64Array(k * k), r = new Float64Array(k);
+  const G = new Float64Array(k * k),
+    r = new Float64Array(k);
   for (let a = 0; a < k; a++) {
     for (let b = a; b < k; b++) {
       let s = 0;

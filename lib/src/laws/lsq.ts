@@ -48,7 +48,8 @@ export interface LsqOptions {
 }
 
 /** Why a solver stopped. `max-iterations`, `stalled` and `non-finite` are not convergence. */
-export type LsqReason = "gtol" | "ftol" | "xtol" | "zero-residual" | "max-iterations" | "stalled" | "non-finite";
+export type LsqReason =
+  "gtol" | "ftol" | "xtol" | "zero-residual" | "max-iterations" | "stalled" | "non-finite";
 
 /** Solver output. */
 export interface LsqResult {
@@ -77,29 +78,50 @@ function sumSq(r: Float64Array): number {
  * Bounded Levenberg–Marquardt (see the module comment). Returns the best point found, the
  * stopping reason and whether that reason counts as convergence.
  */
-export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, options: LsqOptions): LsqResult {
+export function dampedLeastSquares(
+  problem: LsqProblem,
+  u0: ArrayLike<number>,
+  options: LsqOptions,
+): LsqResult {
   const { m, n } = problem;
-  const lo = options.lower, hi = options.upper;
-  const maxIt = options.maxIterations ?? 500, ftol = options.ftol ?? 1e-14, xtol = options.xtol ?? 1e-12, gtol = options.gtol ?? 1e-12;
+  const lo = options.lower,
+    hi = options.upper;
+  const maxIt = options.maxIterations ?? 500,
+    ftol = options.ftol ?? 1e-14,
+    xtol = options.xtol ?? 1e-12,
+    gtol = options.gtol ?? 1e-12;
   const floor = options.costFloor ?? 0;
   const u = Float64Array.from(u0 as ArrayLike<number>);
   clampInto(u, lo, hi);
-  const r = new Float64Array(m), rNew = new Float64Array(m), J = new Float64Array(m * n);
-  const JtJ = new Float64Array(n * n), g = new Float64Array(n), dscale = new Float64Array(n);
-  const A = new Float64Array(n * n), b = new Float64Array(n), uNew = new Float64Array(n), du = new Float64Array(n);
+  const r = new Float64Array(m),
+    rNew = new Float64Array(m),
+    J = new Float64Array(m * n);
+  const JtJ = new Float64Array(n * n),
+    g = new Float64Array(n),
+    dscale = new Float64Array(n);
+  const A = new Float64Array(n * n),
+    b = new Float64Array(n),
+    uNew = new Float64Array(n),
+    du = new Float64Array(n);
   const free = new Int32Array(n);
   let evaluations = 1;
-  if (!problem.residuals(u, r)) return { u, cost: Infinity, iterations: 0, evaluations, reason: "non-finite", converged: false };
+  if (!problem.residuals(u, r))
+    return { u, cost: Infinity, iterations: 0, evaluations, reason: "non-finite", converged: false };
   let cost = sumSq(r);
   let lambda = 1e-3;
   let reason: LsqReason = "max-iterations";
   let it = 0;
   outer: for (; it < maxIt; it++) {
-    if (cost <= floor) { reason = "zero-residual"; break; }
+    if (cost <= floor) {
+      reason = "zero-residual";
+      break;
+    }
     problem.jacobian(u, J);
-    JtJ.fill(0); g.fill(0);
+    JtJ.fill(0);
+    g.fill(0);
     for (let i = 0; i < m; i++) {
-      const row = i * n, ri = r[i];
+      const row = i * n,
+        ri = r[i];
       for (let a = 0; a < n; a++) {
         const Ja = J[row + a];
         if (Ja === 0) continue;
@@ -109,16 +131,21 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
     }
     for (let a = 0; a < n; a++) for (let c = 0; c < a; c++) JtJ[a * n + c] = JtJ[c * n + a];
     // free set: a parameter on a bound whose descent direction (−g) leaves the box is frozen
-    let nf = 0, gmax = 0;
+    let nf = 0,
+      gmax = 0;
     for (let j = 0; j < n; j++) {
       const d = JtJ[j * n + j];
       dscale[j] = Math.max(dscale[j], d);
-      const atLo = u[j] <= lo[j] && g[j] > 0, atHi = u[j] >= hi[j] && g[j] < 0;
+      const atLo = u[j] <= lo[j] && g[j] > 0,
+        atHi = u[j] >= hi[j] && g[j] < 0;
       if (atLo || atHi || d === 0) continue;
       free[nf++] = j;
       gmax = Math.max(gmax, Math.abs(g[j]) / Math.sqrt(d * cost));
     }
-    if (nf === 0 || gmax <= gtol) { reason = "gtol"; break; }
+    if (nf === 0 || gmax <= gtol) {
+      reason = "gtol";
+      break;
+    }
     for (;;) {
       for (let a = 0; a < nf; a++) {
         const ja = free[a];
@@ -130,8 +157,14 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
       uNew.set(u);
       if (ok) for (let a = 0; a < nf; a++) uNew[free[a]] += b[a];
       clampInto(uNew, lo, hi);
-      let pred = 0, stepNorm = 0, uNorm = 0;
-      for (let a = 0; a < n; a++) { du[a] = uNew[a] - u[a]; stepNorm += du[a] * du[a]; uNorm += u[a] * u[a]; }
+      let pred = 0,
+        stepNorm = 0,
+        uNorm = 0;
+      for (let a = 0; a < n; a++) {
+        du[a] = uNew[a] - u[a];
+        stepNorm += du[a] * du[a];
+        uNorm += u[a] * u[a];
+      }
       // predicted reduction of Σr² by the linear model: −2gᵀΔ − ΔᵀJᵀJΔ
       for (let a = 0; a < n; a++) {
         if (du[a] === 0) continue;
@@ -148,12 +181,26 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
         if (rho > 0.75) lambda = Math.max(lambda / 3, 1e-15);
         else if (rho < 0.25) lambda *= 2;
         const relRed = actual / cost;
-        u.set(uNew); r.set(rNew); cost = costNew;
-        if (relRed <= ftol) { reason = "ftol"; it++; break outer; }
-        if (Math.sqrt(stepNorm) <= xtol * (Math.sqrt(uNorm) + xtol)) { reason = "xtol"; it++; break outer; }
+        u.set(uNew);
+        r.set(rNew);
+        cost = costNew;
+        if (relRed <= ftol) {
+          reason = "ftol";
+          it++;
+          break outer;
+        }
+        if (Math.sqrt(stepNorm) <= xtol * (Math.sqrt(uNorm) + xtol)) {
+          reason = "xtol";
+          it++;
+          break outer;
+        }
         break;
       }
-      if (stepNorm > 0 && Math.sqrt(stepNorm) <= xtol * (Math.sqrt(uNorm) + xtol)) { reason = "xtol"; it++; break outer; }
+      if (stepNorm > 0 && Math.sqrt(stepNorm) <= xtol * (Math.sqrt(uNorm) + xtol)) {
+        reason = "xtol";
+        it++;
+        break outer;
+      }
       lambda *= 4;
       if (lambda > 1e20) {
         // No step lowers Σr² any more: at a minimum to machine precision if the gradient is small.
@@ -173,35 +220,56 @@ export function dampedLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, o
  * `errorTolerance: 0` (its own stopping test is meaningless). Convergence: a chunk lowers Σr²
  * by less than `ftol`·Σr², or the scaled gradient falls below `gtol`.
  */
-export function mljsLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, options: LsqOptions & { chunk?: number }): LsqResult {
+export function mljsLeastSquares(
+  problem: LsqProblem,
+  u0: ArrayLike<number>,
+  options: LsqOptions & { chunk?: number },
+): LsqResult {
   const { m, n } = problem;
-  const lo = options.lower, hi = options.upper;
-  const maxIt = options.maxIterations ?? 500, ftol = options.ftol ?? 1e-14, gtol = options.gtol ?? 1e-12;
+  const lo = options.lower,
+    hi = options.upper;
+  const maxIt = options.maxIterations ?? 500,
+    ftol = options.ftol ?? 1e-14,
+    gtol = options.gtol ?? 1e-12;
   const floor = options.costFloor ?? 0;
   const chunk = options.chunk ?? 20;
   let u = Float64Array.from(u0 as ArrayLike<number>);
   clampInto(u, lo, hi);
-  const r = new Float64Array(m), J = new Float64Array(m * n), tmp = new Float64Array(n);
+  const r = new Float64Array(m),
+    J = new Float64Array(m * n),
+    tmp = new Float64Array(n);
   let evaluations = 1;
-  if (!problem.residuals(u, r)) return { u, cost: Infinity, iterations: 0, evaluations, reason: "non-finite", converged: false };
+  if (!problem.residuals(u, r))
+    return { u, cost: Infinity, iterations: 0, evaluations, reason: "non-finite", converged: false };
   let cost = sumSq(r);
   const xs = Array.from({ length: m }, (_, i) => i);
   const zeros = new Array<number>(m).fill(0);
   let it = 0;
   let reason: LsqReason = "max-iterations";
   while (it < maxIt) {
-    if (cost <= floor) { reason = "zero-residual"; break; }
+    if (cost <= floor) {
+      reason = "zero-residual";
+      break;
+    }
     problem.jacobian(u, J);
     const s = new Float64Array(n);
     let gmax = 0;
     for (let j = 0; j < n; j++) {
-      let c = 0, gj = 0;
-      for (let i = 0; i < m; i++) { c += J[i * n + j] * J[i * n + j]; gj += J[i * n + j] * r[i]; }
+      let c = 0,
+        gj = 0;
+      for (let i = 0; i < m; i++) {
+        c += J[i * n + j] * J[i * n + j];
+        gj += J[i * n + j] * r[i];
+      }
       s[j] = c > 0 ? Math.sqrt(c) : 1;
-      const atLo = u[j] <= lo[j] && gj > 0, atHi = u[j] >= hi[j] && gj < 0;
+      const atLo = u[j] <= lo[j] && gj > 0,
+        atHi = u[j] >= hi[j] && gj < 0;
       if (!atLo && !atHi && c > 0) gmax = Math.max(gmax, Math.abs(gj) / (s[j] * Math.sqrt(cost)));
     }
-    if (gmax <= gtol) { reason = "gtol"; break; }
+    if (gmax <= gtol) {
+      reason = "gtol";
+      break;
+    }
     const toU = (v: ArrayLike<number>): Float64Array => {
       for (let j = 0; j < n; j++) tmp[j] = v[j] / s[j];
       return tmp;
@@ -243,7 +311,10 @@ export function mljsLeastSquares(problem: LsqProblem, u0: ArrayLike<number>, opt
     const rel = (cost - costNew) / cost;
     u = uNew;
     cost = costNew;
-    if (rel <= ftol) { reason = "ftol"; break; }
+    if (rel <= ftol) {
+      reason = "ftol";
+      break;
+    }
   }
   return { u, cost, iterations: it, evaluations, reason, converged: CONVERGED.has(reason) };
 }

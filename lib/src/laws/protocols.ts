@@ -16,7 +16,16 @@
 import { requireMetric, type CheckpointRecord, type Objective } from "../records/types";
 import { type Direction, type LawData, jointPowerLaw, powerLaw } from "./forms";
 import { type FitOptions, type LawFit, fitLaw } from "./fit";
-import { type ForecastErrors, type GoodnessOfFit, type Interval, bootstrapLaw, deltaMethodIntervals, forecastErrors, goodnessOfFit, rSquared } from "./stats";
+import {
+  type ForecastErrors,
+  type GoodnessOfFit,
+  type Interval,
+  bootstrapLaw,
+  deltaMethodIntervals,
+  forecastErrors,
+  goodnessOfFit,
+  rSquared,
+} from "./stats";
 
 /** Rising for quality metrics, falling for losses: keys starting with "ce" or containing "loss". */
 export function metricDirection(metric: string): Direction {
@@ -62,11 +71,19 @@ export function groupRuns(records: readonly CheckpointRecord[], metric: string):
   for (const r of records) {
     const key = `${r.tier}\u0000${r.objective}`;
     const l = map.get(key);
-    if (l) l.push(r); else map.set(key, [r]);
+    if (l) l.push(r);
+    else map.set(key, [r]);
   }
   const runs = [...map.values()].map((rs) => {
     rs.sort((a, b) => a.step - b.step);
-    return { tier: rs[0].tier, params: rs[0].params, objective: rs[0].objective, steps: rs.map((r) => r.step), values: rs.map((r) => r.metrics[metric]), records: rs };
+    return {
+      tier: rs[0].tier,
+      params: rs[0].params,
+      objective: rs[0].objective,
+      steps: rs.map((r) => r.step),
+      values: rs.map((r) => r.metrics[metric]),
+      records: rs,
+    };
   });
   return runs.sort((a, b) => a.params - b.params || a.objective.localeCompare(b.objective));
 }
@@ -79,7 +96,9 @@ export function tiersBySize(records: readonly CheckpointRecord[]): { tier: strin
 }
 
 function defaultTestTiers(records: readonly CheckpointRecord[]): string[] {
-  return tiersBySize(records).slice(-2).map((t) => t.tier);
+  return tiersBySize(records)
+    .slice(-2)
+    .map((t) => t.tier);
 }
 
 function objectivesOf(records: readonly CheckpointRecord[], opts: ProtocolOptions): Objective[] {
@@ -89,14 +108,26 @@ function objectivesOf(records: readonly CheckpointRecord[], opts: ProtocolOption
 }
 
 const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-const sd = (v: readonly number[]) => (v.length > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)) : 0);
+const sd = (v: readonly number[]) =>
+  v.length > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)) : 0;
 
 /** Forecast intervals at rows: delta method always; bootstrap when replicates > 0. */
-function intervals(fit: LawFit, data: LawData, xs: number[][], opts: ProtocolOptions, label: string): { delta: Interval[]; boot: Interval[] | null; bootFailed: number } {
+function intervals(
+  fit: LawFit,
+  data: LawData,
+  xs: number[][],
+  opts: ProtocolOptions,
+  label: string,
+): { delta: Interval[]; boot: Interval[] | null; bootFailed: number } {
   const delta = deltaMethodIntervals(fit, xs);
   const B = opts.bootstrap ?? 0;
   if (!(B > 0) || fit.status === "failed") return { delta, boot: null, bootFailed: 0 };
-  const bs = bootstrapLaw(fit, data, { replicates: B, seed: (opts.seed ?? 0) + hash(label), predictAt: xs, fitOptions: opts.fit });
+  const bs = bootstrapLaw(fit, data, {
+    replicates: B,
+    seed: (opts.seed ?? 0) + hash(label),
+    predictAt: xs,
+    fitOptions: opts.fit,
+  });
   return { delta, boot: bs.predictionIntervals, bootFailed: bs.failed };
 }
 
@@ -148,7 +179,10 @@ export interface ProtocolResult {
  * checkpoints of every training tier (each checkpoint a point), forecasting each test tier;
  * actual = mean ± sd of the test tier's last `lastK` checkpoints.
  */
-export function modelLawForecast(records: readonly CheckpointRecord[], opts: ProtocolOptions & { lastK?: number }): ProtocolResult[] {
+export function modelLawForecast(
+  records: readonly CheckpointRecord[],
+  opts: ProtocolOptions & { lastK?: number },
+): ProtocolResult[] {
   const lastK = opts.lastK ?? 10;
   const testTiers = (opts.testTiers ?? defaultTestTiers(records)).slice();
   const runs = groupRuns(records, opts.metric);
@@ -157,18 +191,45 @@ export function modelLawForecast(records: readonly CheckpointRecord[], opts: Pro
     const mine = runs.filter((r) => r.objective === objective);
     const train = mine.filter((r) => !testTiers.includes(r.tier));
     const test = mine.filter((r) => testTiers.includes(r.tier));
-    const x: number[][] = [], y: number[] = [];
-    for (const r of train) for (const v of r.values.slice(-lastK)) { x.push([r.params]); y.push(v); }
+    const x: number[][] = [],
+      y: number[] = [];
+    for (const r of train)
+      for (const v of r.values.slice(-lastK)) {
+        x.push([r.params]);
+        y.push(v);
+      }
     const data = { x, y };
     const fit = fitLaw(powerLaw(dir), data, opts.fit);
     const xs = test.map((r) => [r.params]);
     const iv = intervals(fit, data, xs, opts, `model/${objective}`);
     const points = test.map((r, i) => {
       const last = r.values.slice(-lastK);
-      const actual = mean(last), forecast = iv.delta[i].value;
-      return { tier: r.tier, params: r.params, step: r.steps[r.steps.length - 1], actual, actualSd: sd(last), forecast, error: actual - forecast, delta: iv.delta[i], bootstrap: iv.boot ? iv.boot[i] : null };
+      const actual = mean(last),
+        forecast = iv.delta[i].value;
+      return {
+        tier: r.tier,
+        params: r.params,
+        step: r.steps[r.steps.length - 1],
+        actual,
+        actualSd: sd(last),
+        forecast,
+        error: actual - forecast,
+        delta: iv.delta[i],
+        bootstrap: iv.boot ? iv.boot[i] : null,
+      };
     });
-    return finish("model", opts.metric, objective, train.map((r) => r.tier), test.map((r) => r.tier), fit, data, points, dir, iv.bootFailed);
+    return finish(
+      "model",
+      opts.metric,
+      objective,
+      train.map((r) => r.tier),
+      test.map((r) => r.tier),
+      fit,
+      data,
+      points,
+      dir,
+      iv.bootFailed,
+    );
   });
 }
 
@@ -176,7 +237,10 @@ export function modelLawForecast(records: readonly CheckpointRecord[], opts: Pro
  * Data law (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): per (tier, objective), y = a + b·step^c on all checkpoints but the
  * last `holdout` (5), forecasting those.
  */
-export function dataLawForecast(records: readonly CheckpointRecord[], opts: ProtocolOptions & { holdout?: number }): ProtocolResult[] {
+export function dataLawForecast(
+  records: readonly CheckpointRecord[],
+  opts: ProtocolOptions & { holdout?: number },
+): ProtocolResult[] {
   const holdout = opts.holdout ?? 5;
   const dir = opts.direction ?? metricDirection(opts.metric);
   const objectives = objectivesOf(records, opts);
@@ -190,64 +254,154 @@ export function dataLawForecast(records: readonly CheckpointRecord[], opts: Prot
     const iv = intervals(fit, data, xs, opts, `data/${r.tier}/${r.objective}`);
     const points = xs.map((x, i) => {
       const actual = r.values[cut + i];
-      return { tier: r.tier, params: r.params, step: x[0], actual, actualSd: 0, forecast: iv.delta[i].value, error: actual - iv.delta[i].value, delta: iv.delta[i], bootstrap: iv.boot ? iv.boot[i] : null };
+      return {
+        tier: r.tier,
+        params: r.params,
+        step: x[0],
+        actual,
+        actualSd: 0,
+        forecast: iv.delta[i].value,
+        error: actual - iv.delta[i].value,
+        delta: iv.delta[i],
+        bootstrap: iv.boot ? iv.boot[i] : null,
+      };
     });
-    out.push(finish("data", opts.metric, r.objective, [r.tier], [r.tier], fit, data, points, dir, iv.bootFailed));
+    out.push(
+      finish("data", opts.metric, r.objective, [r.tier], [r.tier], fit, data, points, dir, iv.bootFailed),
+    );
   }
   return out;
 }
 
 function jointData(runs: readonly MetricRun[]): { data: LawData; meta: { run: MetricRun; i: number }[] } {
-  const x: number[][] = [], y: number[] = [], meta: { run: MetricRun; i: number }[] = [];
-  for (const r of runs) r.steps.forEach((s, i) => { x.push([r.params, s]); y.push(r.values[i]); meta.push({ run: r, i }); });
+  const x: number[][] = [],
+    y: number[] = [],
+    meta: { run: MetricRun; i: number }[] = [];
+  for (const r of runs)
+    r.steps.forEach((s, i) => {
+      x.push([r.params, s]);
+      y.push(r.values[i]);
+      meta.push({ run: r, i });
+    });
   return { data: { x, y }, meta };
 }
 
-function jointOn(objective: Objective, train: MetricRun[], test: MetricRun[], opts: ProtocolOptions, protocol: "joint" | "leave-one-tier-out", dir: Direction): ProtocolResult {
+function jointOn(
+  objective: Objective,
+  train: MetricRun[],
+  test: MetricRun[],
+  opts: ProtocolOptions,
+  protocol: "joint" | "leave-one-tier-out",
+  dir: Direction,
+): ProtocolResult {
   const { data } = jointData(train);
   const fit = fitLaw(jointPowerLaw(dir), data, opts.fit);
   const held = jointData(test);
-  const iv = intervals(fit, data, held.data.x as number[][], opts, `${protocol}/${objective}/${test.map((r) => r.tier).join(",")}`);
+  const iv = intervals(
+    fit,
+    data,
+    held.data.x as number[][],
+    opts,
+    `${protocol}/${objective}/${test.map((r) => r.tier).join(",")}`,
+  );
   const points = held.meta.map(({ run, i }, j) => ({
-    tier: run.tier, params: run.params, step: run.steps[i], actual: run.values[i], actualSd: 0, forecast: iv.delta[j].value,
-    error: run.values[i] - iv.delta[j].value, delta: iv.delta[j], bootstrap: iv.boot ? iv.boot[j] : null,
+    tier: run.tier,
+    params: run.params,
+    step: run.steps[i],
+    actual: run.values[i],
+    actualSd: 0,
+    forecast: iv.delta[j].value,
+    error: run.values[i] - iv.delta[j].value,
+    delta: iv.delta[j],
+    bootstrap: iv.boot ? iv.boot[j] : null,
   }));
-  return finish(protocol, opts.metric, objective, train.map((r) => r.tier), test.map((r) => r.tier), fit, data, points, dir, iv.bootFailed);
+  return finish(
+    protocol,
+    opts.metric,
+    objective,
+    train.map((r) => r.tier),
+    test.map((r) => r.tier),
+    fit,
+    data,
+    points,
+    dir,
+    iv.bootFailed,
+  );
 }
 
 /** Joint law (arXiv 2603.04816, forecasting protocol; rahulseetharaman/cross-encoder-scaling, model_scaling.py): per objective, fitted on every step of the training tiers, tested on every step of the test tiers. */
-export function jointLawForecast(records: readonly CheckpointRecord[], opts: ProtocolOptions): ProtocolResult[] {
+export function jointLawForecast(
+  records: readonly CheckpointRecord[],
+  opts: ProtocolOptions,
+): ProtocolResult[] {
   const testTiers = (opts.testTiers ?? defaultTestTiers(records)).slice();
   const runs = groupRuns(records, opts.metric);
   const dir = opts.direction ?? metricDirection(opts.metric);
   return objectivesOf(records, opts).map((objective) => {
     const mine = runs.filter((r) => r.objective === objective);
-    return jointOn(objective, mine.filter((r) => !testTiers.includes(r.tier)), mine.filter((r) => testTiers.includes(r.tier)), opts, "joint", dir);
+    return jointOn(
+      objective,
+      mine.filter((r) => !testTiers.includes(r.tier)),
+      mine.filter((r) => testTiers.includes(r.tier)),
+      opts,
+      "joint",
+      dir,
+    );
   });
 }
 
 /** Leave-one-tier-out: per objective and tier, the joint law fitted on the other tiers and tested on that one. */
-export function leaveOneTierOut(records: readonly CheckpointRecord[], opts: ProtocolOptions): ProtocolResult[] {
+export function leaveOneTierOut(
+  records: readonly CheckpointRecord[],
+  opts: ProtocolOptions,
+): ProtocolResult[] {
   const runs = groupRuns(records, opts.metric);
   const dir = opts.direction ?? metricDirection(opts.metric);
   const out: ProtocolResult[] = [];
   for (const objective of objectivesOf(records, opts)) {
     const mine = runs.filter((r) => r.objective === objective);
-    for (const held of mine) out.push(jointOn(objective, mine.filter((r) => r !== held), [held], opts, "leave-one-tier-out", dir));
+    for (const held of mine)
+      out.push(
+        jointOn(
+          objective,
+          mine.filter((r) => r !== held),
+          [held],
+          opts,
+          "leave-one-tier-out",
+          dir,
+        ),
+      );
   }
   return out;
 }
 
 function finish(
-  protocol: ProtocolResult["protocol"], metric: string, objective: Objective, trainTiers: string[], testTiers: string[],
-  fit: LawFit, data: LawData, points: ForecastPoint[], dir: Direction, bootstrapFailed: number,
+  protocol: ProtocolResult["protocol"],
+  metric: string,
+  objective: Objective,
+  trainTiers: string[],
+  testTiers: string[],
+  fit: LawFit,
+  data: LawData,
+  points: ForecastPoint[],
+  dir: Direction,
+  bootstrapFailed: number,
 ): ProtocolResult {
-  const actual = points.map((p) => p.actual), forecast = points.map((p) => p.forecast);
+  const actual = points.map((p) => p.actual),
+    forecast = points.map((p) => p.forecast);
   return {
-    protocol, metric, objective, trainTiers: [...new Set(trainTiers)], testTiers: [...new Set(testTiers)], fit,
-    gof: goodnessOfFit(fit, data), train: data, points,
+    protocol,
+    metric,
+    objective,
+    trainTiers: [...new Set(trainTiers)],
+    testTiers: [...new Set(testTiers)],
+    fit,
+    gof: goodnessOfFit(fit, data),
+    train: data,
+    points,
     errors: points.length ? forecastErrors(actual, forecast, dir) : forecastErrors([NaN], [NaN], dir),
-    testR2: points.length > 1 ? rSquared(actual, forecast) : NaN, bootstrapFailed,
+    testR2: points.length > 1 ? rSquared(actual, forecast) : NaN,
+    bootstrapFailed,
   };
 }
 
@@ -268,7 +422,11 @@ export interface CheckpointWindow {
  * ~5,000 steps) they are the final 20 % and 10 % of training; on 10 log-spaced checkpoints they
  * are the whole run and the final 90 %, which is why such a grid cannot carry the protocols.
  */
-export function protocolWindows(steps: readonly number[], lastK = 10, holdout = 5): { model: CheckpointWindow; data: CheckpointWindow } {
+export function protocolWindows(
+  steps: readonly number[],
+  lastK = 10,
+  holdout = 5,
+): { model: CheckpointWindow; data: CheckpointWindow } {
   const s = [...steps].sort((a, b) => a - b);
   const last = s[s.length - 1];
   const win = (k: number): CheckpointWindow => {

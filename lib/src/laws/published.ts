@@ -10,18 +10,39 @@ import { InputError } from "../util/fsutil";
 import type { Objective } from "../records/types";
 
 /** Joint-law parameters by name. */
-export interface NamedJointParams { a: number; b: number; c: number; d: number; e: number }
+export interface NamedJointParams {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  e: number;
+}
 
 /** A published (x, CGL) series. */
-export interface CglSeries { x: number[]; cgl: number[] }
+export interface CglSeries {
+  x: number[];
+  cgl: number[];
+}
 
 /** The published numbers file. */
 export interface PublishedLaws {
   rerankerJointNdcg10: Record<Objective, NamedJointParams> & { source: string };
   rerankerAllocationExponents: Record<Objective, { n: number; d: number }> & { source: string };
-  rerankerEqualCompute: Record<Objective, { small: number; large: number }> & { source: string; small: { params: number; step: number }; large: { params: number; step: number } };
-  cglSeries: Record<"minderT5" | "minderLlama" | "minderLlama7bData" | "riporT5" | "riporLlama", CglSeries> & { source: string };
-  cglRefit: { source: string; minderT5: { a: number; b: number; c: number; r2: number }; minderT5AuthorsScript: { b: number; c: number }; minderLlama7bData: { b: number; c: number } };
+  rerankerEqualCompute: Record<Objective, { small: number; large: number }> & {
+    source: string;
+    small: { params: number; step: number };
+    large: { params: number; step: number };
+  };
+  cglSeries: Record<
+    "minderT5" | "minderLlama" | "minderLlama7bData" | "riporT5" | "riporLlama",
+    CglSeries
+  > & { source: string };
+  cglRefit: {
+    source: string;
+    minderT5: { a: number; b: number; c: number; r2: number };
+    minderT5AuthorsScript: { b: number; c: number };
+    minderLlama7bData: { b: number; c: number };
+  };
 }
 
 /** Location of the published numbers: `lib/data/published.json` beside the library (from `src/` and `dist/` alike). */
@@ -40,17 +61,32 @@ export function readPublishedLaws(file: string = publishedLawsPath()): Published
   } catch (e) {
     throw new InputError(file, 0, `cannot read published numbers (${(e as Error).message})`);
   }
-  const need = (ok: boolean, what: string) => { if (!ok) throw new InputError(file, 0, what); };
+  const need = (ok: boolean, what: string) => {
+    if (!ok) throw new InputError(file, 0, what);
+  };
   const num = (x: unknown) => typeof x === "number" && Number.isFinite(x);
   for (const o of ["listwise", "pairwise", "pointwise"] as const) {
     const p = v.rerankerJointNdcg10?.[o];
-    need(!!p && ["a", "b", "c", "d", "e"].every((k) => num((p as unknown as Record<string, unknown>)[k])), `rerankerJointNdcg10.${o} needs numbers a..e`);
-    need(num(v.rerankerAllocationExponents?.[o]?.n) && num(v.rerankerAllocationExponents?.[o]?.d), `rerankerAllocationExponents.${o} needs n and d`);
+    need(
+      !!p && ["a", "b", "c", "d", "e"].every((k) => num((p as unknown as Record<string, unknown>)[k])),
+      `rerankerJointNdcg10.${o} needs numbers a..e`,
+    );
+    need(
+      num(v.rerankerAllocationExponents?.[o]?.n) && num(v.rerankerAllocationExponents?.[o]?.d),
+      `rerankerAllocationExponents.${o} needs n and d`,
+    );
   }
   for (const [name, s] of Object.entries(v.cglSeries ?? {})) {
     if (name === "source") continue;
     const ser = s as CglSeries;
-    need(Array.isArray(ser.x) && Array.isArray(ser.cgl) && ser.x.length === ser.cgl.length && ser.x.every(num) && ser.cgl.every(num), `cglSeries.${name} needs equal-length numeric x and cgl`);
+    need(
+      Array.isArray(ser.x) &&
+        Array.isArray(ser.cgl) &&
+        ser.x.length === ser.cgl.length &&
+        ser.x.every(num) &&
+        ser.cgl.every(num),
+      `cglSeries.${name} needs equal-length numeric x and cgl`,
+    );
   }
   need(num(v.cglRefit?.minderT5?.b) && num(v.cglRefit?.minderT5?.c), "cglRefit.minderT5 needs b and c");
   return v;

@@ -36,9 +36,11 @@ export interface GoodnessOfFit {
  * code (rahulseetharaman/cross-encoder-scaling, joint_scaling.py): F = ((SS_null − SS_res)/(p − 1)) / (SS_res/(n − p)).
  */
 export function goodnessOfFit(fit: LawFit, data: LawData): GoodnessOfFit {
-  const n = data.y.length, p = fit.params.length;
+  const n = data.y.length,
+    p = fit.params.length;
   const mean = data.y.reduce((s, v) => s + v, 0) / n;
-  let sse = 0, sst = 0;
+  let sse = 0,
+    sst = 0;
   for (let i = 0; i < n; i++) {
     sse += (fit.form.f(fit.params, data.x[i]) - data.y[i]) ** 2;
     sst += (data.y[i] - mean) ** 2;
@@ -54,8 +56,12 @@ export function goodnessOfFit(fit: LawFit, data: LawData): GoodnessOfFit {
 export function rSquared(actual: readonly number[], predicted: readonly number[]): number {
   const n = actual.length;
   const mean = actual.reduce((s, v) => s + v, 0) / n;
-  let sse = 0, sst = 0;
-  for (let i = 0; i < n; i++) { sse += (actual[i] - predicted[i]) ** 2; sst += (actual[i] - mean) ** 2; }
+  let sse = 0,
+    sst = 0;
+  for (let i = 0; i < n; i++) {
+    sse += (actual[i] - predicted[i]) ** 2;
+    sst += (actual[i] - mean) ** 2;
+  }
   return sst > 0 ? 1 - sse / sst : NaN;
 }
 
@@ -85,8 +91,13 @@ export interface ForecastErrors {
  * (actual − predicted), MAPE, the conservative share and a one-sample t-test that the mean
  * error is 0. For `direction: "falling"` (losses) conservative means predicted > actual.
  */
-export function forecastErrors(actual: readonly number[], predicted: readonly number[], direction: "rising" | "falling" = "rising"): ForecastErrors {
-  if (actual.length !== predicted.length) throw new Error(`forecastErrors: ${actual.length} actual vs ${predicted.length} predicted`);
+export function forecastErrors(
+  actual: readonly number[],
+  predicted: readonly number[],
+  direction: "rising" | "falling" = "rising",
+): ForecastErrors {
+  if (actual.length !== predicted.length)
+    throw new Error(`forecastErrors: ${actual.length} actual vs ${predicted.length} predicted`);
   const n = actual.length;
   const e = actual.map((a, i) => a - predicted[i]);
   const mean = e.reduce((s, v) => s + v, 0) / n;
@@ -94,7 +105,8 @@ export function forecastErrors(actual: readonly number[], predicted: readonly nu
   const rmse = Math.sqrt(e.reduce((s, v) => s + v * v, 0) / n);
   const mape = e.reduce((s, v, i) => s + Math.abs(v) / Math.abs(actual[i]), 0) / n;
   const conservative = e.filter((v) => (direction === "rising" ? v > 0 : v < 0)).length / n;
-  let t = NaN, pT = NaN;
+  let t = NaN,
+    pT = NaN;
   if (n >= 2) {
     const sd = Math.sqrt(e.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
     t = sd > 0 ? mean / (sd / Math.sqrt(n)) : mean === 0 ? 0 : Math.sign(mean) * Infinity;
@@ -117,7 +129,11 @@ export interface Interval {
  * g = ∂f/∂p (e.g. [1, N^c, b·N^c·ln N, D^e, d·D^e·ln D] for the joint law, rahulseetharaman/cross-encoder-scaling, joint_scaling.py) and Σ the
  * fit's covariance; ŷ ± t_{(1+level)/2, n−p}·√Var. NaN bounds when the covariance is missing.
  */
-export function deltaMethodIntervals(fit: LawFit, xs: readonly (readonly number[])[], level = 0.95): Interval[] {
+export function deltaMethodIntervals(
+  fit: LawFit,
+  xs: readonly (readonly number[])[],
+  level = 0.95,
+): Interval[] {
   const k = fit.params.length;
   const cov = fit.covariance;
   const q = fit.n > k ? studentTQuantile((1 + level) / 2, fit.n - k) : NaN;
@@ -127,9 +143,12 @@ export function deltaMethodIntervals(fit: LawFit, xs: readonly (readonly number[
     ? (x: readonly number[]) => fit.form.grad!(p, x, g)
     : (x: readonly number[]) => {
         for (let j = 0; j < k; j++) {
-          const h = 1e-6 * Math.max(Math.abs(p[j]), 1e-3), keep = p[j];
-          p[j] = keep + h; const fp = fit.form.f(p, x);
-          p[j] = keep - h; const fm = fit.form.f(p, x);
+          const h = 1e-6 * Math.max(Math.abs(p[j]), 1e-3),
+            keep = p[j];
+          p[j] = keep + h;
+          const fp = fit.form.f(p, x);
+          p[j] = keep - h;
+          const fm = fit.form.f(p, x);
           p[j] = keep;
           g[j] = (fp - fm) / (2 * h);
         }
@@ -149,7 +168,9 @@ export function deltaMethodIntervals(fit: LawFit, xs: readonly (readonly number[
 export function quantile(values: readonly number[], q: number): number {
   const s = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
-  const h = (s.length - 1) * q, lo = Math.floor(h), hi = Math.ceil(h);
+  const h = (s.length - 1) * q,
+    lo = Math.floor(h),
+    hi = Math.ceil(h);
   return s[lo] + (h - lo) * (s[hi] - s[lo]);
 }
 
@@ -160,7 +181,8 @@ export function quantile(values: readonly number[], q: number): number {
  * - `{ queries }`: per-point per-query values (every point evaluated on the same query set); one
  *   resample of query indices is shared by all points and yᵢ becomes the mean over it.
  */
-export type Resampling = "points" | { groups: readonly (string | number)[] } | { queries: readonly (readonly number[])[] };
+export type Resampling =
+  "points" | { groups: readonly (string | number)[] } | { queries: readonly (readonly number[])[] };
 
 /** Bootstrap options (defaults in brackets). */
 export interface BootstrapOptions {
@@ -194,7 +216,11 @@ export interface BootstrapResult {
 }
 
 /** Draw one resampled dataset. */
-export function resampleData(data: LawData, resampling: Resampling, rng: ReturnType<typeof createRng>): LawData {
+export function resampleData(
+  data: LawData,
+  resampling: Resampling,
+  rng: ReturnType<typeof createRng>,
+): LawData {
   const n = data.y.length;
   if (resampling === "points") {
     const idx = Array.from({ length: n }, () => rng.int(n));
@@ -202,7 +228,11 @@ export function resampleData(data: LawData, resampling: Resampling, rng: ReturnT
   }
   if ("groups" in resampling) {
     const byGroup = new Map<string | number, number[]>();
-    resampling.groups.forEach((g, i) => { const l = byGroup.get(g); if (l) l.push(i); else byGroup.set(g, [i]); });
+    resampling.groups.forEach((g, i) => {
+      const l = byGroup.get(g);
+      if (l) l.push(i);
+      else byGroup.set(g, [i]);
+    });
     const groups = [...byGroup.values()];
     const idx: number[] = [];
     for (let k = 0; k < groups.length; k++) idx.push(...groups[rng.int(groups.length)]);
@@ -210,7 +240,8 @@ export function resampleData(data: LawData, resampling: Resampling, rng: ReturnT
   }
   const Q = resampling.queries;
   const m = Q[0]?.length ?? 0;
-  if (Q.length !== n || Q.some((row) => row.length !== m) || m === 0) throw new Error("query bootstrap needs one equal-length per-query row per point");
+  if (Q.length !== n || Q.some((row) => row.length !== m) || m === 0)
+    throw new Error("query bootstrap needs one equal-length per-query row per point");
   const pick = Array.from({ length: m }, () => rng.int(m));
   return { x: data.x, y: Q.map((row) => pick.reduce((s, j) => s + row[j], 0) / m) };
 }
@@ -222,25 +253,50 @@ export function resampleData(data: LawData, resampling: Resampling, rng: ReturnT
  * converge are counted in `failed` and left out, never silently mixed in.
  */
 export function bootstrapLaw(fit: LawFit, data: LawData, options: BootstrapOptions = {}): BootstrapResult {
-  const B = options.replicates ?? 1000, level = options.level ?? 0.95;
+  const B = options.replicates ?? 1000,
+    level = options.level ?? 0.95;
   const rng = createRng(options.seed ?? 0);
   const resampling = options.resampling ?? "points";
   const predictAt = options.predictAt ?? [];
-  const params: number[][] = [], predictions: number[][] = [];
+  const params: number[][] = [],
+    predictions: number[][] = [];
   let failed = 0;
   for (let b = 0; b < B; b++) {
     const d = resampleData(data, resampling, rng);
-    const r = refitLaw(fit.form, d, fit.params, { ...options.fitOptions, loss: options.fitOptions?.loss ?? fit.loss, covariance: false });
-    if (!r.converged || !r.params.every(Number.isFinite)) { failed++; continue; }
+    const r = refitLaw(fit.form, d, fit.params, {
+      ...options.fitOptions,
+      loss: options.fitOptions?.loss ?? fit.loss,
+      covariance: false,
+    });
+    if (!r.converged || !r.params.every(Number.isFinite)) {
+      failed++;
+      continue;
+    }
     params.push(r.params);
     predictions.push(predictAt.map((x) => fit.form.f(r.params, x)));
   }
-  const lq = (1 - level) / 2, hq = 1 - lq;
-  const paramIntervals = fit.params.map((_, j) => ({ lo: quantile(params.map((p) => p[j]), lq), hi: quantile(params.map((p) => p[j]), hq) }));
+  const lq = (1 - level) / 2,
+    hq = 1 - lq;
+  const paramIntervals = fit.params.map((_, j) => ({
+    lo: quantile(
+      params.map((p) => p[j]),
+      lq,
+    ),
+    hi: quantile(
+      params.map((p) => p[j]),
+      hq,
+    ),
+  }));
   const predictionIntervals = predictAt.map((x, i) => ({
     value: fit.form.f(fit.params, x),
-    lo: quantile(predictions.map((p) => p[i]), lq),
-    hi: quantile(predictions.map((p) => p[i]), hq),
+    lo: quantile(
+      predictions.map((p) => p[i]),
+      lq,
+    ),
+    hi: quantile(
+      predictions.map((p) => p[i]),
+      hq,
+    ),
     se: NaN,
   }));
   return { params, paramIntervals, predictions, predictionIntervals, failed, replicates: B };

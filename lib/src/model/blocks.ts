@@ -93,13 +93,16 @@ export interface BlockShape {
  */
 export function preLnBlocks(x: tf.Tensor, w: (name: string) => tf.Tensor, s: BlockShape): tf.Tensor {
   const { B, T, heads: H } = s;
-  const d = x.shape[1] as number, dh = d / H;
+  const d = x.shape[1] as number,
+    dh = d / H;
   const scale = 1 / Math.sqrt(dh);
   for (let l = 0; l < s.layers; l++) {
     const p = `l${l}.`;
     const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
     const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
-    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
+    const [q, k, v] = tf
+      .split(qkv, 3, 1)
+      .map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
     const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), s.bias));
     const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
     x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));

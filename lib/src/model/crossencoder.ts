@@ -18,7 +18,14 @@
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { ModelConfig, countParams } from "./tiers";
-import { INIT_STD, initialWeightValues, layerNorm, preLnBlockSpecs, preLnBlocks, type WeightSpec } from "./blocks";
+import {
+  INIT_STD,
+  initialWeightValues,
+  layerNorm,
+  preLnBlockSpecs,
+  preLnBlocks,
+  type WeightSpec,
+} from "./blocks";
 import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
 
 /** The weight list of a config, in a fixed order (the order of checkpoints and of the optimizer). */
@@ -29,7 +36,8 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
     { name: "pos_emb", shape: [c.maxLen, d], decay: true, init: "normal" },
   ];
   if (c.sepId !== undefined) s.push({ name: "seg_emb", shape: [2, d], decay: true, init: "normal" });
-  if (c.sepId !== undefined && c.matchEmbedding) s.push({ name: "match_emb", shape: [2, d], decay: true, init: "normal" });
+  if (c.sepId !== undefined && c.matchEmbedding)
+    s.push({ name: "match_emb", shape: [2, d], decay: true, init: "normal" });
   for (let l = 0; l < c.layers; l++) s.push(...preLnBlockSpecs(l, d));
   s.push(
     { name: "lnf_g", shape: [d], decay: false, init: "ones" },
@@ -48,7 +56,11 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
  */
 export function exactMatchFlags(ids: tf.Tensor2D, seg: tf.Tensor): tf.Tensor2D {
   if (!hasHostKernel(EXACT_MATCH_KERNEL)) return exactMatchFlagsReference(ids, seg);
-  return runHostKernel(EXACT_MATCH_KERNEL, { ids, seg: seg.dtype === "int32" ? seg : tf.cast(seg, "int32") }, { specialBelow: SPECIAL_IDS_BELOW, T: ids.shape[1] })[0] as tf.Tensor2D;
+  return runHostKernel(
+    EXACT_MATCH_KERNEL,
+    { ids, seg: seg.dtype === "int32" ? seg : tf.cast(seg, "int32") },
+    { specialBelow: SPECIAL_IDS_BELOW, T: ids.shape[1] },
+  )[0] as tf.Tensor2D;
 }
 
 /**
@@ -59,7 +71,10 @@ export function exactMatchFlagsReference(ids: tf.Tensor2D, seg: tf.Tensor): tf.T
   const [B, T] = ids.shape;
   const same = tf.equal(tf.reshape(ids, [B, T, 1]), tf.reshape(ids, [B, 1, T]));
   const cross = tf.notEqual(tf.reshape(seg, [B, T, 1]), tf.reshape(seg, [B, 1, T]));
-  return tf.cast(tf.logicalAnd(tf.any(tf.logicalAnd(same, cross), 2), tf.greaterEqual(ids, SPECIAL_IDS_BELOW)), "int32") as tf.Tensor2D;
+  return tf.cast(
+    tf.logicalAnd(tf.any(tf.logicalAnd(same, cross), 2), tf.greaterEqual(ids, SPECIAL_IDS_BELOW)),
+    "int32",
+  ) as tf.Tensor2D;
 }
 
 const EXACT_MATCH_KERNEL = "ScalerankExactMatch";
@@ -67,11 +82,13 @@ registerHostKernel({
   kernelName: EXACT_MATCH_KERNEL,
   outputs: (inputs) => [{ shape: [...inputs.ids.shape], dtype: "int32" }],
   run: ({ ids, seg }, [out], attrs) => {
-    const special = attrs.specialBelow as number, T = attrs.T as number;
+    const special = attrs.specialBelow as number,
+      T = attrs.T as number;
     // Rows of T ids are independent: flag t if some u of the same row has the same id in the other segment.
     for (let r = 0; r < ids.length; r += T) {
       for (let t = r; t < r + T; t++) {
-        const id = ids[t], s = seg[t];
+        const id = ids[t],
+          s = seg[t];
         let hit = 0;
         if (id >= special) {
           for (let u = r; u < r + T; u++) {
@@ -106,7 +123,10 @@ export interface CrossEncoder {
 
 /** Segment ids [B, T]: 1 from position segStart[b] on, else 0 (padding after the pair is 1, as {@link segmentsAfterFirstSep} gives). */
 export function segmentsFromStart(segStart: tf.Tensor1D, T: number): tf.Tensor2D {
-  return tf.cast(tf.greaterEqual(tf.range(0, T, 1, "int32").reshape([1, T]), segStart.reshape([-1, 1])), "int32") as tf.Tensor2D;
+  return tf.cast(
+    tf.greaterEqual(tf.range(0, T, 1, "int32").reshape([1, T]), segStart.reshape([-1, 1])),
+    "int32",
+  ) as tf.Tensor2D;
 }
 
 /** Segment ids [B, T]: 0 up to and including the first [SEP], 1 after it: min(cumsum(isSep) − isSep, 1). */
@@ -120,7 +140,8 @@ const SPECIAL_IDS_BELOW = 5;
 
 /** Build a cross-encoder with seeded initial weights (see the module comment). */
 export function createCrossEncoder(config: ModelConfig, seed: number): CrossEncoder {
-  if (config.dModel % config.heads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
+  if (config.dModel % config.heads !== 0)
+    throw new Error(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
   const specs = weightSpecs(config);
   const rng = createRng(seed);
   const weights = new Map<string, tf.Variable>();
@@ -130,7 +151,9 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
       // Mimetic: W_K = W_Q (columns d..2d copy columns 0..d) with std 1/√d, so that for a
       // LayerNormed token h the per-head self-score h W_Q W_Qᵀ hᵀ/√dh ≈ √dh is large while
       // scores between unrelated tokens are ≈ N(0, 1).
-      const d3 = 3 * config.dModel, dm = config.dModel, qs = 1 / Math.sqrt(dm);
+      const d3 = 3 * config.dModel,
+        dm = config.dModel,
+        qs = 1 / Math.sqrt(dm);
       for (let r = 0; r < dm; r++) {
         for (let j = 0; j < dm; j++) {
           const q = v[r * d3 + j] * (qs / INIT_STD);
@@ -140,10 +163,16 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
       }
     }
     // tidy frees the initial tensor; the variable keeps its own reference to the data
-    weights.set(s.name, tf.tidy(() => tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`)));
+    weights.set(
+      s.name,
+      tf.tidy(() =>
+        tf.variable(tf.tensor(v, s.shape, "float32"), true, `${s.name}_${seed}_${weightsCounter++}`),
+      ),
+    );
   }
   const W = (name: string) => weights.get(name)!;
-  const d = config.dModel, H = config.heads;
+  const d = config.dModel,
+    H = config.heads;
   const padId = config.padId ?? 0;
 
   const score = (ids: tf.Tensor2D, segStart?: tf.Tensor1D): tf.Tensor1D => {
@@ -196,7 +225,8 @@ let weightsCounter = 0;
 
 /** Count the parameters of the actual variables: total, and without the two embedding tables. */
 export function countModelWeights(m: CrossEncoder): { total: number; nonEmbedding: number } {
-  let total = 0, emb = 0;
+  let total = 0,
+    emb = 0;
   for (const [name, v] of m.weights) {
     total += v.size;
     if (name === "tok_emb" || name === "pos_emb" || name === "seg_emb" || name === "match_emb") emb += v.size;
@@ -213,10 +243,12 @@ export async function readWeights(m: CrossEncoder): Promise<Float32Array[]> {
 
 /** Overwrite all weights from Float32Arrays in spec order (from {@link readWeights}). */
 export function writeWeights(m: CrossEncoder, values: readonly Float32Array[]): void {
-  if (values.length !== m.specs.length) throw new Error(`expected ${m.specs.length} weight arrays, got ${values.length}`);
+  if (values.length !== m.specs.length)
+    throw new Error(`expected ${m.specs.length} weight arrays, got ${values.length}`);
   m.specs.forEach((s, i) => {
     const v = m.weights.get(s.name)!;
-    if (values[i].length !== v.size) throw new Error(`weight ${s.name}: expected ${v.size} values, got ${values[i].length}`);
+    if (values[i].length !== v.size)
+      throw new Error(`weight ${s.name}: expected ${v.size} values, got ${values[i].length}`);
     tf.tidy(() => v.assign(tf.tensor(values[i], s.shape, "float32")));
   });
 }
@@ -226,6 +258,8 @@ export function assertCountsMatch(m: CrossEncoder): void {
   const want = countParams(m.config);
   const got = countModelWeights(m);
   if (want.total !== got.total || want.nonEmbedding !== got.nonEmbedding) {
-    throw new Error(`parameter count mismatch: formula ${JSON.stringify(want)}, weights ${JSON.stringify(got)}`);
+    throw new Error(
+      `parameter count mismatch: formula ${JSON.stringify(want)}, weights ${JSON.stringify(got)}`,
+    );
   }
 }

@@ -117,11 +117,19 @@ export function getTier(name: string): Tier {
   if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1 && Number(m[3]) >= 1 && Number(m[2]) % Number(m[3]) === 0) {
     return { name, layers: Number(m[1]), dModel: Number(m[2]), heads: Number(m[3]) };
   }
-  throw new Error(`unknown tier "${name}" (tiers: ${TIERS.map((x) => x.name).join(", ")}, or a shape such as 1x24h2: layers x width h heads, heads dividing the width)`);
+  throw new Error(
+    `unknown tier "${name}" (tiers: ${TIERS.map((x) => x.name).join(", ")}, or a shape such as 1x24h2: layers x width h heads, heads dividing the width)`,
+  );
 }
 
 /** The model config of a tier for a given vocabulary size and sequence length. */
-export function tierConfig(tier: Tier | string, vocabSize: number, maxLen: number, padId = 0, sepId?: number): ModelConfig {
+export function tierConfig(
+  tier: Tier | string,
+  vocabSize: number,
+  maxLen: number,
+  padId = 0,
+  sepId?: number,
+): ModelConfig {
   const t = typeof tier === "string" ? getTier(tier) : tier;
   const c: ModelConfig = { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, maxLen, padId };
   if (sepId !== undefined) c.sepId = sepId;
@@ -175,6 +183,13 @@ export function tierTable(vocabSize: number, maxLen: number, tiers: readonly Tie
   return tiers.map((t) => {
     const c = tierConfig(t, vocabSize, maxLen);
     const p = countParams(c);
-    return { tier: t.name, layers: t.layers, dModel: t.dModel, heads: t.heads, ...p, trainFlopsPerExample: trainFlopsPerExample(c) };
+    return {
+      tier: t.name,
+      layers: t.layers,
+      dModel: t.dModel,
+      heads: t.heads,
+      ...p,
+      trainFlopsPerExample: trainFlopsPerExample(c),
+    };
   });
 }

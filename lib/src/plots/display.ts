@@ -25,12 +25,17 @@ export interface PlotlyFigure {
 /** One MIME bundle: MIME type → payload. */
 export type MimeBundle = Record<string, unknown>;
 
-type WriteDisplayData = (msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type WriteDisplayData = (
+  msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /** tslab's display writer when running inside a tslab kernel (or the in-process runner), else null. */
 function tslabWriter(): WriteDisplayData | null {
   try {
-    const jupyter = require(require.resolve("tslab/dist/jupyter", { paths: [process.cwd(), __dirname] })) as { lastWriteDisplayData: WriteDisplayData | null };
+    const jupyter = require(require.resolve("tslab/dist/jupyter", { paths: [process.cwd(), __dirname] })) as {
+      lastWriteDisplayData: WriteDisplayData | null;
+    };
     return jupyter.lastWriteDisplayData ?? null;
   } catch {
     return null;
@@ -55,21 +60,32 @@ export function displayBundle(bundle: MimeBundle): void {
 let plotlyInlined = false;
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
+  return s.replace(
+    /[&<>"]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string,
+  );
 }
 
 /** The figure's title text, if any. */
 export function figureTitle(fig: PlotlyFigure): string {
   const t = fig.layout?.title;
   if (typeof t === "string") return t;
-  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") return (t as { text: string }).text;
+  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string")
+    return (t as { text: string }).text;
   return "figure";
 }
 
 function summaryHtml(fig: PlotlyFigure): string {
-  const traces = fig.data.map((t) => `<li>${escapeHtml(String(t.name ?? t.type ?? "trace"))} (${escapeHtml(String(t.type ?? "scatter"))})</li>`).join("");
-  return `<div><b>${escapeHtml(figureTitle(fig))}</b> — interactive plotly figure (${fig.data.length} traces). ` +
-    `Open in JupyterLab with Python plotly&gt;=6.1 to see it, or set SCALERANK_INLINE_PLOTLY=1.<ul>${traces}</ul></div>`;
+  const traces = fig.data
+    .map(
+      (t) =>
+        `<li>${escapeHtml(String(t.name ?? t.type ?? "trace"))} (${escapeHtml(String(t.type ?? "scatter"))})</li>`,
+    )
+    .join("");
+  return (
+    `<div><b>${escapeHtml(figureTitle(fig))}</b> — interactive plotly figure (${fig.data.length} traces). ` +
+    `Open in JupyterLab with Python plotly&gt;=6.1 to see it, or set SCALERANK_INLINE_PLOTLY=1.<ul>${traces}</ul></div>`
+  );
 }
 
 function inlineHtml(fig: PlotlyFigure): string {
@@ -116,7 +132,10 @@ export function formatCell(v: unknown, digits = 4): string {
  * Show an array of records as a table: an HTML table for notebooks and an aligned text table
  * for text/plain. Column order follows the first record's keys unless `columns` is given.
  */
-export function showTable(rows: ReadonlyArray<Record<string, unknown>>, opts: { columns?: string[]; digits?: number; title?: string } = {}): void {
+export function showTable(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  opts: { columns?: string[]; digits?: number; title?: string } = {},
+): void {
   const cols = opts.columns ?? Object.keys(rows[0] ?? {});
   const cells = rows.map((r) => cols.map((c) => formatCell(r[c], opts.digits)));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
@@ -126,8 +145,10 @@ export function showTable(rows: ReadonlyArray<Record<string, unknown>>, opts: { 
     widths.map((w) => "-".repeat(w)).join("  "),
     ...cells.map((r) => r.map((v, i) => v.padEnd(widths[i])).join("  ")),
   ].join("\n");
-  const html = `${opts.title ? `<p><b>${escapeHtml(opts.title)}</b></p>` : ""}<table><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>` +
-    cells.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`).join("") + "</tbody></table>";
+  const html =
+    `${opts.title ? `<p><b>${escapeHtml(opts.title)}</b></p>` : ""}<table><thead><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>` +
+    cells.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`).join("") +
+    "</tbody></table>";
   displayBundle({ "text/html": html, "text/plain": text });
 }
 

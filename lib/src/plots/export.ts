@@ -15,7 +15,12 @@ import { writeFileAtomic } from "../util/fsutil";
 import type { PlotlyFigure } from "./display";
 
 /** Candidate Chromium executables, in order of preference. */
-const BROWSER_PATHS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const BROWSER_PATHS = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** A system Chromium executable, or null (env CHROMIUM_PATH wins; the npm one is not looked at, see {@link resolveChromium}). */
 export function findChromium(): string | null {
@@ -36,11 +41,17 @@ export interface ChromiumChoice {
  * none (CHROMIUM_PATH set to a missing file counts as none).
  */
 export async function resolveChromium(): Promise<ChromiumChoice | null> {
-  if (process.env.CHROMIUM_PATH) return fs.existsSync(process.env.CHROMIUM_PATH) ? { executable: process.env.CHROMIUM_PATH, source: "CHROMIUM_PATH" } : null;
+  if (process.env.CHROMIUM_PATH)
+    return fs.existsSync(process.env.CHROMIUM_PATH)
+      ? { executable: process.env.CHROMIUM_PATH, source: "CHROMIUM_PATH" }
+      : null;
   const sys = findChromium();
   if (sys) return { executable: sys, source: "system" };
   try {
-    const mod = require("@sparticuz/chromium") as { default?: { executablePath(): Promise<string> }; executablePath?: () => Promise<string> };
+    const mod = require("@sparticuz/chromium") as {
+      default?: { executablePath(): Promise<string> };
+      executablePath?: () => Promise<string>;
+    };
     const c = mod.default ?? (mod as { executablePath(): Promise<string> });
     return { executable: await c.executablePath(), source: "@sparticuz/chromium" };
   } catch {
@@ -50,13 +61,21 @@ export async function resolveChromium(): Promise<ChromiumChoice | null> {
 
 /** Flags that keep Chromium quiet and offline inside containers and CI. */
 export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 /** Launch flags for a Chromium choice: {@link CHROMIUM_ARGS}, plus no zygote for the npm build (it has no sandbox helper). */
 export function chromiumArgs(c: ChromiumChoice): string[] {
-  return c.source === "@sparticuz/chromium" ? [...CHROMIUM_ARGS, "--no-zygote", "--single-process"] : CHROMIUM_ARGS;
+  return c.source === "@sparticuz/chromium"
+    ? [...CHROMIUM_ARGS, "--no-zygote", "--single-process"]
+    : CHROMIUM_ARGS;
 }
 
 /** One figure to export: file stem (no extension) and the figure. */
@@ -77,9 +96,18 @@ export interface ExportResult {
  * Render each figure to `<dir>/<name>.svg` and `<dir>/<name>.png` (PNG at `scale`× pixel
  * density). One browser is started for the whole batch.
  */
-export async function exportFigures(figs: FigureToExport[], dir: string, opts: { scale?: number; formats?: Array<"svg" | "png"> } = {}): Promise<ExportResult> {
+export async function exportFigures(
+  figs: FigureToExport[],
+  dir: string,
+  opts: { scale?: number; formats?: Array<"svg" | "png"> } = {},
+): Promise<ExportResult> {
   const chromium = await resolveChromium();
-  if (!chromium) return { files: [], skipped: "no Chromium found (npm ci installs @sparticuz/chromium; or apt-get install chromium, or set CHROMIUM_PATH); static export skipped" };
+  if (!chromium)
+    return {
+      files: [],
+      skipped:
+        "no Chromium found (npm ci installs @sparticuz/chromium; or apt-get install chromium, or set CHROMIUM_PATH); static export skipped",
+    };
   let playwright: typeof import("playwright-core");
   try {
     playwright = require("playwright-core");
@@ -87,7 +115,10 @@ export async function exportFigures(figs: FigureToExport[], dir: string, opts: {
     return { files: [], skipped: "playwright-core is not installed; static export skipped" };
   }
   const formats = opts.formats ?? ["svg", "png"];
-  const browser = await playwright.chromium.launch({ executablePath: chromium.executable, args: chromiumArgs(chromium) });
+  const browser = await playwright.chromium.launch({
+    executablePath: chromium.executable,
+    args: chromiumArgs(chromium),
+  });
   const files: string[] = [];
   try {
     const page = await browser.newPage();
@@ -97,10 +128,18 @@ export async function exportFigures(figs: FigureToExport[], dir: string, opts: {
       for (const format of formats) {
         const url = await page.evaluate(
           async ({ fig, format, width, height, scale }) => {
-            const P = (globalThis as unknown as { Plotly: { toImage(gd: unknown, o: unknown): Promise<string> } }).Plotly;
+            const P = (
+              globalThis as unknown as { Plotly: { toImage(gd: unknown, o: unknown): Promise<string> } }
+            ).Plotly;
             return P.toImage({ data: fig.data, layout: fig.layout ?? {} }, { format, width, height, scale });
           },
-          { fig: f.fig, format, width: f.width ?? 900, height: f.height ?? 600, scale: format === "png" ? opts.scale ?? 2 : 1 },
+          {
+            fig: f.fig,
+            format,
+            width: f.width ?? 900,
+            height: f.height ?? 600,
+            scale: format === "png" ? (opts.scale ?? 2) : 1,
+          },
         );
         const file = path.join(dir, `${f.name}.${format}`);
         writeFileAtomic(file, decodeDataUrl(url));
@@ -119,5 +158,7 @@ export function decodeDataUrl(url: string): Buffer {
   if (!url.startsWith("data:") || comma < 0) throw new Error("not a data URL");
   const meta = url.slice(5, comma);
   const body = url.slice(comma + 1);
-  return meta.endsWith(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+  return meta.endsWith(";base64")
+    ? Buffer.from(body, "base64")
+    : Buffer.from(decodeURIComponent(body), "utf8");
 }

@@ -15,8 +15,13 @@ const pending: FigureToExport[] = [];
  * Names should start with the notebook number (e.g. "04_joint_surface_ndcg10"). The static size is
  * `size`, else the layout's height and 900 px wide.
  */
-export function showNamedFigure(name: string, fig: PlotlyFigure, size: { width?: number; height?: number } = {}): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`figure name "${name}" must use letters, digits, '_', '.', '-' only`);
+export function showNamedFigure(
+  name: string,
+  fig: PlotlyFigure,
+  size: { width?: number; height?: number } = {},
+): void {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new Error(`figure name "${name}" must use letters, digits, '_', '.', '-' only`);
   showFigure(fig);
   const i = pending.findIndex((f) => f.name === name);
   // export at the figure's own layout height unless a size is given (grids are taller than 600 px)
@@ -36,8 +41,13 @@ export async function saveFigures(dir: string = resultsPath("figures")): Promise
   const r = await exportFigures(batch, dir);
   if (r.skipped) console.log(`static figures not written: ${r.skipped}`);
   else {
-    const removed = removeStaleFigures(dir, batch.map((f) => f.name));
-    console.log(`wrote ${r.files.length} static figure files to ${dir}${removed.length ? ` (removed ${removed.length} stale)` : ""}`);
+    const removed = removeStaleFigures(
+      dir,
+      batch.map((f) => f.name),
+    );
+    console.log(
+      `wrote ${r.files.length} static figure files to ${dir}${removed.length ? ` (removed ${removed.length} stale)` : ""}`,
+    );
   }
   return r;
 }

@@ -17,7 +17,9 @@ const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 /** Paeth predictor of the PNG specification. */
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
-  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  const pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
@@ -25,7 +27,12 @@ function paeth(a: number, b: number, c: number): number {
 export function decodePng(buf: Uint8Array): PngImage {
   for (let i = 0; i < 8; i++) if (buf[i] !== SIGNATURE[i]) throw new Error("not a PNG file (bad signature)");
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let pos = 8, width = 0, height = 0, bitDepth = 0, colorType = 0, interlace = 0;
+  let pos = 8,
+    width = 0,
+    height = 0,
+    bitDepth = 0,
+    colorType = 0,
+    interlace = 0;
   const idat: Uint8Array[] = [];
   while (pos + 8 <= buf.length) {
     const len = view.getUint32(pos);
@@ -42,7 +49,10 @@ export function decodePng(buf: Uint8Array): PngImage {
     pos += 12 + len;
   }
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType];
-  if (bitDepth !== 8 || !channels || interlace !== 0) throw new Error(`unsupported PNG (bit depth ${bitDepth}, colour type ${colorType}, interlace ${interlace})`);
+  if (bitDepth !== 8 || !channels || interlace !== 0)
+    throw new Error(
+      `unsupported PNG (bit depth ${bitDepth}, colour type ${colorType}, interlace ${interlace})`,
+    );
   const raw = zlib.inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   const out = new Uint8Array(width * height * 4);
@@ -52,12 +62,16 @@ export function decodePng(buf: Uint8Array): PngImage {
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
     const cur = new Uint8Array(stride);
     for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? cur[x - channels] : 0, b = prev[x], c = x >= channels ? prev[x - channels] : 0;
-      const pred = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
+      const a = x >= channels ? cur[x - channels] : 0,
+        b = prev[x],
+        c = x >= channels ? prev[x - channels] : 0;
+      const pred =
+        filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
       cur[x] = (line[x] + pred) & 255;
     }
     for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 4, i = x * channels;
+      const o = (y * width + x) * 4,
+        i = x * channels;
       const g = channels <= 2;
       out[o] = cur[i];
       out[o + 1] = g ? cur[i] : cur[i + 1];
@@ -87,5 +101,10 @@ export function pngContent(buf: Uint8Array): PngContent {
   for (const c of px) counts.set(c, (counts.get(c) ?? 0) + 1);
   let top = 0;
   for (const n of counts.values()) top = Math.max(top, n);
-  return { width: img.width, height: img.height, distinctColors: counts.size, nonBackgroundFraction: px.length ? (px.length - top) / px.length : 0 };
+  return {
+    width: img.width,
+    height: img.height,
+    distinctColors: counts.size,
+    nonBackgroundFraction: px.length ? (px.length - top) / px.length : 0,
+  };
 }

@@ -15,7 +15,14 @@ import { tf } from "../backend/tf";
 import { layerNorm } from "../model/blocks";
 import type { BertConfig } from "./config";
 import {
-  EncoderWeightSpec, WeightLookup, activate, keyMaskBias, linear, mergeHeads, scaledDotAttention, splitHeads,
+  EncoderWeightSpec,
+  WeightLookup,
+  activate,
+  keyMaskBias,
+  linear,
+  mergeHeads,
+  scaledDotAttention,
+  splitHeads,
 } from "./layers";
 
 /** Names of BERT's embedding tables (excluded from the non-embedding count). */
@@ -32,7 +39,9 @@ export const BERT_EMBEDDING_NAMES = [
  * weights and zero biases, as Hugging Face's `BertPreTrainedModel._init_weights` does.
  */
 export function bertWeightSpecs(c: BertConfig): EncoderWeightSpec[] {
-  const d = c.hiddenSize, I = c.intermediateSize, std = c.initializerRange;
+  const d = c.hiddenSize,
+    I = c.intermediateSize,
+    std = c.initializerRange;
   const out: EncoderWeightSpec[] = [];
   const w = (name: string, shape: number[], role: EncoderWeightSpec["role"], optional = false) =>
     out.push({ name, shape, decay: true, init: "normal", role, optional, std, truncate: 0 });
@@ -93,8 +102,11 @@ export function bertForward(
   typeIds: tf.Tensor2D,
 ): { hidden: tf.Tensor3D; logits: tf.Tensor1D } {
   const [B, T] = ids.shape;
-  const d = c.hiddenSize, H = c.numHeads, eps = c.layerNormEps;
-  if (T > c.maxPositions) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`);
+  const d = c.hiddenSize,
+    H = c.numHeads,
+    eps = c.layerNormEps;
+  if (T > c.maxPositions)
+    throw new Error(`sequence length ${T} exceeds max_position_embeddings ${c.maxPositions}`);
   const ln = (x: tf.Tensor, p: string) => layerNorm(x, W(p + ".weight"), W(p + ".bias"), eps);
   const dense = (x: tf.Tensor2D, p: string) => linear(x, W(p + ".weight"), W(p + ".bias"));
   const word = tf.gather(W("embeddings.word_embeddings.weight"), tf.reshape(ids, [B * T]));
@@ -110,7 +122,10 @@ export function bertForward(
     const v = splitHeads(dense(x, p + "attention.self.value"), B, T, H);
     const a = dense(mergeHeads(scaledDotAttention(q, k, v, bias)), p + "attention.output.dense");
     x = ln(tf.add(x, a), p + "attention.output.LayerNorm") as tf.Tensor2D;
-    const f = dense(activate(c.hiddenAct, dense(x, p + "intermediate.dense")) as tf.Tensor2D, p + "output.dense");
+    const f = dense(
+      activate(c.hiddenAct, dense(x, p + "intermediate.dense")) as tf.Tensor2D,
+      p + "output.dense",
+    );
     x = ln(tf.add(x, f), p + "output.LayerNorm") as tf.Tensor2D;
   }
   const hidden = tf.reshape(x, [B, T, d]) as tf.Tensor3D;

@@ -31,10 +31,18 @@ export interface CheckpointWeights {
 }
 
 /** Check a tensor's shape against the expected one (InputError names file, tensor, both shapes). */
-export function checkTensorShape(entry: SafetensorsEntry, expectShape: readonly number[], why = "the model"): void {
+export function checkTensorShape(
+  entry: SafetensorsEntry,
+  expectShape: readonly number[],
+  why = "the model",
+): void {
   const same = entry.shape.length === expectShape.length && entry.shape.every((s, i) => s === expectShape[i]);
   if (!same) {
-    throw new InputError(entry.file, 0, `tensor "${entry.name}" has shape ${formatTensorShape(entry.shape)} in the checkpoint, but ${why} needs ${formatTensorShape(expectShape)}`);
+    throw new InputError(
+      entry.file,
+      0,
+      `tensor "${entry.name}" has shape ${formatTensorShape(entry.shape)} in the checkpoint, but ${why} needs ${formatTensorShape(expectShape)}`,
+    );
   }
 }
 
@@ -73,17 +81,30 @@ export function openCheckpointWeights(folder: string): CheckpointWeights {
     const shards = Array.from(new Set(Object.values(map)));
     const headers = new Map<string, Map<string, SafetensorsEntry>>();
     for (const shard of shards) {
-      if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\")) throw new InputError(indexFile, 0, `shard name ${JSON.stringify(shard)} is not a plain file name`);
+      if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\"))
+        throw new InputError(indexFile, 0, `shard name ${JSON.stringify(shard)} is not a plain file name`);
       const file = path.join(folder, shard);
-      if (!fs.existsSync(file)) throw new InputError(file, 0, `shard listed in ${SAFETENSORS_INDEX} is missing`);
+      if (!fs.existsSync(file))
+        throw new InputError(file, 0, `shard listed in ${SAFETENSORS_INDEX} is missing`);
       headers.set(shard, add(file));
     }
     for (const [name, shard] of Object.entries(map)) {
-      if (!headers.get(shard)!.has(name)) throw new InputError(path.join(folder, shard), 0, `${SAFETENSORS_INDEX} puts tensor "${name}" in this shard, but its header has no such tensor`);
+      if (!headers.get(shard)!.has(name))
+        throw new InputError(
+          path.join(folder, shard),
+          0,
+          `${SAFETENSORS_INDEX} puts tensor "${name}" in this shard, but its header has no such tensor`,
+        );
     }
   } else {
-    const bin = fs.existsSync(path.join(folder, "pytorch_model.bin")) ? " (pytorch_model.bin is not read: convert the checkpoint to safetensors)" : "";
-    throw new InputError(single, 0, `missing: the folder has neither ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}${bin}`);
+    const bin = fs.existsSync(path.join(folder, "pytorch_model.bin"))
+      ? " (pytorch_model.bin is not read: convert the checkpoint to safetensors)"
+      : "";
+    throw new InputError(
+      single,
+      0,
+      `missing: the folder has neither ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}${bin}`,
+    );
   }
   return {
     folder,
@@ -92,7 +113,12 @@ export function openCheckpointWeights(folder: string): CheckpointWeights {
     has: (name) => entries.has(name),
     read(name, expectShape, why) {
       const e = entries.get(name);
-      if (!e) throw new InputError(files.length === 1 ? files[0] : path.join(folder, SAFETENSORS_INDEX), 0, `tensor "${name}" not found in the checkpoint`);
+      if (!e)
+        throw new InputError(
+          files.length === 1 ? files[0] : path.join(folder, SAFETENSORS_INDEX),
+          0,
+          `tensor "${name}" not found in the checkpoint`,
+        );
       if (expectShape) checkTensorShape(e, expectShape, why);
       return readTensorFloat32(e);
     },

@@ -14,7 +14,15 @@ import * as fs from "node:fs";
 import { InputError } from "../util/fsutil";
 
 /** Activations understood by the encoders (Hugging Face ACT2FN names). */
-export const ENCODER_ACTIVATIONS = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh"] as const;
+export const ENCODER_ACTIVATIONS = [
+  "gelu",
+  "gelu_new",
+  "gelu_pytorch_tanh",
+  "relu",
+  "silu",
+  "swish",
+  "tanh",
+] as const;
 /** One of {@link ENCODER_ACTIVATIONS}. */
 export type EncoderActivation = (typeof ENCODER_ACTIVATIONS)[number];
 
@@ -116,22 +124,30 @@ function reader(file: string, raw: Raw) {
   const num = (key: string, def: number, opts: { int?: boolean; min?: number } = {}): number => {
     const v = raw[key];
     if (v === undefined || v === null) return def;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InputError(file, 0, `${key} must be a number, got ${JSON.stringify(v)}`);
-    if (opts.int && !Number.isInteger(v)) throw new InputError(file, 0, `${key} must be an integer, got ${v}`);
-    if (opts.min !== undefined && v < opts.min) throw new InputError(file, 0, `${key} must be ≥ ${opts.min}, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new InputError(file, 0, `${key} must be a number, got ${JSON.stringify(v)}`);
+    if (opts.int && !Number.isInteger(v))
+      throw new InputError(file, 0, `${key} must be an integer, got ${v}`);
+    if (opts.min !== undefined && v < opts.min)
+      throw new InputError(file, 0, `${key} must be ≥ ${opts.min}, got ${v}`);
     return v;
   };
   const int = (key: string, def: number, min = 1) => num(key, def, { int: true, min });
   const bool = (key: string, def: boolean): boolean => {
     const v = raw[key];
     if (v === undefined || v === null) return def;
-    if (typeof v !== "boolean") throw new InputError(file, 0, `${key} must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== "boolean")
+      throw new InputError(file, 0, `${key} must be true or false, got ${JSON.stringify(v)}`);
     return v;
   };
   const act = (key: string, def: EncoderActivation): EncoderActivation => {
     const v = raw[key] ?? def;
     if (typeof v !== "string" || !(ENCODER_ACTIVATIONS as readonly string[]).includes(v)) {
-      throw new InputError(file, 0, `${key} ${JSON.stringify(v)} is not supported (supported: ${ENCODER_ACTIVATIONS.join(", ")})`);
+      throw new InputError(
+        file,
+        0,
+        `${key} ${JSON.stringify(v)} is not supported (supported: ${ENCODER_ACTIVATIONS.join(", ")})`,
+      );
     }
     return v as EncoderActivation;
   };
@@ -144,7 +160,8 @@ function reader(file: string, raw: Raw) {
 }
 
 function checkHeads(file: string, d: number, h: number): void {
-  if (d % h !== 0) throw new InputError(file, 0, `hidden_size ${d} is not divisible by num_attention_heads ${h}`);
+  if (d % h !== 0)
+    throw new InputError(file, 0, `hidden_size ${d} is not divisible by num_attention_heads ${h}`);
 }
 
 /** Parse a config.json object (already read) of either family; `file` is used in errors. */
@@ -153,9 +170,14 @@ export function parseEncoderConfig(raw: Raw, file: string): EncoderConfig {
   const type = raw.model_type;
   if (type === "bert") {
     if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== "absolute") {
-      throw new InputError(file, 0, `position_embedding_type ${JSON.stringify(raw.position_embedding_type)} is not supported (only "absolute")`);
+      throw new InputError(
+        file,
+        0,
+        `position_embedding_type ${JSON.stringify(raw.position_embedding_type)} is not supported (only "absolute")`,
+      );
     }
-    if (raw.is_decoder === true || raw.add_cross_attention === true) throw new InputError(file, 0, "decoder BERT configs are not supported");
+    if (raw.is_decoder === true || raw.add_cross_attention === true)
+      throw new InputError(file, 0, "decoder BERT configs are not supported");
     const c: BertConfig = {
       modelType: "bert",
       vocabSize: r.int("vocab_size", 30522),
@@ -168,7 +190,8 @@ export function parseEncoderConfig(raw: Raw, file: string): EncoderConfig {
       typeVocabSize: r.int("type_vocab_size", 2),
       layerNormEps: r.num("layer_norm_eps", 1e-12, { min: 0 }),
       padTokenId: r.int("pad_token_id", 0, 0),
-      sepTokenId: raw.sep_token_id === undefined || raw.sep_token_id === null ? null : r.int("sep_token_id", 0, 0),
+      sepTokenId:
+        raw.sep_token_id === undefined || raw.sep_token_id === null ? null : r.int("sep_token_id", 0, 0),
       initializerRange: r.num("initializer_range", 0.02, { min: 0 }),
       numLabels: r.labels(),
     };
@@ -177,31 +200,55 @@ export function parseEncoderConfig(raw: Raw, file: string): EncoderConfig {
   }
   if (type === "modernbert") {
     const pooling = raw.classifier_pooling ?? "cls";
-    if (pooling !== "cls" && pooling !== "mean") throw new InputError(file, 0, `classifier_pooling ${JSON.stringify(pooling)} is not supported (cls or mean)`);
+    if (pooling !== "cls" && pooling !== "mean")
+      throw new InputError(
+        file,
+        0,
+        `classifier_pooling ${JSON.stringify(pooling)} is not supported (cls or mean)`,
+      );
     // Rotary bases: newer transformers write rope_parameters {full_attention: {rope_type, rope_theta},
     // sliding_attention: {...}}; older configs write global_rope_theta / local_rope_theta.
-    const rp = raw.rope_parameters as Record<string, { rope_type?: unknown; rope_theta?: unknown } | undefined> | undefined | null;
+    const rp = raw.rope_parameters as
+      Record<string, { rope_type?: unknown; rope_theta?: unknown } | undefined> | undefined | null;
     const ropeTheta = (kind: "full_attention" | "sliding_attention"): number | undefined => {
       const p = rp?.[kind];
       if (!p) return undefined;
-      if (p.rope_type !== undefined && p.rope_type !== "default") throw new InputError(file, 0, `rope_parameters.${kind}.rope_type ${JSON.stringify(p.rope_type)} is not supported (only "default")`);
+      if (p.rope_type !== undefined && p.rope_type !== "default")
+        throw new InputError(
+          file,
+          0,
+          `rope_parameters.${kind}.rope_type ${JSON.stringify(p.rope_type)} is not supported (only "default")`,
+        );
       if (p.rope_theta === undefined) return undefined;
-      if (typeof p.rope_theta !== "number" || !(p.rope_theta > 0)) throw new InputError(file, 0, `rope_parameters.${kind}.rope_theta must be a positive number`);
+      if (typeof p.rope_theta !== "number" || !(p.rope_theta > 0))
+        throw new InputError(file, 0, `rope_parameters.${kind}.rope_theta must be a positive number`);
       return p.rope_theta;
     };
     const globalTheta = ropeTheta("full_attention") ?? r.num("global_rope_theta", 160000, { min: 0 });
-    const localTheta = ropeTheta("sliding_attention") ?? r.num("local_rope_theta", raw.local_rope_theta === null ? globalTheta : 10000, { min: 0 });
+    const localTheta =
+      ropeTheta("sliding_attention") ??
+      r.num("local_rope_theta", raw.local_rope_theta === null ? globalTheta : 10000, { min: 0 });
     const numLayers = r.int("num_hidden_layers", 22);
     const everyN = r.int("global_attn_every_n_layers", 3);
     let layerTypes: ModernBertConfig["layerTypes"];
     if (raw.layer_types !== undefined && raw.layer_types !== null) {
       const lt = raw.layer_types;
-      if (!Array.isArray(lt) || lt.length !== numLayers || !lt.every((t) => t === "full_attention" || t === "sliding_attention")) {
-        throw new InputError(file, 0, `layer_types must list "full_attention" or "sliding_attention" for each of the ${numLayers} layers`);
+      if (
+        !Array.isArray(lt) ||
+        lt.length !== numLayers ||
+        !lt.every((t) => t === "full_attention" || t === "sliding_attention")
+      ) {
+        throw new InputError(
+          file,
+          0,
+          `layer_types must list "full_attention" or "sliding_attention" for each of the ${numLayers} layers`,
+        );
       }
       layerTypes = lt;
     } else {
-      layerTypes = Array.from({ length: numLayers }, (_, i) => (i % everyN === 0 ? "full_attention" : "sliding_attention"));
+      layerTypes = Array.from({ length: numLayers }, (_, i) =>
+        i % everyN === 0 ? "full_attention" : "sliding_attention",
+      );
     }
     const c: ModernBertConfig = {
       modelType: "modernbert",
@@ -232,10 +279,19 @@ export function parseEncoderConfig(raw: Raw, file: string): EncoderConfig {
       numLabels: r.labels(),
     };
     checkHeads(file, c.hiddenSize, c.numHeads);
-    if ((c.hiddenSize / c.numHeads) % 2 !== 0) throw new InputError(file, 0, `head size ${c.hiddenSize / c.numHeads} must be even for rotary embeddings`);
+    if ((c.hiddenSize / c.numHeads) % 2 !== 0)
+      throw new InputError(
+        file,
+        0,
+        `head size ${c.hiddenSize / c.numHeads} must be even for rotary embeddings`,
+      );
     return c;
   }
-  throw new InputError(file, 0, `model_type ${JSON.stringify(type)} is not supported (supported: "bert", "modernbert")`);
+  throw new InputError(
+    file,
+    0,
+    `model_type ${JSON.stringify(type)} is not supported (supported: "bert", "modernbert")`,
+  );
 }
 
 /** Read and parse `config.json`; InputError if missing, not JSON, or not a supported encoder. */
@@ -244,7 +300,11 @@ export function readEncoderConfig(file: string): EncoderConfig {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new InputError(file, 0, `cannot read config.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(
+      file,
+      0,
+      `cannot read config.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let raw: unknown;
   try {
@@ -252,6 +312,7 @@ export function readEncoderConfig(file: string): EncoderConfig {
   } catch (e) {
     throw new InputError(file, 0, `config.json is not valid JSON (${(e as Error).message})`);
   }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(file, 0, "config.json is not a JSON object");
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new InputError(file, 0, "config.json is not a JSON object");
   return parseEncoderConfig(raw as Raw, file);
 }

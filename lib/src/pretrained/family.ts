@@ -42,7 +42,11 @@ export const ETTIN_SIZES: ReadonlyArray<{ size: string; nominalParams: number }>
  * `<root>/ettin-encoder-<size>` (the Hugging Face repository names).
  */
 export function ettinTiers(root: string): PretrainedTier[] {
-  return ETTIN_SIZES.map((s) => ({ name: `ettin-${s.size}`, folder: path.join(root, `ettin-encoder-${s.size}`), nominalParams: s.nominalParams }));
+  return ETTIN_SIZES.map((s) => ({
+    name: `ettin-${s.size}`,
+    folder: path.join(root, `ettin-encoder-${s.size}`),
+    nominalParams: s.nominalParams,
+  }));
 }
 
 /**
@@ -51,7 +55,11 @@ export function ettinTiers(root: string): PretrainedTier[] {
  * head) from the safetensors headers, training FLOPs per example from
  * {@link pretrainedTrainFlopsPerExample}. Throws InputError for a folder that cannot be loaded.
  */
-export function pretrainedTierTable(tiers: readonly PretrainedTier[], seqLen: number, options: PretrainedLoadOptions = {}): PretrainedTierRow[] {
+export function pretrainedTierTable(
+  tiers: readonly PretrainedTier[],
+  seqLen: number,
+  options: PretrainedLoadOptions = {},
+): PretrainedTierRow[] {
   return tiers.map((t) => {
     const plan = planCheckpoint(t.folder, options);
     const c = plan.config;

@@ -72,7 +72,12 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
  * additive bias broadcast to [B, H, T, T] (0 where attending is allowed, {@link ATTENTION_MASK_NEG}
  * elsewhere).
  */
-export function scaledDotAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+export function scaledDotAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: tf.Tensor,
+): tf.Tensor4D {
   const dh = q.shape[3];
   const s = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias);
   return tf.matMul(tf.softmax(s), v);

@@ -24,7 +24,12 @@ import { CheckpointWeights, SAFETENSORS_INDEX, checkTensorShape, openCheckpointW
 import { EncoderConfig, readEncoderConfig } from "./config";
 import { EncoderWeightSpec } from "./layers";
 import { BERT_EMBEDDING_NAMES, bertForward, bertWeightSpecs, segmentIdsAfterFirstSep } from "./bert";
-import { MODERNBERT_EMBEDDING_NAMES, isGlobalLayer, modernBertForward, modernBertWeightSpecs } from "./modernbert";
+import {
+  MODERNBERT_EMBEDDING_NAMES,
+  isGlobalLayer,
+  modernBertForward,
+  modernBertWeightSpecs,
+} from "./modernbert";
 
 /** Parameter counts of a pretrained cross-encoder (every variable, head included). */
 export interface PretrainedParamCounts {
@@ -88,7 +93,10 @@ export function isOtherTaskTensor(name: string, prefix: string): boolean {
   return /^(cls|decoder|lm_head)\./.test(n) || /^classifier\./.test(n) || /position_ids$/.test(n);
 }
 
-const PREFIXES: Record<EncoderConfig["modelType"], string[]> = { bert: ["", "bert."], modernbert: ["", "model."] };
+const PREFIXES: Record<EncoderConfig["modelType"], string[]> = {
+  bert: ["", "bert."],
+  modernbert: ["", "model."],
+};
 
 /** Weight specs of a config's architecture. */
 export function encoderWeightSpecs(c: EncoderConfig): EncoderWeightSpec[] {
@@ -102,14 +110,17 @@ function embeddingNames(c: EncoderConfig): string[] {
 function candidates(name: string, prefix: string): string[] {
   const names = [prefix + name];
   if (prefix !== "") names.push(name);
-  const legacy = name.replace(/LayerNorm\.weight$/, "LayerNorm.gamma").replace(/LayerNorm\.bias$/, "LayerNorm.beta");
+  const legacy = name
+    .replace(/LayerNorm\.weight$/, "LayerNorm.gamma")
+    .replace(/LayerNorm\.bias$/, "LayerNorm.beta");
   if (legacy !== name) names.push(prefix + legacy);
   return names;
 }
 
 /** Count parameters of weight specs: total, embedding tables, and the rest. */
 export function countSpecs(specs: readonly EncoderWeightSpec[]): PretrainedParamCounts {
-  let total = 0, embedding = 0;
+  let total = 0,
+    embedding = 0;
   for (const s of specs) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     total += n;
@@ -125,7 +136,8 @@ export function countSpecs(specs: readonly EncoderWeightSpec[]): PretrainedParam
  * required tensor lists the names tried; a shape mismatch names the tensor and both shapes.
  */
 export function planCheckpoint(folder: string, options: PretrainedLoadOptions = {}): CheckpointPlan {
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new InputError(folder, 0, "model folder not found");
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory())
+    throw new InputError(folder, 0, "model folder not found");
   const configFile = path.join(folder, "config.json");
   const config = readEncoderConfig(configFile);
   const weights = openCheckpointWeights(folder);
@@ -135,7 +147,11 @@ export function planCheckpoint(folder: string, options: PretrainedLoadOptions = 
   const prefix = PREFIXES[config.modelType].find((p) => weights.has(p + first));
   if (prefix === undefined) {
     const seen = Array.from(weights.entries.keys()).slice(0, 5).join(", ");
-    throw new InputError(where, 0, `no ${config.modelType} weights: tensor "${first}" not found under any prefix (${PREFIXES[config.modelType].map((p) => `"${p}"`).join(", ")}); the checkpoint starts with: ${seen}`);
+    throw new InputError(
+      where,
+      0,
+      `no ${config.modelType} weights: tensor "${first}" not found under any prefix (${PREFIXES[config.modelType].map((p) => `"${p}"`).join(", ")}); the checkpoint starts with: ${seen}`,
+    );
   }
   const used = new Set<string>();
   const sources: WeightSource[] = [];
@@ -144,13 +160,21 @@ export function planCheckpoint(folder: string, options: PretrainedLoadOptions = 
     const found = fresh ? undefined : candidates(spec.name, prefix).find((n) => weights.has(n));
     if (found === undefined) {
       if (!spec.optional && !fresh) {
-        throw new InputError(where, 0, `tensor "${spec.name}" not found (looked for ${candidates(spec.name, prefix).map((n) => `"${n}"`).join(", ")}); config.json says ${config.modelType} with ${config.numLayers} layers`);
+        throw new InputError(
+          where,
+          0,
+          `tensor "${spec.name}" not found (looked for ${candidates(spec.name, prefix)
+            .map((n) => `"${n}"`)
+            .join(", ")}); config.json says ${config.modelType} with ${config.numLayers} layers`,
+        );
       }
       sources.push({ spec, source: null });
       continue;
     }
     const entry = weights.entries.get(found)!;
-    const hint = spec.name.startsWith("classifier.") ? " (a 1-logit cross-encoder head; load with freshHead: true to replace this classifier)" : "";
+    const hint = spec.name.startsWith("classifier.")
+      ? " (a 1-logit cross-encoder head; load with freshHead: true to replace this classifier)"
+      : "";
     checkTensorShape(entry, spec.shape, `config.json (${configFile})${hint}`);
     used.add(found);
     sources.push({ spec, source: found });
@@ -159,10 +183,26 @@ export function planCheckpoint(folder: string, options: PretrainedLoadOptions = 
   if (!options.partial) {
     const strays = unused.filter((n) => !isOtherTaskTensor(n, prefix));
     if (strays.length) {
-      throw new InputError(where, 0, `${strays.length} tensor(s) of the checkpoint are not used by the model that ${configFile} describes (${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}): ${strays.slice(0, 4).map((n) => `"${n}"`).join(", ")}${strays.length > 4 ? ", …" : ""}; a config that does not match its weights? (load with partial: true to use a subset)`);
+      throw new InputError(
+        where,
+        0,
+        `${strays.length} tensor(s) of the checkpoint are not used by the model that ${configFile} describes (${config.modelType}, ${config.numLayers} layers, hidden ${config.hiddenSize}): ${strays
+          .slice(0, 4)
+          .map((n) => `"${n}"`)
+          .join(
+            ", ",
+          )}${strays.length > 4 ? ", …" : ""}; a config that does not match its weights? (load with partial: true to use a subset)`,
+      );
     }
-    const missing = sources.filter((s) => s.source === null && !s.spec.name.startsWith("classifier.")).map((s) => s.spec.name);
-    if (missing.length) throw new InputError(where, 0, `tensor(s) ${missing.map((n) => `"${n}"`).join(", ")} missing from the checkpoint (the 1-logit classifier may be missing, nothing else); load with partial: true to initialise them fresh`);
+    const missing = sources
+      .filter((s) => s.source === null && !s.spec.name.startsWith("classifier."))
+      .map((s) => s.spec.name);
+    if (missing.length)
+      throw new InputError(
+        where,
+        0,
+        `tensor(s) ${missing.map((n) => `"${n}"`).join(", ")} missing from the checkpoint (the 1-logit classifier may be missing, nothing else); load with partial: true to initialise them fresh`,
+      );
   }
   return { folder, config, weights, prefix, sources, unused, counts: countSpecs(specs) };
 }
@@ -195,7 +235,11 @@ export interface PretrainedEncoder extends CrossEncoder {
    * Full forward pass: last hidden state [B, T, d] and logits [B]. `mask` defaults to
    * ids ≠ padId; `typeIds` (BERT only) default to 1 after the first [SEP]. Call inside tf.tidy.
    */
-  forward(ids: tf.Tensor2D, mask?: tf.Tensor2D, typeIds?: tf.Tensor2D): { hidden: tf.Tensor3D; logits: tf.Tensor1D };
+  forward(
+    ids: tf.Tensor2D,
+    mask?: tf.Tensor2D,
+    typeIds?: tf.Tensor2D,
+  ): { hidden: tf.Tensor3D; logits: tf.Tensor1D };
   /** Logits [B] with an explicit attention mask (and BERT token types). Call inside tf.tidy. */
   scoreWithMask(ids: tf.Tensor2D, mask: tf.Tensor2D, typeIds?: tf.Tensor2D): tf.Tensor1D;
   /** The trainable variables, in spec order (what an optimizer updates). */
@@ -234,7 +278,9 @@ function findSepId(folder: string, config: EncoderConfig, notes: string[]): numb
       return null;
     }
   }
-  notes.push("no sep_token_id in config.json and no tokenizer.json: token types are all 0 unless given (pass sepId)");
+  notes.push(
+    "no sep_token_id in config.json and no tokenizer.json: token types are all 0 unless given (pass sepId)",
+  );
   return null;
 }
 
@@ -245,7 +291,10 @@ function findSepId(folder: string, config: EncoderConfig, notes: string[]): numb
  * missing tensor or a shape mismatch (see {@link planCheckpoint}); a failed load disposes what it
  * had created. Needs a selected backend (`selectBackend()`), like every tfjs model here.
  */
-export function loadPretrainedEncoder(folder: string, options: PretrainedLoadOptions = {}): PretrainedEncoder {
+export function loadPretrainedEncoder(
+  folder: string,
+  options: PretrainedLoadOptions = {},
+): PretrainedEncoder {
   const plan = planCheckpoint(folder, options);
   const c = plan.config;
   const seed = options.seed ?? 0;
@@ -280,15 +329,25 @@ export function loadPretrainedEncoder(folder: string, options: PretrainedLoadOpt
   const padId = options.padId ?? c.padTokenId;
   const sepId = options.sepId ?? findSepId(folder, c, report.notes);
   const maxLen = options.maxLen ?? c.maxPositions;
-  if (c.modelType === "bert" && maxLen > c.maxPositions) throw new Error(`maxLen ${maxLen} exceeds max_position_embeddings ${c.maxPositions}`);
-  const modelConfig: ModelConfig = { layers: c.numLayers, dModel: c.hiddenSize, heads: c.numHeads, vocabSize: c.vocabSize, maxLen, padId };
+  if (c.modelType === "bert" && maxLen > c.maxPositions)
+    throw new Error(`maxLen ${maxLen} exceeds max_position_embeddings ${c.maxPositions}`);
+  const modelConfig: ModelConfig = {
+    layers: c.numLayers,
+    dModel: c.hiddenSize,
+    heads: c.numHeads,
+    vocabSize: c.vocabSize,
+    maxLen,
+    padId,
+  };
 
   const forward = (ids: tf.Tensor2D, mask?: tf.Tensor2D, typeIds?: tf.Tensor2D) => {
     const T = ids.shape[1];
     if (T > maxLen) throw new Error(`sequence length ${T} exceeds maxLen ${maxLen}`);
     const m = mask ?? (tf.cast(tf.notEqual(ids, padId), "float32") as tf.Tensor2D);
     if (c.modelType === "bert") {
-      const types = typeIds ?? (sepId === null ? (tf.zerosLike(ids) as tf.Tensor2D) : segmentIdsAfterFirstSep(ids, m, sepId));
+      const types =
+        typeIds ??
+        (sepId === null ? (tf.zerosLike(ids) as tf.Tensor2D) : segmentIdsAfterFirstSep(ids, m, sepId));
       return bertForward(c, W, ids, m, tf.cast(types, "int32") as tf.Tensor2D);
     }
     return modernBertForward(c, W, has, ids, m);
@@ -302,7 +361,17 @@ export function loadPretrainedEncoder(folder: string, options: PretrainedLoadOpt
     encoderConfig: c,
     sepId,
     forward,
-    score: (ids, segStart) => forward(ids, undefined, segStart && c.modelType === "bert" ? tf.mul(segmentsFromStart(segStart, ids.shape[1]), tf.cast(tf.notEqual(ids, padId), "int32")) as tf.Tensor2D : undefined).logits,
+    score: (ids, segStart) =>
+      forward(
+        ids,
+        undefined,
+        segStart && c.modelType === "bert"
+          ? (tf.mul(
+              segmentsFromStart(segStart, ids.shape[1]),
+              tf.cast(tf.notEqual(ids, padId), "int32"),
+            ) as tf.Tensor2D)
+          : undefined,
+      ).logits,
     scoreWithMask: (ids, mask, typeIds) => forward(ids, mask, typeIds).logits,
     trainableVariables: () => specs.map((s) => weights.get(s.name)!),
     counts: countSpecs(specs),
@@ -317,7 +386,11 @@ export function loadPretrainedEncoder(folder: string, options: PretrainedLoadOpt
  * 12·d·T·Σ_l T_l, where T_l = T for a global layer and min(T, 2⌊w/2⌋ + 1) for a ModernBERT local
  * layer of window w (keys a query can see; a band is counted, not its edge effects).
  */
-export function pretrainedTrainFlopsPerExample(c: EncoderConfig, nonEmbedding: number, seqLen: number): number {
+export function pretrainedTrainFlopsPerExample(
+  c: EncoderConfig,
+  nonEmbedding: number,
+  seqLen: number,
+): number {
   let keys = 0;
   for (let l = 0; l < c.numLayers; l++) {
     const local = c.modelType === "modernbert" && !isGlobalLayer(c, l);

@@ -21,7 +21,15 @@
 import { tf } from "../backend/tf";
 import { layerNorm } from "../model/blocks";
 import type { ModernBertConfig } from "./config";
-import { ATTENTION_MASK_NEG, EncoderWeightSpec, WeightLookup, activate, linear, mergeHeads, scaledDotAttention } from "./layers";
+import {
+  ATTENTION_MASK_NEG,
+  EncoderWeightSpec,
+  WeightLookup,
+  activate,
+  linear,
+  mergeHeads,
+  scaledDotAttention,
+} from "./layers";
 
 /** Name of ModernBERT's one embedding table. */
 export const MODERNBERT_EMBEDDING_NAMES = ["embeddings.tok_embeddings.weight"];
@@ -40,14 +48,30 @@ export function isGlobalLayer(c: ModernBertConfig, i: number): boolean {
  * / √(2L) for head.dense and σ = hidden_size^−½ for the classifier, zero biases, unit norms.
  */
 export function modernBertWeightSpecs(c: ModernBertConfig): EncoderWeightSpec[] {
-  const d = c.hiddenSize, I = c.intermediateSize, cut = c.initializerCutoffFactor;
+  const d = c.hiddenSize,
+    I = c.intermediateSize,
+    cut = c.initializerCutoffFactor;
   const out: EncoderWeightSpec[] = [];
-  const w = (name: string, shape: number[], role: EncoderWeightSpec["role"], optional = false, std = c.initializerRange) =>
-    out.push({ name, shape, decay: true, init: "normal", role, optional, std, truncate: cut });
+  const w = (
+    name: string,
+    shape: number[],
+    role: EncoderWeightSpec["role"],
+    optional = false,
+    std = c.initializerRange,
+  ) => out.push({ name, shape, decay: true, init: "normal", role, optional, std, truncate: cut });
   const b = (name: string, shape: number[], role: EncoderWeightSpec["role"], optional = false) =>
     out.push({ name, shape, decay: false, init: "zeros", role, optional, std: 0, truncate: 0 });
   const norm = (p: string, role: EncoderWeightSpec["role"] = "encoder", optional = false) => {
-    out.push({ name: p + ".weight", shape: [d], decay: false, init: "ones", role, optional, std: 0, truncate: 0 });
+    out.push({
+      name: p + ".weight",
+      shape: [d],
+      decay: false,
+      init: "ones",
+      role,
+      optional,
+      std: 0,
+      truncate: 0,
+    });
     if (c.normBias) b(p + ".bias", [d], role, optional);
   };
   w("embeddings.tok_embeddings.weight", [c.vocabSize, d], "embedding");
@@ -87,8 +111,10 @@ export function rotaryTables(T: number, dh: number, theta: number): { cos: Float
   if (hit) return hit;
   const half = dh / 2;
   const inv = new Float32Array(half);
-  for (let j = 0; j < half; j++) inv[j] = Math.fround(1 / Math.fround(Math.pow(theta, Math.fround((2 * j) / dh))));
-  const cos = new Float32Array(T * dh), sin = new Float32Array(T * dh);
+  for (let j = 0; j < half; j++)
+    inv[j] = Math.fround(1 / Math.fround(Math.pow(theta, Math.fround((2 * j) / dh))));
+  const cos = new Float32Array(T * dh),
+    sin = new Float32Array(T * dh);
   for (let p = 0; p < T; p++) {
     for (let j = 0; j < half; j++) {
       const a = Math.fround(p * inv[j]);
@@ -135,11 +161,16 @@ export function modernBertForward(
   mask: tf.Tensor2D,
 ): { hidden: tf.Tensor3D; logits: tf.Tensor1D } {
   const [B, T] = ids.shape;
-  const d = c.hiddenSize, H = c.numHeads, dh = d / H;
+  const d = c.hiddenSize,
+    H = c.numHeads,
+    dh = d / H;
   const opt = (name: string) => (has(name) ? W(name) : null);
   const ln = (x: tf.Tensor, p: string) => layerNorm(x, W(p + ".weight"), opt(p + ".bias"), c.normEps);
   const dense = (x: tf.Tensor2D, p: string) => linear(x, W(p + ".weight"), opt(p + ".bias"));
-  let x = ln(tf.gather(W("embeddings.tok_embeddings.weight"), tf.reshape(ids, [B * T])), "embeddings.norm") as tf.Tensor2D;
+  let x = ln(
+    tf.gather(W("embeddings.tok_embeddings.weight"), tf.reshape(ids, [B * T])),
+    "embeddings.norm",
+  ) as tf.Tensor2D;
   const maskF = tf.cast(mask, "float32") as tf.Tensor2D;
   const globalBias = tf.reshape(tf.mul(tf.sub(1, maskF), ATTENTION_MASK_NEG), [B, 1, 1, T]);
   const localBias = c.numLayers > 1 ? slidingWindowBias(maskF, c.localAttention) : null;
@@ -155,8 +186,15 @@ export function modernBertForward(
     const r = global ? ropeGlobal : ropeLocal;
     const h = l === 0 ? x : (ln(x, p + "attn_norm") as tf.Tensor2D);
     const qkv = dense(h, p + "attn.Wqkv");
-    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D);
-    const a = scaledDotAttention(applyRotary(q, r.cos, r.sin), applyRotary(k, r.cos, r.sin), v, global ? globalBias : localBias!);
+    const [q, k, v] = tf
+      .split(qkv, 3, 1)
+      .map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D);
+    const a = scaledDotAttention(
+      applyRotary(q, r.cos, r.sin),
+      applyRotary(k, r.cos, r.sin),
+      v,
+      global ? globalBias : localBias!,
+    );
     x = tf.add(x, dense(mergeHeads(a), p + "attn.Wo"));
     const [inp, gate] = tf.split(dense(ln(x, p + "mlp_norm") as tf.Tensor2D, p + "mlp.Wi"), 2, 1);
     x = tf.add(x, dense(tf.mul(activate(c.hiddenActivation, inp), gate) as tf.Tensor2D, p + "mlp.Wo"));

@@ -19,8 +19,21 @@ import { InputError } from "../util/fsutil";
 
 /** Bytes per element of the dtypes the format defines (used to validate data_offsets). */
 export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<string, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
-  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 /** The dtypes {@link readTensorFloat32} converts to float32. */
@@ -73,7 +86,12 @@ function readExactly(fd: number, target: Uint8Array, position: number, file: str
   let done = 0;
   while (done < target.length) {
     const n = fs.readSync(fd, target, done, Math.min(CHUNK, target.length - done), position + done);
-    if (n === 0) throw new InputError(file, 0, `unexpected end of file while reading ${what} (${done} of ${target.length} bytes at offset ${position})`);
+    if (n === 0)
+      throw new InputError(
+        file,
+        0,
+        `unexpected end of file while reading ${what} (${done} of ${target.length} bytes at offset ${position})`,
+      );
     done += n;
   }
 }
@@ -85,10 +103,15 @@ function readExactly(fd: number, target: Uint8Array, position: number, file: str
 function checkNoOverlap(file: string, entries: readonly SafetensorsEntry[]): void {
   const byStart = entries.filter((e) => e.byteLength > 0).sort((a, b) => a.start - b.start);
   for (let i = 1; i < byStart.length; i++) {
-    const a = byStart[i - 1], b = byStart[i];
+    const a = byStart[i - 1],
+      b = byStart[i];
     if (b.start < a.start + a.byteLength) {
       const range = (e: SafetensorsEntry) => `[${e.start}, ${e.start + e.byteLength})`;
-      throw new InputError(file, 0, `tensors "${a.name}" ${range(a)} and "${b.name}" ${range(b)} overlap; the safetensors format forbids overlapping data`);
+      throw new InputError(
+        file,
+        0,
+        `tensors "${a.name}" ${range(a)} and "${b.name}" ${range(b)} overlap; the safetensors format forbids overlapping data`,
+      );
     }
   }
 }
@@ -106,16 +129,29 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   try {
     fd = fs.openSync(file, "r");
   } catch (e) {
-    throw new InputError(file, 0, `cannot open safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(
+      file,
+      0,
+      `cannot open safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   try {
     const fileSize = fs.fstatSync(fd).size;
-    if (fileSize < 8) throw new InputError(file, 0, `not a safetensors file: ${fileSize} bytes, shorter than the 8-byte header length`);
+    if (fileSize < 8)
+      throw new InputError(
+        file,
+        0,
+        `not a safetensors file: ${fileSize} bytes, shorter than the 8-byte header length`,
+      );
     const lenBuf = Buffer.alloc(8);
     readExactly(fd, lenBuf, 0, file, "the header length");
     const n = lenBuf.readBigUInt64LE(0);
     if (n > BigInt(fileSize - 8) || n > BigInt(MAX_HEADER_BYTES)) {
-      throw new InputError(file, 0, `not a safetensors file: header length ${n} exceeds the ${fileSize - 8} bytes after the length field (or the ${MAX_HEADER_BYTES}-byte limit)`);
+      throw new InputError(
+        file,
+        0,
+        `not a safetensors file: header length ${n} exceeds the ${fileSize - 8} bytes after the length field (or the ${MAX_HEADER_BYTES}-byte limit)`,
+      );
     }
     const headerBuf = Buffer.alloc(Number(n));
     readExactly(fd, headerBuf, 8, file, "the JSON header");
@@ -125,7 +161,8 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     } catch (e) {
       throw new InputError(file, 0, `safetensors header is not valid JSON (${(e as Error).message})`);
     }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) throw new InputError(file, 0, "safetensors header is not a JSON object");
+    if (json === null || typeof json !== "object" || Array.isArray(json))
+      throw new InputError(file, 0, "safetensors header is not a JSON object");
     const dataStart = 8 + Number(n);
     const dataBytes = fileSize - dataStart;
     const entries = new Map<string, SafetensorsEntry>();
@@ -139,18 +176,36 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       const bad = (p: string) => new InputError(file, 0, `tensor "${name}": ${p}`);
       if (r === null || typeof r !== "object") throw bad("header entry is not an object");
       if (typeof r.dtype !== "string") throw bad("missing dtype");
-      if (!Array.isArray(r.shape) || !r.shape.every((s) => Number.isInteger(s) && s >= 0)) throw bad(`shape ${JSON.stringify(r.shape)} is not a list of non-negative integers`);
+      if (!Array.isArray(r.shape) || !r.shape.every((s) => Number.isInteger(s) && s >= 0))
+        throw bad(`shape ${JSON.stringify(r.shape)} is not a list of non-negative integers`);
       const off = r.data_offsets;
-      if (!Array.isArray(off) || off.length !== 2 || !off.every((s) => Number.isInteger(s) && s >= 0) || off[0] > off[1]) {
+      if (
+        !Array.isArray(off) ||
+        off.length !== 2 ||
+        !off.every((s) => Number.isInteger(s) && s >= 0) ||
+        off[0] > off[1]
+      ) {
         throw bad(`data_offsets ${JSON.stringify(off)} is not [begin, end] with 0 ≤ begin ≤ end`);
       }
-      if (off[1] > dataBytes) throw bad(`data_offsets ${JSON.stringify(off)} run past the end of the data block (${dataBytes} bytes): file truncated?`);
+      if (off[1] > dataBytes)
+        throw bad(
+          `data_offsets ${JSON.stringify(off)} run past the end of the data block (${dataBytes} bytes): file truncated?`,
+        );
       const shape = r.shape as number[];
       const per = SAFETENSORS_DTYPE_BYTES[r.dtype];
       if (per !== undefined && off[1] - off[0] !== tensorShapeSize(shape) * per) {
-        throw bad(`${off[1] - off[0]} data bytes, but shape ${formatTensorShape(shape)} of ${r.dtype} needs ${tensorShapeSize(shape) * per}`);
+        throw bad(
+          `${off[1] - off[0]} data bytes, but shape ${formatTensorShape(shape)} of ${r.dtype} needs ${tensorShapeSize(shape) * per}`,
+        );
       }
-      entries.set(name, { name, dtype: r.dtype, shape, file, start: dataStart + off[0], byteLength: off[1] - off[0] });
+      entries.set(name, {
+        name,
+        dtype: r.dtype,
+        shape,
+        file,
+        start: dataStart + off[0],
+        byteLength: off[1] - off[0],
+      });
     }
     checkNoOverlap(file, [...entries.values()]);
     return { file, entries, metadata, dataStart, fileSize };
@@ -237,7 +292,11 @@ export function readTensorFloat32(entry: SafetensorsEntry): Float32Array {
   const per = SAFETENSORS_DTYPE_BYTES[entry.dtype];
   if (!(SAFETENSORS_FLOAT_DTYPES as readonly string[]).includes(entry.dtype)) {
     const known = per === undefined ? "unknown dtype" : "dtype";
-    throw new InputError(entry.file, 0, `tensor "${entry.name}" has ${known} ${entry.dtype}; only ${SAFETENSORS_FLOAT_DTYPES.join(", ")} can be read as float weights`);
+    throw new InputError(
+      entry.file,
+      0,
+      `tensor "${entry.name}" has ${known} ${entry.dtype}; only ${SAFETENSORS_FLOAT_DTYPES.join(", ")} can be read as float weights`,
+    );
   }
   const fd = fs.openSync(entry.file, "r");
   try {
@@ -286,7 +345,11 @@ const STORED_BYTES = { F32: 4, F16: 2, BF16: 2 } as const;
  * `writeFileAtomic`: everything goes to a temporary sibling that is fsynced and renamed over
  * `file`; on any error the temporary file is removed and `file` is untouched.
  */
-export async function writeSafetensors(file: string, tensors: readonly SafetensorsTensorIn[], metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  tensors: readonly SafetensorsTensorIn[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
   assertLittleEndianHost();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -314,7 +377,10 @@ export async function writeSafetensors(file: string, tensors: readonly Safetenso
     write(h);
     for (const t of tensors) {
       const data = typeof t.data === "function" ? await t.data() : t.data;
-      if (data.length !== tensorShapeSize(t.shape)) throw new Error(`writeSafetensors: tensor "${t.name}" has ${data.length} values for shape ${formatTensorShape(t.shape)}`);
+      if (data.length !== tensorShapeSize(t.shape))
+        throw new Error(
+          `writeSafetensors: tensor "${t.name}" has ${data.length} values for shape ${formatTensorShape(t.shape)}`,
+        );
       const dtype = t.dtype ?? "F32";
       if (dtype === "F32") write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       else {

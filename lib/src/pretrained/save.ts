@@ -13,7 +13,12 @@ import type { PretrainedEncoder } from "./load";
 import { writeSafetensors } from "./safetensors";
 
 /** Tokenizer files copied from the source folder when present. */
-export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
+export const TOKENIZER_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "vocab.txt",
+];
 
 /** The checkpoint name of a weight in the sequence-classification layout of its family. */
 export function classificationTensorName(arch: PretrainedEncoder["arch"], name: string): string {
@@ -26,7 +31,11 @@ export function classificationTensorName(arch: PretrainedEncoder["arch"], name: 
  * F16/BF16 round to nearest even. config.json is written last, so a folder with a config.json is
  * complete.
  */
-export async function savePretrainedEncoder(model: PretrainedEncoder, folder: string, options: { dtype?: "F32" | "F16" | "BF16" } = {}): Promise<void> {
+export async function savePretrainedEncoder(
+  model: PretrainedEncoder,
+  folder: string,
+  options: { dtype?: "F32" | "F16" | "BF16" } = {},
+): Promise<void> {
   const dtype = options.dtype ?? "F32";
   fs.mkdirSync(folder, { recursive: true });
   await writeSafetensors(
@@ -39,7 +48,8 @@ export async function savePretrainedEncoder(model: PretrainedEncoder, folder: st
     })),
     { format: "pt", saved_by: "scalerank savePretrainedEncoder" },
   );
-  const src = path.resolve(model.folder), dst = path.resolve(folder);
+  const src = path.resolve(model.folder),
+    dst = path.resolve(folder);
   if (src !== dst) {
     for (const f of TOKENIZER_FILES) {
       const p = path.join(src, f);
@@ -50,7 +60,9 @@ export async function savePretrainedEncoder(model: PretrainedEncoder, folder: st
   delete raw.num_labels;
   const config = {
     ...raw,
-    architectures: [model.arch === "bert" ? "BertForSequenceClassification" : "ModernBertForSequenceClassification"],
+    architectures: [
+      model.arch === "bert" ? "BertForSequenceClassification" : "ModernBertForSequenceClassification",
+    ],
     id2label: { "0": "LABEL_0" },
     label2id: { LABEL_0: 0 },
     torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype],

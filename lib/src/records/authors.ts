@@ -16,8 +16,16 @@ export interface AuthorRecord {
   [metric: string]: number | string | undefined;
 }
 
-const LOSS_TO_OBJECTIVE: Record<AuthorRecord["loss_fn"], Objective> = { listnet: "listwise", ranknet: "pairwise", bce: "pointwise" };
-const OBJECTIVE_TO_LOSS: Record<Objective, AuthorRecord["loss_fn"]> = { listwise: "listnet", pairwise: "ranknet", pointwise: "bce" };
+const LOSS_TO_OBJECTIVE: Record<AuthorRecord["loss_fn"], Objective> = {
+  listnet: "listwise",
+  ranknet: "pairwise",
+  bce: "pointwise",
+};
+const OBJECTIVE_TO_LOSS: Record<Objective, AuthorRecord["loss_fn"]> = {
+  listwise: "listnet",
+  pairwise: "ranknet",
+  pointwise: "bce",
+};
 
 /**
  * Nominal parameter count of a size label: "17m" → 1.7e7, "1b" → 1e9, "400M" → 4e8 (the
@@ -63,7 +71,11 @@ export function metricToAuthors(key: string): string {
  * setup): pointwise 128 (query, passage) pairs; pairwise and listwise 16 queries × 11
  * passages = 176.
  */
-export const AUTHOR_PAIRS_PER_STEP: Readonly<Record<Objective, number>> = { pointwise: 128, pairwise: 176, listwise: 176 };
+export const AUTHOR_PAIRS_PER_STEP: Readonly<Record<Objective, number>> = {
+  pointwise: 128,
+  pairwise: 176,
+  listwise: 176,
+};
 
 /** Options for {@link fromAuthorRecord} (defaults in brackets). */
 export interface FromAuthorOptions {
@@ -86,7 +98,8 @@ const ID_KEYS = new Set(["model_size", "loss_fn", "step", "subset"]);
 export function fromAuthorRecord(r: AuthorRecord, options: FromAuthorOptions = {}): CheckpointRecord {
   const objective = LOSS_TO_OBJECTIVE[r.loss_fn];
   if (!objective) throw new Error(`loss_fn "${String(r.loss_fn)}" is not listnet, ranknet or bce`);
-  if (!(typeof r.step === "number" && Number.isFinite(r.step))) throw new Error(`step must be a finite number, got ${String(r.step)}`);
+  if (!(typeof r.step === "number" && Number.isFinite(r.step)))
+    throw new Error(`step must be a finite number, got ${String(r.step)}`);
   const params = parseModelSize(r.model_size);
   const examples = r.step * AUTHOR_PAIRS_PER_STEP[objective];
   const tokens = examples * (options.tokensPerPair ?? 0);
@@ -96,15 +109,30 @@ export function fromAuthorRecord(r: AuthorRecord, options: FromAuthorOptions = {
     metrics[metricFromAuthors(k)] = v;
   }
   return {
-    tier: r.model_size, params, totalParams: params, objective, step: r.step, examples, tokens,
-    flops: 6 * params * tokens, metrics, wallSeconds: 0, backend: "published", seed: 0,
-    profile: options.profile ?? "published", evalSet: r.subset ?? options.evalSet ?? "msmarco-dev",
+    tier: r.model_size,
+    params,
+    totalParams: params,
+    objective,
+    step: r.step,
+    examples,
+    tokens,
+    flops: 6 * params * tokens,
+    metrics,
+    wallSeconds: 0,
+    backend: "published",
+    seed: 0,
+    profile: options.profile ?? "published",
+    evalSet: r.subset ?? options.evalSet ?? "msmarco-dev",
   };
 }
 
 /** Convert our record to the authors' layout (model_size from the parameter count, metric keys renamed). */
 export function toAuthorRecord(r: CheckpointRecord): AuthorRecord {
-  const out: AuthorRecord = { model_size: formatModelSize(r.params), loss_fn: OBJECTIVE_TO_LOSS[r.objective], step: r.step };
+  const out: AuthorRecord = {
+    model_size: formatModelSize(r.params),
+    loss_fn: OBJECTIVE_TO_LOSS[r.objective],
+    step: r.step,
+  };
   for (const [k, v] of Object.entries(r.metrics)) out[metricToAuthors(k)] = v;
   return out;
 }

@@ -20,7 +20,17 @@ export function recordsFrame(records: readonly CheckpointRecord[]): RecordColumn
   const run = (r: CheckpointRecord) => `${r.tier}\u0000${r.objective}\u0000${r.seed}`;
   for (const r of records) lastStep.set(run(r), Math.max(lastStep.get(run(r)) ?? -Infinity, r.step));
   const cols: RecordColumns = {};
-  const fields = ["tier", "params", "objective", "seed", "step", "examples", "tokens", "flops", "wallSeconds"] as const;
+  const fields = [
+    "tier",
+    "params",
+    "objective",
+    "seed",
+    "step",
+    "examples",
+    "tokens",
+    "flops",
+    "wallSeconds",
+  ] as const;
   for (const f of fields) cols[f] = records.map((r) => r[f]);
   cols.final = records.map((r) => r.step === lastStep.get(run(r)));
   for (const m of metricsPresent(records)) cols[m] = records.map((r) => r.metrics[m] ?? NaN);

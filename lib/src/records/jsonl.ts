@@ -8,7 +8,16 @@ import { InputError, appendJsonLinesAtomic, readJsonLines, writeFileAtomic } fro
 import { TRAINER_METRICS, TRAINER_PROFILES, type CheckpointRecord } from "./types";
 
 const OBJECTIVES = new Set(["pointwise", "pairwise", "listwise"]);
-const NUMERIC: readonly (keyof CheckpointRecord)[] = ["params", "totalParams", "step", "examples", "tokens", "flops", "wallSeconds", "seed"];
+const NUMERIC: readonly (keyof CheckpointRecord)[] = [
+  "params",
+  "totalParams",
+  "step",
+  "examples",
+  "tokens",
+  "flops",
+  "wallSeconds",
+  "seed",
+];
 const STRINGS: readonly (keyof CheckpointRecord)[] = ["tier", "backend", "profile", "evalSet"];
 
 /**
@@ -20,10 +29,14 @@ export function checkpointRecordProblem(v: unknown): string | null {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return "record is not a JSON object";
   const o = v as Record<string, unknown>;
   for (const k of STRINGS) if (typeof o[k] !== "string") return `field "${k}" must be a string`;
-  for (const k of NUMERIC) if (typeof o[k] !== "number" || !Number.isFinite(o[k] as number)) return `field "${k}" must be a finite number`;
+  for (const k of NUMERIC)
+    if (typeof o[k] !== "number" || !Number.isFinite(o[k] as number))
+      return `field "${k}" must be a finite number`;
   if (!((o.params as number) > 0)) return `field "params" must be > 0`;
-  if (typeof o.objective !== "string" || !OBJECTIVES.has(o.objective)) return `field "objective" must be one of pointwise, pairwise, listwise`;
-  if (typeof o.metrics !== "object" || o.metrics === null || Array.isArray(o.metrics)) return `field "metrics" must be an object`;
+  if (typeof o.objective !== "string" || !OBJECTIVES.has(o.objective))
+    return `field "objective" must be one of pointwise, pairwise, listwise`;
+  if (typeof o.metrics !== "object" || o.metrics === null || Array.isArray(o.metrics))
+    return `field "metrics" must be an object`;
   const keys = Object.keys(o.metrics as object);
   if (keys.length === 0) return `field "metrics" is empty`;
   for (const [k, m] of Object.entries(o.metrics as Record<string, unknown>)) {
@@ -31,7 +44,8 @@ export function checkpointRecordProblem(v: unknown): string | null {
   }
   if (TRAINER_PROFILES.includes(o.profile as string)) {
     const missing = TRAINER_METRICS.filter((k) => !keys.includes(k));
-    if (missing.length) return `a ${o.profile} record must have every trainer metric (${TRAINER_METRICS.join(", ")}); missing ${missing.join(", ")}`;
+    if (missing.length)
+      return `a ${o.profile} record must have every trainer metric (${TRAINER_METRICS.join(", ")}); missing ${missing.join(", ")}`;
   }
   return null;
 }
@@ -41,7 +55,9 @@ export function checkpointRecordProblem(v: unknown): string | null {
  * names of the file's first record (a record without one would silently drop out of a fit).
  * Returns the index of the offending record and the problem, or null.
  */
-export function recordSetProblem(records: readonly CheckpointRecord[]): { index: number; problem: string } | null {
+export function recordSetProblem(
+  records: readonly CheckpointRecord[],
+): { index: number; problem: string } | null {
   if (records.length === 0) return null;
   const first = Object.keys(records[0].metrics).sort();
   for (let i = 1; i < records.length; i++) {
@@ -49,7 +65,12 @@ export function recordSetProblem(records: readonly CheckpointRecord[]): { index:
     const missing = first.filter((k) => !keys.includes(k));
     const extra = keys.filter((k) => !first.includes(k));
     if (missing.length || extra.length) {
-      const what = [missing.length ? `lacks ${missing.join(", ")}` : "", extra.length ? `has ${extra.join(", ")} in addition` : ""].filter(Boolean).join(" and ");
+      const what = [
+        missing.length ? `lacks ${missing.join(", ")}` : "",
+        extra.length ? `has ${extra.join(", ")} in addition` : "",
+      ]
+        .filter(Boolean)
+        .join(" and ");
       return { index: i, problem: `metrics differ from the file's first record: this one ${what}` };
     }
   }
@@ -59,7 +80,9 @@ export function recordSetProblem(records: readonly CheckpointRecord[]): { index:
 /** Line numbers (1-based) of the non-blank lines of a text, in order. */
 function nonBlankLines(text: string): number[] {
   const out: number[] = [];
-  text.split("\n").forEach((l, i) => { if (l.trim() !== "") out.push(i + 1); });
+  text.split("\n").forEach((l, i) => {
+    if (l.trim() !== "") out.push(i + 1);
+  });
   return out;
 }
 

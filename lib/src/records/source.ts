@@ -23,8 +23,13 @@ export interface RecordSource {
 function mostCommon<T>(values: readonly T[]): T {
   const counts = new Map<T, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best = values[0], n = -1;
-  for (const [v, c] of counts) if (c > n) { best = v; n = c; }
+  let best = values[0],
+    n = -1;
+  for (const [v, c] of counts)
+    if (c > n) {
+      best = v;
+      n = c;
+    }
   return best;
 }
 
@@ -33,11 +38,20 @@ function mostCommon<T>(values: readonly T[]): T {
  * each (tier, objective, step) appears once: the preferred profile / evalSet when present, else
  * the most common; then the most common seed among those.
  */
-export function consistentRecords(records: readonly CheckpointRecord[], prefer: { profile?: string; evalSet?: string } = {}): { records: CheckpointRecord[]; profile: string; evalSet: string; seed: number; dropped: number } {
+export function consistentRecords(
+  records: readonly CheckpointRecord[],
+  prefer: { profile?: string; evalSet?: string } = {},
+): { records: CheckpointRecord[]; profile: string; evalSet: string; seed: number; dropped: number } {
   if (records.length === 0) return { records: [], profile: "", evalSet: "", seed: 0, dropped: 0 };
-  const profile = prefer.profile && records.some((r) => r.profile === prefer.profile) ? prefer.profile : mostCommon(records.map((r) => r.profile));
+  const profile =
+    prefer.profile && records.some((r) => r.profile === prefer.profile)
+      ? prefer.profile
+      : mostCommon(records.map((r) => r.profile));
   const p = records.filter((r) => r.profile === profile);
-  const evalSet = prefer.evalSet && p.some((r) => r.evalSet === prefer.evalSet) ? prefer.evalSet : mostCommon(p.map((r) => r.evalSet));
+  const evalSet =
+    prefer.evalSet && p.some((r) => r.evalSet === prefer.evalSet)
+      ? prefer.evalSet
+      : mostCommon(p.map((r) => r.evalSet));
   const e = p.filter((r) => r.evalSet === evalSet);
   const seed = mostCommon(e.map((r) => r.seed));
   const out = e.filter((r) => r.seed === seed);
@@ -49,15 +63,31 @@ export function consistentRecords(records: readonly CheckpointRecord[], prefer: 
  * {@link consistentRecords} (`prefer`: e.g. the active profile and "dev"); when there are none,
  * generate {@link syntheticRecords} with `synthetic` overriding {@link DEFAULT_SYNTHETIC}.
  */
-export function recordsOrSynthetic(dir: string, synthetic: Partial<SyntheticConfig> = {}, prefer: { profile?: string; evalSet?: string } = {}): RecordSource {
+export function recordsOrSynthetic(
+  dir: string,
+  synthetic: Partial<SyntheticConfig> = {},
+  prefer: { profile?: string; evalSet?: string } = {},
+): RecordSource {
   const files = findRecordFiles(dir);
   const all = loadCheckpointRecords(dir); // each checkpoint once (a run's own file and the merged file hold the same records)
   if (all.length > 0) {
     const sel = consistentRecords(all, prefer);
-    return { records: sel.records, synthetic: false, files, config: null, selection: { profile: sel.profile, evalSet: sel.evalSet, seed: sel.seed, dropped: sel.dropped } };
+    return {
+      records: sel.records,
+      synthetic: false,
+      files,
+      config: null,
+      selection: { profile: sel.profile, evalSet: sel.evalSet, seed: sel.seed, dropped: sel.dropped },
+    };
   }
   const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...synthetic };
-  return { records: syntheticRecords(config), synthetic: true, files: [], config, selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 } };
+  return {
+    records: syntheticRecords(config),
+    synthetic: true,
+    files: [],
+    config,
+    selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 },
+  };
 }
 
 /** Options of {@link lawRecords} (defaults in brackets). */
@@ -87,16 +117,25 @@ export interface LawRecordSource extends RecordSource {
 export function lawRecords(dir: string, options: LawRecordOptions = {}): LawRecordSource {
   const source = recordsOrSynthetic(dir, options.synthetic ?? {}, options.prefer ?? {});
   if (source.synthetic) return { ...source, fallbackReason: `no training records under ${dir}` };
-  const minTiers = options.minTiers ?? 4, minCkpt = options.minCheckpoints ?? 9;
+  const minTiers = options.minTiers ?? 4,
+    minCkpt = options.minCheckpoints ?? 9;
   const nTiers = new Set(source.records.map((r) => r.tier)).size;
   const counts = new Map<string, number>();
-  for (const r of source.records) for (const m of Object.keys(r.metrics)) {
-    const k = `${r.tier}\u0000${r.objective}\u0000${m}`;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
+  for (const r of source.records)
+    for (const m of Object.keys(r.metrics)) {
+      const k = `${r.tier}\u0000${r.objective}\u0000${m}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
   const fewest = Math.min(...counts.values());
   if (nTiers >= minTiers && fewest >= minCkpt) return { ...source, fallbackReason: "" };
   const fallbackReason = `the ${source.records.length} training records under ${dir} (profile ${source.selection.profile}) have ${nTiers} tier(s) and as few as ${fewest} checkpoint(s) per run and metric, too few to fit and test the laws (at least ${minTiers} tiers and ${minCkpt} checkpoints per run are needed)`;
   const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...options.synthetic };
-  return { records: syntheticRecords(config), synthetic: true, files: [], config, selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 }, fallbackReason };
+  return {
+    records: syntheticRecords(config),
+    synthetic: true,
+    files: [],
+    config,
+    selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 },
+    fallbackReason,
+  };
 }

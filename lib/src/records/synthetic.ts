@@ -67,8 +67,12 @@ export function stepGrid(lo: number, hi: number, every: number): number[] {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   seed: 2026,
   tiers: [
-    { name: "17m", params: 17e6 }, { name: "32m", params: 32e6 }, { name: "68m", params: 68e6 },
-    { name: "150m", params: 150e6 }, { name: "400m", params: 400e6 }, { name: "1b", params: 1e9 },
+    { name: "17m", params: 17e6 },
+    { name: "32m", params: 32e6 },
+    { name: "68m", params: 68e6 },
+    { name: "150m", params: 150e6 },
+    { name: "400m", params: 400e6 },
+    { name: "1b", params: 1e9 },
   ],
   objectives: ["pointwise", "pairwise", "listwise"],
   steps: stepGrid(250, 5000, 250),
@@ -125,9 +129,20 @@ export function syntheticRecords(config: Partial<SyntheticConfig> = {}): Checkpo
           metrics[m] = jointLawValue(spec.laws[objective], tier.params, step) + spec.sd * rng.normal();
         }
         out.push({
-          tier: tier.name, params: tier.params, totalParams: tier.params, objective, step, examples, tokens,
-          flops: 6 * tier.params * tokens, metrics, wallSeconds: 0, backend: "synthetic", seed: c.seed,
-          profile: c.profile, evalSet: c.evalSet,
+          tier: tier.name,
+          params: tier.params,
+          totalParams: tier.params,
+          objective,
+          step,
+          examples,
+          tokens,
+          flops: 6 * tier.params * tokens,
+          metrics,
+          wallSeconds: 0,
+          backend: "synthetic",
+          seed: c.seed,
+          profile: c.profile,
+          evalSet: c.evalSet,
         });
       }
     }

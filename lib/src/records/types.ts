@@ -46,7 +46,16 @@ export interface CheckpointRecord {
  * paper's CE32, CE64, CE100; Seetharaman et al., arXiv 2603.04816, §3). Records of the trainer's
  * profiles (`smoke`, `mini`, `paper`) must have all of them.
  */
-export const TRAINER_METRICS: readonly string[] = ["ndcg@10", "map", "mrr@10", "recall@10", "p@10", "ce@32", "ce@64", "ce@100"];
+export const TRAINER_METRICS: readonly string[] = [
+  "ndcg@10",
+  "map",
+  "mrr@10",
+  "recall@10",
+  "p@10",
+  "ce@32",
+  "ce@64",
+  "ce@100",
+];
 
 /** The run profiles whose records come from this project's trainer (and so carry {@link TRAINER_METRICS}). */
 export const TRAINER_PROFILES: readonly string[] = ["smoke", "mini", "paper"];
@@ -60,11 +69,15 @@ export function requireMetric(records: readonly CheckpointRecord[], metric: stri
   if (records.length === 0) return;
   const without = records.filter((r) => !(metric in r.metrics));
   if (without.length === records.length) {
-    throw new Error(`unknown metric "${metric}": the records have ${metricsPresent(records).join(", ") || "no metrics"}`);
+    throw new Error(
+      `unknown metric "${metric}": the records have ${metricsPresent(records).join(", ") || "no metrics"}`,
+    );
   }
   if (without.length > 0) {
     const r = without[0];
-    throw new Error(`metric "${metric}" is missing from ${without.length} of ${records.length} records (first: tier ${r.tier}, ${r.objective}, step ${r.step}, seed ${r.seed})`);
+    throw new Error(
+      `metric "${metric}" is missing from ${without.length} of ${records.length} records (first: tier ${r.tier}, ${r.objective}, step ${r.step}, seed ${r.seed})`,
+    );
   }
 }
 

@@ -21,7 +21,10 @@ export interface ReportInputs {
 function figuresOf(prefix: string): string[] {
   const dir = resultsPath("figures");
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && /\.(svg|png)$/.test(f)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && /\.(svg|png)$/.test(f))
+    .sort();
 }
 
 /**
@@ -30,11 +33,21 @@ function figuresOf(prefix: string): string[] {
  */
 function headlineSection(summaries: readonly NotebookSummary[]): string[] {
   const tables = summaries.flatMap((s) => s.tables.filter((t) => t.headline).map((t) => ({ s, t })));
-  const pngs = summaries.flatMap((s) => figuresOf(s.notebook.slice(0, 3)).filter((f) => f.includes("_headline") && f.endsWith(".png")));
+  const pngs = summaries.flatMap((s) =>
+    figuresOf(s.notebook.slice(0, 3)).filter((f) => f.includes("_headline") && f.endsWith(".png")),
+  );
   if (!tables.length && !pngs.length) return [];
   const out = ["## Headline", ""];
   for (const f of pngs) out.push(`![${f.replace(/\.png$/, "")}](figures/${f})`, "");
-  for (const { s, t } of tables) out.push(`### ${t.title}`, "", `From [\`${s.notebook}.ipynb\`](notebooks/${s.profile}/${s.notebook}.ipynb).`, "", markdownTable(t), "");
+  for (const { s, t } of tables)
+    out.push(
+      `### ${t.title}`,
+      "",
+      `From [\`${s.notebook}.ipynb\`](notebooks/${s.profile}/${s.notebook}.ipynb).`,
+      "",
+      markdownTable(t),
+      "",
+    );
   return out;
 }
 
@@ -42,7 +55,12 @@ function headlineSection(summaries: readonly NotebookSummary[]): string[] {
 export function buildReport(inp: ReportInputs): string {
   const summaries = readNotebookSummaries(inp.profile);
   const nbDir = resultsPath("notebooks", inp.profile);
-  const executed = fs.existsSync(nbDir) ? fs.readdirSync(nbDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  const executed = fs.existsSync(nbDir)
+    ? fs
+        .readdirSync(nbDir)
+        .filter((f) => f.endsWith(".ipynb"))
+        .sort()
+    : [];
   const out: string[] = [
     "# Reproduction report",
     "",
@@ -54,12 +72,20 @@ export function buildReport(inp: ReportInputs): string {
     "",
     "| notebook | seconds |",
     "|---|---|",
-    ...executed.map((f) => `| [${f}](notebooks/${inp.profile}/${f}) | ${inp.timings?.[f] !== undefined ? inp.timings[f].toFixed(1) : "–"} |`),
+    ...executed.map(
+      (f) =>
+        `| [${f}](notebooks/${inp.profile}/${f}) | ${inp.timings?.[f] !== undefined ? inp.timings[f].toFixed(1) : "–"} |`,
+    ),
     `| **total** | **${executed.reduce((a, f) => a + (inp.timings?.[f] ?? 0), 0).toFixed(1)}** (${(executed.reduce((a, f) => a + (inp.timings?.[f] ?? 0), 0) / 60).toFixed(1)} min) |`,
     "",
   ];
   for (const s of summaries) {
-    out.push(`## ${s.title}`, "", `From [\`${s.notebook}.ipynb\`](notebooks/${inp.profile}/${s.notebook}.ipynb).`, "");
+    out.push(
+      `## ${s.title}`,
+      "",
+      `From [\`${s.notebook}.ipynb\`](notebooks/${inp.profile}/${s.notebook}.ipynb).`,
+      "",
+    );
     for (const f of s.findings) out.push(`* ${f}`);
     if (s.findings.length) out.push("");
     for (const t of s.tables) if (!t.headline) out.push(`### ${t.title}`, "", markdownTable(t), "");
@@ -70,7 +96,9 @@ export function buildReport(inp: ReportInputs): string {
       out.push("Figures:", "");
       const stems = [...new Set(figs.map((f) => f.replace(/\.(svg|png)$/, "")))];
       for (const st of stems) {
-        const kinds = figs.filter((f) => f.startsWith(`${st}.`)).map((f) => `[${path.extname(f).slice(1)}](figures/${f})`);
+        const kinds = figs
+          .filter((f) => f.startsWith(`${st}.`))
+          .map((f) => `[${path.extname(f).slice(1)}](figures/${f})`);
         out.push(`* ${st}: ${kinds.join(" · ")}`);
       }
       out.push("");

@@ -39,7 +39,9 @@ export function summaryDir(profile: string = activeProfile()): string {
 }
 
 /** Write a notebook's summary atomically to results/summary/<profile>/<notebook>.json. */
-export function writeNotebookSummary(s: Omit<NotebookSummary, "profile" | "written"> & { profile?: string }): string {
+export function writeNotebookSummary(
+  s: Omit<NotebookSummary, "profile" | "written"> & { profile?: string },
+): string {
   const profile = s.profile ?? activeProfile();
   const full: NotebookSummary = { ...s, profile, written: new Date().toISOString() };
   const file = path.join(summaryDir(profile), `${s.notebook}.json`);
@@ -51,7 +53,10 @@ export function writeNotebookSummary(s: Omit<NotebookSummary, "profile" | "writt
 export function readNotebookSummaries(profile: string): NotebookSummary[] {
   const dir = summaryDir(profile);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as NotebookSummary);
 }
 
@@ -80,7 +85,9 @@ export function markdownTable(t: SummaryTable): string {
  */
 export function learnedExpansionNdcg(profile: string): number | null {
   const s = readNotebookSummaries(profile).find((x) => x.notebook === "01_data");
-  const t = s?.tables.find((x) => x.title.startsWith("BM25 with a query expansion learned from training positives"));
+  const t = s?.tables.find((x) =>
+    x.title.startsWith("BM25 with a query expansion learned from training positives"),
+  );
   const col = t ? t.columns.indexOf("NDCG@10") : -1;
   const last = t && t.rows.length ? t.rows[t.rows.length - 1][col] : null;
   return typeof last === "number" ? last : null;

@@ -130,7 +130,10 @@ export class BatchCursor {
       }
       const u = this.order[this.state.pos++];
       const firstRow = u * rowsPerUnit;
-      ids.set(this.data.trainIds.subarray(firstRow * seqLen, (firstRow + rowsPerUnit) * seqLen), b * rowsPerUnit * seqLen);
+      ids.set(
+        this.data.trainIds.subarray(firstRow * seqLen, (firstRow + rowsPerUnit) * seqLen),
+        b * rowsPerUnit * seqLen,
+      );
       labels.set(this.data.trainLabels.subarray(firstRow, firstRow + rowsPerUnit), b * rowsPerUnit);
       segStart.set(this.data.trainSegStart.subarray(firstRow, firstRow + rowsPerUnit), b * rowsPerUnit);
     }

@@ -36,7 +36,13 @@ export interface TrainerDataOptions {
  */
 export function hfTokenizerIdentity(folder: string): TokenizerIdentity {
   const file = path.join(folder, "tokenizer.json");
-  const h = createHash("sha256").update(readInputFile(file, "the checkpoint's tokenizer", "; a pretrained tier needs tokenizer.json in its folder"));
+  const h = createHash("sha256").update(
+    readInputFile(
+      file,
+      "the checkpoint's tokenizer",
+      "; a pretrained tier needs tokenizer.json in its folder",
+    ),
+  );
   const cfg = path.join(folder, "tokenizer_config.json");
   if (fs.existsSync(cfg)) h.update("\0tokenizer_config.json\0").update(fs.readFileSync(cfg));
   return { folder, sha256: h.digest("hex") };
@@ -53,8 +59,10 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
   const T = options.seqLen ?? ds.maxLen;
   const folder = options.tokenizerFolder;
   const tokenizer = folder === undefined ? undefined : hfTokenizerIdentity(folder);
-  const tok: PairTokenizer = folder === undefined ? ds.tokenizer : loadHfTokenizer(path.join(folder, "tokenizer.json"));
-  const G = ds.groups.count, K = ds.groups.size;
+  const tok: PairTokenizer =
+    folder === undefined ? ds.tokenizer : loadHfTokenizer(path.join(folder, "tokenizer.json"));
+  const G = ds.groups.count,
+    K = ds.groups.size;
   const trainIds = new Int32Array(G * K * T);
   if (tok.padId !== 0) trainIds.fill(tok.padId);
   const trainLabels = new Float32Array(G * K);
@@ -84,7 +92,14 @@ export function buildTrainerData(ds: Dataset, options: TrainerDataOptions = {}):
   for (const q of queries) {
     const cand = ds.bm25[split].get(q.qid);
     if (!cand) continue;
-    const order = cand.docnos.map((_, i) => i).sort((a, b) => cand.scores[b] - cand.scores[a] || (cand.docnos[a] < cand.docnos[b] ? 1 : cand.docnos[a] > cand.docnos[b] ? -1 : 0)).slice(0, depth);
+    const order = cand.docnos
+      .map((_, i) => i)
+      .sort(
+        (a, b) =>
+          cand.scores[b] - cand.scores[a] ||
+          (cand.docnos[a] < cand.docnos[b] ? 1 : cand.docnos[a] > cand.docnos[b] ? -1 : 0),
+      )
+      .slice(0, depth);
     const docnos = order.map((i) => cand.docnos[i]);
     firstStage.set(q.qid, { docnos, scores: Float64Array.from(order.map((i) => cand.scores[i])) });
     const s = segStartOf(q.text);

@@ -71,7 +71,10 @@ export function perQueryNdcg10(data: TrainerData, run: Run): Record<string, numb
 }
 
 /** Rerank and score in one call (what the trainer does at each checkpoint). */
-export async function evaluateModel(model: CrossEncoder, data: TrainerData): Promise<{ run: Run; metrics: Record<string, number> }> {
+export async function evaluateModel(
+  model: CrossEncoder,
+  data: TrainerData,
+): Promise<{ run: Run; metrics: Record<string, number> }> {
   const run = await rerankEval(model, data);
   return { run, metrics: runMetrics(data, run) };
 }

@@ -102,8 +102,14 @@ const TIER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function checkPretrainedTierNames(pretrainedTiers: readonly PretrainedTier[]): void {
   const seen = new Set<string>();
   for (const t of pretrainedTiers) {
-    if (!TIER_NAME.test(t.name)) throw new Error(`pretrained tier name "${t.name}" (${t.folder}) must be letters, digits, ".", "_" or "-"`);
-    if (tierRank(t.name) < TIERS.length) throw new Error(`pretrained tier name "${t.name}" (${t.folder}) is already a from-scratch tier; choose another name`);
+    if (!TIER_NAME.test(t.name))
+      throw new Error(
+        `pretrained tier name "${t.name}" (${t.folder}) must be letters, digits, ".", "_" or "-"`,
+      );
+    if (tierRank(t.name) < TIERS.length)
+      throw new Error(
+        `pretrained tier name "${t.name}" (${t.folder}) is already a from-scratch tier; choose another name`,
+      );
     if (seen.has(t.name)) throw new Error(`pretrained tier name "${t.name}" is given twice`);
     seen.add(t.name);
   }
@@ -115,20 +121,30 @@ export function checkPretrainedTierNames(pretrainedTiers: readonly PretrainedTie
  * tiers count as larger than every TIERS tier and as larger the later they are listed
  * (`ettinTiers` lists 17m … 1b). An unknown tier name throws an Error listing the known ones.
  */
-export function gridSpecs(profile: ProfileName, tiers: readonly string[], objectives: readonly Objective[], seeds: readonly number[], pretrainedTiers: readonly PretrainedTier[] = []): RunSpec[] {
+export function gridSpecs(
+  profile: ProfileName,
+  tiers: readonly string[],
+  objectives: readonly Objective[],
+  seeds: readonly number[],
+  pretrainedTiers: readonly PretrainedTier[] = [],
+): RunSpec[] {
   checkPretrainedTierNames(pretrainedTiers);
   checkList("tiers", tiers);
   checkList("objectives", objectives);
   checkList("seeds", seeds);
   for (const s of seeds) if (!Number.isSafeInteger(s)) throw new Error(`seed ${s} is not an integer`);
-  const byName = new Map(pretrainedTiers.map((t, i) => [t.name, { folder: path.resolve(t.folder), rank: TIERS.length + i }]));
+  const byName = new Map(
+    pretrainedTiers.map((t, i) => [t.name, { folder: path.resolve(t.folder), rank: TIERS.length + i }]),
+  );
   const rank = (t: string): number => {
     const p = byName.get(t);
     if (p) return p.rank;
     const r = tierRank(t);
     if (r === TIERS.length) {
       const known = [...TIERS.map((x) => x.name), ...byName.keys()].join(", ");
-      throw new Error(`unknown tier "${t}": the tiers are ${known}${pretrainedTiers.length ? "" : " (pretrained tiers need a checkpoint folder: GridOptions.pretrainedTiers, or --pretrained / --ettin on the command line)"}`);
+      throw new Error(
+        `unknown tier "${t}": the tiers are ${known}${pretrainedTiers.length ? "" : " (pretrained tiers need a checkpoint folder: GridOptions.pretrainedTiers, or --pretrained / --ettin on the command line)"}`,
+      );
     }
     return r;
   };
@@ -136,7 +152,13 @@ export function gridSpecs(profile: ProfileName, tiers: readonly string[], object
   const out: RunSpec[] = [];
   for (const tier of [...tiers].sort((a, b) => ranks.get(b)! - ranks.get(a)!)) {
     const folder = byName.get(tier)?.folder;
-    for (const seed of seeds) for (const objective of objectives) out.push(folder === undefined ? { profile, tier, objective, seed } : { profile, tier, objective, seed, pretrained: folder });
+    for (const seed of seeds)
+      for (const objective of objectives)
+        out.push(
+          folder === undefined
+            ? { profile, tier, objective, seed }
+            : { profile, tier, objective, seed, pretrained: folder },
+        );
   }
   return out;
 }
@@ -165,12 +187,18 @@ export function gridStepCost(profile: ProfileName, steps?: number): (spec: RunSp
   const cfg = PROFILE_TRAIN_CONFIGS[profile];
   const t = cfg.train;
   const n = steps ?? t.steps;
-  const scoredPairs = RERANK_DEPTH * ((t.checkpointEvalQueries ?? cfg.evalQueries) * t.checkpoints + (t.finalEval ? cfg.evalQueries : 0));
+  const scoredPairs =
+    RERANK_DEPTH *
+    ((t.checkpointEvalQueries ?? cfg.evalQueries) * t.checkpoints + (t.finalEval ? cfg.evalQueries : 0));
   return (spec) => {
     if (spec.pretrained !== undefined || tierRank(spec.tier) >= TIERS.length) return null;
     const mc = tierConfig(spec.tier, 1, cfg.seqLen);
     const passes = 3 * stepExamples(spec.objective, t, 1 + GROUP_NEGATIVES) + scoredPairs / n;
-    return passes * forwardFlopsPerExample(mc) + ACTIVATION_FLOPS * passes * mc.layers * cfg.seqLen * mc.dModel + STEP_OVERHEAD_FLOPS;
+    return (
+      passes * forwardFlopsPerExample(mc) +
+      ACTIVATION_FLOPS * passes * mc.layers * cfg.seqLen * mc.dModel +
+      STEP_OVERHEAD_FLOPS
+    );
   };
 }
 
@@ -178,7 +206,13 @@ export function gridStepCost(profile: ProfileName, steps?: number): (spec: RunSp
  * Build the trainer data of a profile (dataset from the data module's cache), tokenised with the
  * dataset's word-level vocabulary, or with `tokenizerFolder`'s tokenizer.json for a pretrained tier.
  */
-export async function prepareTrainerData(profile: ProfileName, cfg: ProfileTrainConfig, dataSeed = 1, log?: (s: string) => void, tokenizerFolder?: string): Promise<TrainerData> {
+export async function prepareTrainerData(
+  profile: ProfileName,
+  cfg: ProfileTrainConfig,
+  dataSeed = 1,
+  log?: (s: string) => void,
+  tokenizerFolder?: string,
+): Promise<TrainerData> {
   const ds = await prepareDataset({ profile, seed: dataSeed, log });
   return buildTrainerData(ds, { seqLen: cfg.seqLen, evalQueries: cfg.evalQueries, tokenizerFolder });
 }
@@ -188,13 +222,19 @@ export async function prepareTrainerData(profile: ProfileName, cfg: ProfileTrain
  * one per distinct tokenizer (by hash) for pretrained runs, so six Ettin sizes sharing one
  * tokenizer share one copy.
  */
-export function trainerDataCache(profile: ProfileName, cfg: ProfileTrainConfig, dataSeed = 1, log?: (s: string) => void): (spec: RunSpec) => Promise<TrainerData> {
+export function trainerDataCache(
+  profile: ProfileName,
+  cfg: ProfileTrainConfig,
+  dataSeed = 1,
+  log?: (s: string) => void,
+): (spec: RunSpec) => Promise<TrainerData> {
   const cache = new Map<string, Promise<TrainerData>>();
   return (spec) => {
     const key = spec.pretrained === undefined ? "" : hfTokenizerIdentity(spec.pretrained).sha256;
     let d = cache.get(key);
     if (!d) {
-      if (spec.pretrained !== undefined) log?.(`tokenising with ${path.join(spec.pretrained, "tokenizer.json")}`);
+      if (spec.pretrained !== undefined)
+        log?.(`tokenising with ${path.join(spec.pretrained, "tokenizer.json")}`);
       d = prepareTrainerData(profile, cfg, dataSeed, log, spec.pretrained);
       cache.set(key, d);
     }
@@ -210,7 +250,8 @@ export function sortRecords(records: CheckpointRecord[]): CheckpointRecord[] {
   return records.sort((a, b) => {
     const t = compareTiers(a, b);
     if (t !== 0) return t;
-    const x = rest(a), y = rest(b);
+    const x = rest(a),
+      y = rest(b);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
     return 0;
   });
@@ -223,12 +264,19 @@ export function sortRecords(records: CheckpointRecord[]): CheckpointRecord[] {
 export function writeMergedRecords(root: string): CheckpointRecord[] {
   const records = sortRecords(completeRunRecords(root));
   writeCheckpointRecords(path.join(root, "records.jsonl"), records);
-  writeFileAtomic(path.join(root, "records.authors.jsonl"), records.map((r) => JSON.stringify(toAuthorRecord(r))).join("\n") + (records.length ? "\n" : ""));
+  writeFileAtomic(
+    path.join(root, "records.authors.jsonl"),
+    records.map((r) => JSON.stringify(toAuthorRecord(r))).join("\n") + (records.length ? "\n" : ""),
+  );
   return records;
 }
 
 /** Message from a worker process. */
-type WorkerMessage = { type: "ready"; backend: string } | { type: "progress"; p: RunProgress } | { type: "done"; o: RunOutcome } | { type: "error"; message: string };
+type WorkerMessage =
+  | { type: "ready"; backend: string }
+  | { type: "progress"; p: RunProgress }
+  | { type: "done"; o: RunOutcome }
+  | { type: "error"; message: string };
 
 /**
  * Train the grid of a profile. Complete runs are skipped, partial runs resume, a run whose loss
@@ -240,14 +288,17 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   const profile = options.profile ?? activeProfile();
   const cfg = PROFILE_TRAIN_CONFIGS[profile];
   const pretrainedTiers = options.pretrainedTiers ?? [];
-  const tiers = options.tiers ?? (pretrainedTiers.length > 0 ? pretrainedTiers.map((t) => t.name) : cfg.tiers);
+  const tiers =
+    options.tiers ?? (pretrainedTiers.length > 0 ? pretrainedTiers.map((t) => t.name) : cfg.tiers);
   const objectives = options.objectives ?? cfg.objectives;
   const seeds = options.seeds ?? cfg.seeds;
   const root = options.root ?? resultsPath("runs", profile);
-  if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1)) throw new Error(`steps must be a whole number ≥ 1, got ${options.steps}`);
+  if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1))
+    throw new Error(`steps must be a whole number ≥ 1, got ${options.steps}`);
   const train = options.steps === undefined ? cfg.train : { ...cfg.train, steps: options.steps };
   const requestedJobs = options.jobs ?? cfg.jobs;
-  if (!Number.isSafeInteger(requestedJobs) || requestedJobs < 1) throw new Error(`jobs must be a whole number ≥ 1, got ${requestedJobs}`);
+  if (!Number.isSafeInteger(requestedJobs) || requestedJobs < 1)
+    throw new Error(`jobs must be a whole number ≥ 1, got ${requestedJobs}`);
   const specs = gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers);
   const jobs = Math.min(requestedJobs, specs.length);
   // Every checkpoint folder of the grid is checked (config.json, safetensors headers, tensor
@@ -266,7 +317,13 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
     await selectBackend();
     const dataFor = trainerDataCache(profile, cfg, dataSeed, log);
     for (const spec of specs) {
-      outcomes.push(await trainOrReport(spec, async () => trainRun(spec, await dataFor(spec), train, { root, onProgress }), onProgress));
+      outcomes.push(
+        await trainOrReport(
+          spec,
+          async () => trainRun(spec, await dataFor(spec), train, { root, onProgress }),
+          onProgress,
+        ),
+      );
       writeMergedRecords(root);
     }
   } else {
@@ -297,7 +354,11 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
  * Train one run, turning an error it throws into an outcome with status "error" (reported through
  * `onProgress` as "failed" with the message), so the rest of the grid goes on.
  */
-export async function trainOrReport(spec: RunSpec, train: () => Promise<RunOutcome>, onProgress: (p: RunProgress) => void = () => {}): Promise<RunOutcome> {
+export async function trainOrReport(
+  spec: RunSpec,
+  train: () => Promise<RunOutcome>,
+  onProgress: (p: RunProgress) => void = () => {},
+): Promise<RunOutcome> {
   const t0 = Date.now();
   try {
     return await train();

@@ -15,17 +15,27 @@ export type { Objective };
 export const OBJECTIVES: readonly Objective[] = ["pointwise", "pairwise", "listwise"];
 
 /** The paper's record name of each objective (`loss_fn` in its analysis code). */
-export const PAPER_LOSS_NAME: Record<Objective, string> = { pointwise: "bce", pairwise: "ranknet", listwise: "listnet" };
+export const PAPER_LOSS_NAME: Record<Objective, string> = {
+  pointwise: "bce",
+  pairwise: "ranknet",
+  listwise: "listnet",
+};
 
 /**
  * Loss of a batch. `scores` and `labels` are flat [n]; for group objectives n = groups × groupSize
  * with each group's documents contiguous.
  */
-export function objectiveLoss(objective: Objective, scores: tf.Tensor1D, labels: tf.Tensor1D, groupSize: number): tf.Scalar {
+export function objectiveLoss(
+  objective: Objective,
+  scores: tf.Tensor1D,
+  labels: tf.Tensor1D,
+  groupSize: number,
+): tf.Scalar {
   if (objective === "pointwise") return pointwiseBceLoss(scores, labels);
   return tf.tidy(() => {
     const g = scores.shape[0] / groupSize;
-    if (!Number.isInteger(g)) throw new Error(`batch of ${scores.shape[0]} scores is not a whole number of groups of ${groupSize}`);
+    if (!Number.isInteger(g))
+      throw new Error(`batch of ${scores.shape[0]} scores is not a whole number of groups of ${groupSize}`);
     const s = tf.reshape(scores, [g, groupSize]) as tf.Tensor2D;
     const y = tf.reshape(labels, [g, groupSize]) as tf.Tensor2D;
     return objective === "pairwise" ? pairwiseRankNetLoss(s, y) : listwiseListNetLoss(s, y);

@@ -33,7 +33,13 @@ export interface AdamWConfig {
 }
 
 /** Default AdamW settings (BERT/sentence-transformers practice). */
-export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
+export const DEFAULT_ADAMW: AdamWConfig = {
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  clipNorm: 1.0,
+};
 
 /** Serializable optimizer state: step count and first/second moments in parameter order. */
 export interface AdamWState {
@@ -72,20 +78,29 @@ export class AdamW {
    */
   apply(grads: readonly tf.Tensor[], lr: number): tf.Scalar {
     if (!this.fused || !hasHostKernel(ADAMW_KERNEL)) return this.applyReference(grads, lr);
-    if (grads.length !== this.params.length) throw new Error(`AdamW: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (grads.length !== this.params.length)
+      throw new Error(`AdamW: ${grads.length} gradients for ${this.params.length} parameters`);
     this.step++;
     const t = this.step;
     const { beta1, beta2 } = this.config;
     return tf.tidy(() => {
       const inputs: Record<string, tf.Tensor> = {};
       this.params.forEach((p, i) => {
-        if (grads[i].size !== p.size) throw new Error(`AdamW: gradient ${i} has ${grads[i].size} values for a parameter of ${p.size}`);
+        if (grads[i].size !== p.size)
+          throw new Error(`AdamW: gradient ${i} has ${grads[i].size} values for a parameter of ${p.size}`);
         inputs[`p${i}`] = p;
         inputs[`g${i}`] = grads[i];
         inputs[`m${i}`] = this.m[i];
         inputs[`v${i}`] = this.v[i];
       });
-      const attrs = { ...this.config, lr, n: this.params.length, decay: this.decay.map((d) => (d ? 1 : 0)), bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t) };
+      const attrs = {
+        ...this.config,
+        lr,
+        n: this.params.length,
+        decay: this.decay.map((d) => (d ? 1 : 0)),
+        bc1: 1 - Math.pow(beta1, t),
+        bc2: 1 - Math.pow(beta2, t),
+      };
       const out = runHostKernel(ADAMW_KERNEL, inputs, attrs);
       this.params.forEach((p, i) => {
         p.assign(out[3 * i]);
@@ -101,7 +116,8 @@ export class AdamW {
     this.step++;
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.config;
     const t = this.step;
-    const bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+    const bc1 = 1 - Math.pow(beta1, t),
+      bc2 = 1 - Math.pow(beta2, t);
     return tf.tidy(() => {
       // Chained adds rather than tf.addN: WebGPU in compatibility mode allows only 8 inputs per kernel.
       let sq: tf.Tensor = tf.scalar(0);
@@ -124,7 +140,8 @@ export class AdamW {
 
   /** Copy the state out (for a checkpoint). */
   async getState(): Promise<AdamWState> {
-    const m: Float32Array[] = [], v: Float32Array[] = [];
+    const m: Float32Array[] = [],
+      v: Float32Array[] = [];
     for (let i = 0; i < this.params.length; i++) {
       m.push((await this.m[i].data()) as Float32Array);
       v.push((await this.v[i].data()) as Float32Array);
@@ -134,7 +151,8 @@ export class AdamW {
 
   /** Restore a state from {@link AdamW.getState}. */
   setState(s: AdamWState): void {
-    if (s.m.length !== this.params.length || s.v.length !== this.params.length) throw new Error("optimizer state does not match the parameters");
+    if (s.m.length !== this.params.length || s.v.length !== this.params.length)
+      throw new Error("optimizer state does not match the parameters");
     this.step = s.step;
     this.params.forEach((p, i) => {
       tf.tidy(() => {
@@ -169,8 +187,13 @@ registerHostKernel({
     return out;
   },
   run: (inp, out, a) => {
-    const n = a.n as number, decay = a.decay as number[];
-    const { beta1, beta2, eps, weightDecay, clipNorm, lr, bc1, bc2 } = a as unknown as AdamWConfig & { lr: number; bc1: number; bc2: number };
+    const n = a.n as number,
+      decay = a.decay as number[];
+    const { beta1, beta2, eps, weightDecay, clipNorm, lr, bc1, bc2 } = a as unknown as AdamWConfig & {
+      lr: number;
+      bc1: number;
+      bc2: number;
+    };
     const f = Math.fround;
     // ‖g‖²: per parameter a sum of float32 squares rounded once (as the cpu backend's Sum), then
     // float32 adds in parameter order (as the reference's chained tf.add).
@@ -178,11 +201,30 @@ registerHostKernel({
     for (let i = 0; i < n; i++) sq = f(sq + sumOfSquares(inp[`g${i}`] as Float32Array));
     const norm = f(Math.sqrt(sq));
     const factor = clipNorm > 0 ? Math.min(1, f(f(clipNorm) / Math.max(norm, f(1e-12)))) : 1;
-    const c = new Float64Array([f(beta1), f(beta2), f(1 - beta1), f(1 - beta2), f(bc1), f(bc2), f(eps), f(lr), factor]);
+    const c = new Float64Array([
+      f(beta1),
+      f(beta2),
+      f(1 - beta1),
+      f(1 - beta2),
+      f(bc1),
+      f(bc2),
+      f(eps),
+      f(lr),
+      factor,
+    ]);
     for (let i = 0; i < n; i++) {
       const wd = decay[i] && weightDecay > 0 ? f(weightDecay) : 0;
-      adamwElements(inp[`p${i}`] as Float32Array, inp[`g${i}`] as Float32Array, inp[`m${i}`] as Float32Array, inp[`v${i}`] as Float32Array,
-        out[3 * i] as Float32Array, out[3 * i + 1] as Float32Array, out[3 * i + 2] as Float32Array, c, wd);
+      adamwElements(
+        inp[`p${i}`] as Float32Array,
+        inp[`g${i}`] as Float32Array,
+        inp[`m${i}`] as Float32Array,
+        inp[`v${i}`] as Float32Array,
+        out[3 * i] as Float32Array,
+        out[3 * i + 1] as Float32Array,
+        out[3 * i + 2] as Float32Array,
+        c,
+        wd,
+      );
     }
     out[3 * n][0] = norm;
   },
@@ -202,11 +244,26 @@ function sumOfSquares(g: Float32Array): number {
  * agree to the last bit. A separate monomorphic function so V8 optimises the loop once.
  */
 function adamwElements(
-  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  po: Float32Array, mo: Float32Array, vo: Float32Array, c: Float64Array, wd: number,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  po: Float32Array,
+  mo: Float32Array,
+  vo: Float32Array,
+  c: Float64Array,
+  wd: number,
 ): void {
   const f = Math.fround;
-  const b1 = c[0], b2 = c[1], c1 = c[2], c2 = c[3], fb1 = c[4], fb2 = c[5], eps = c[6], lr = c[7], factor = c[8];
+  const b1 = c[0],
+    b2 = c[1],
+    c1 = c[2],
+    c2 = c[3],
+    fb1 = c[4],
+    fb2 = c[5],
+    eps = c[6],
+    lr = c[7],
+    factor = c[8];
   for (let j = 0; j < p.length; j++) {
     const gj = f(g[j] * factor);
     const mj = f(f(m[j] * b1) + f(gj * c1));

@@ -70,13 +70,18 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
   let done = 0;
   let last = 0;
   let lineShown = false;
-  let trained = 0, firstTrain = 0, stepsPerRun = 0;
+  let trained = 0,
+    firstTrain = 0,
+    stepsPerRun = 0;
   const lastStep = new Map<string, number>();
   const specKey = (s: RunSpec) => `${s.tier}·${s.objective}${s.seed !== 1 ? `·s${s.seed}` : ""}`;
   const key = (p: RunProgress) => specKey(p.spec);
   // each run's step cost, computed once; weighted only when every run of the grid has one
-  const costs = new Map<string, number | null>(options.stepCost ? (options.runs ?? []).map((r) => [specKey(r), options.stepCost!(r)]) : []);
-  const weighted = costs.size > 0 && [...costs.values()].every((c) => c !== null && Number.isFinite(c) && c > 0);
+  const costs = new Map<string, number | null>(
+    options.stepCost ? (options.runs ?? []).map((r) => [specKey(r), options.stepCost!(r)]) : [],
+  );
+  const weighted =
+    costs.size > 0 && [...costs.values()].every((c) => c !== null && Number.isFinite(c) && c > 0);
   const cost = (s: RunSpec): number => (weighted ? (costs.get(specKey(s)) ?? options.stepCost!(s) ?? 1) : 1);
   const eta = (): string => {
     if (!totalRuns || trained === 0) return "";
@@ -90,7 +95,10 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
     return ` · about ${formatDuration(left / rate / 1000)} left`;
   };
   const status = (): string => {
-    const parts = [...active.values()].map((p) => `${key(p)} ${progressBar(p.step / p.steps, 12)} ${p.step}/${p.steps}${p.loss !== undefined ? ` loss ${p.loss.toFixed(3)}` : ""}${p.phase === "eval" ? " (evaluating)" : ""}`);
+    const parts = [...active.values()].map(
+      (p) =>
+        `${key(p)} ${progressBar(p.step / p.steps, 12)} ${p.step}/${p.steps}${p.loss !== undefined ? ` loss ${p.loss.toFixed(3)}` : ""}${p.phase === "eval" ? " (evaluating)" : ""}`,
+    );
     return `[${done}${totalRuns ? "/" + totalRuns : ""} runs${eta()}] ${parts.join(" | ")}`;
   };
   let shownLen = 0;
@@ -117,7 +125,9 @@ export function createProgressPrinter(options: ProgressPrinterOptions = {}): (p:
     if (p.phase === "checkpoint" && p.metrics) {
       active.set(k, p);
       const m = p.metrics;
-      permanent(`${k} step ${p.step}: ndcg@10 ${m["ndcg@10"].toFixed(4)}  map ${m["map"].toFixed(4)}  mrr@10 ${m["mrr@10"].toFixed(4)}  ce@64 ${(m["ce@64"] ?? NaN).toFixed(3)}`);
+      permanent(
+        `${k} step ${p.step}: ndcg@10 ${m["ndcg@10"].toFixed(4)}  map ${m["map"].toFixed(4)}  mrr@10 ${m["mrr@10"].toFixed(4)}  ce@64 ${(m["ce@64"] ?? NaN).toFixed(3)}`,
+      );
     } else if (p.phase === "notice") {
       permanent(`${k}: ${p.message ?? ""}`);
     } else if (p.phase === "done" || p.phase === "failed" || p.phase === "skipped") {

@@ -18,22 +18,39 @@ export interface FigureJson {
 }
 
 const OBJ_ORDER: Objective[] = ["pointwise", "pairwise", "listwise"];
-const TIER_COLORS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#b5de2b", "#fde725", "#f89540", "#cc4778", "#7e03a8"];
+const TIER_COLORS = [
+  "#440154",
+  "#3b528b",
+  "#21918c",
+  "#5ec962",
+  "#b5de2b",
+  "#fde725",
+  "#f89540",
+  "#cc4778",
+  "#7e03a8",
+];
 /** Colour of a tier: by its TIERS index; a tier outside TIERS by its position in `others` (pretrained tiers, smallest first). */
 const tierColor = (t: string, others: readonly string[] = []) => {
   const r = tierRank(t);
-  return TIER_COLORS[(r < TIERS.length ? r : TIERS.length + Math.max(0, others.indexOf(t))) % TIER_COLORS.length];
+  return TIER_COLORS[
+    (r < TIERS.length ? r : TIERS.length + Math.max(0, others.indexOf(t))) % TIER_COLORS.length
+  ];
 };
 
 /** The training-loss curve of a run (`loss.jsonl`: mean loss per logging window); [] if absent. */
 export function readLossCurve(root: string, spec: RunSpec): Array<{ step: number; loss: number }> {
   const f = path.join(runDir(root, spec), "loss.jsonl");
   if (!fs.existsSync(f)) return [];
-  return fs.readFileSync(f, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { step: number; loss: number });
+  return fs
+    .readFileSync(f, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { step: number; loss: number });
 }
 
 function panels(n: number): Array<{ x: [number, number] }> {
-  const gap = 0.06, w = (1 - gap * (n - 1)) / n;
+  const gap = 0.06,
+    w = (1 - gap * (n - 1)) / n;
   return Array.from({ length: n }, (_, i) => ({ x: [i * (w + gap), i * (w + gap) + w] as [number, number] }));
 }
 
@@ -42,17 +59,42 @@ export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): Figur
   const objs = OBJ_ORDER.filter((o) => specs.some((s) => s.objective === o));
   const dom = panels(objs.length);
   const data: FigureJson["data"] = [];
-  const layout: FigureJson["layout"] = { title: { text: "Training loss along exposure (mean per logging window)" }, height: 380, legend: { title: { text: "tier" } }, annotations: [] as unknown[] };
+  const layout: FigureJson["layout"] = {
+    title: { text: "Training loss along exposure (mean per logging window)" },
+    height: 380,
+    legend: { title: { text: "tier" } },
+    annotations: [] as unknown[],
+  };
   const others = [...new Set(specs.map((s) => s.tier).filter((t) => tierRank(t) === TIERS.length))];
   objs.forEach((o, i) => {
     const k = i === 0 ? "" : String(i + 1);
     for (const s of specs.filter((x) => x.objective === o)) {
       const c = readLossCurve(root, s);
-      data.push({ type: "scatter", mode: "lines", name: s.tier, legendgroup: s.tier, showlegend: i === 0, x: c.map((p) => p.step), y: c.map((p) => p.loss), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(s.tier, others) } });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name: s.tier,
+        legendgroup: s.tier,
+        showlegend: i === 0,
+        x: c.map((p) => p.step),
+        y: c.map((p) => p.loss),
+        xaxis: `x${k}`,
+        yaxis: `y${k}`,
+        line: { color: tierColor(s.tier, others) },
+      });
     }
     layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "step" } };
     layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? "loss" : "" } };
-    (layout.annotations as unknown[]).push({ text: `<b>${o}</b>`, xref: "paper", yref: "paper", x: (dom[i].x[0] + dom[i].x[1]) / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+    (layout.annotations as unknown[]).push({
+      text: `<b>${o}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: (dom[i].x[0] + dom[i].x[1]) / 2,
+      y: 1.02,
+      xanchor: "center",
+      yanchor: "bottom",
+      showarrow: false,
+    });
   });
   return { data, layout };
 }
@@ -61,35 +103,95 @@ export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): Figur
  * One panel per objective, one line per tier: a metric against training examples seen (log x),
  * with optional horizontal reference lines (e.g. BM25 and the oracle).
  */
-export function exposureFigure(records: readonly CheckpointRecord[], metric: string, refs: Record<string, number> = {}): FigureJson {
+export function exposureFigure(
+  records: readonly CheckpointRecord[],
+  metric: string,
+  refs: Record<string, number> = {},
+): FigureJson {
   requireMetric(records, metric);
   const objs = OBJ_ORDER.filter((o) => records.some((r) => r.objective === o));
   const dom = panels(objs.length);
   const data: FigureJson["data"] = [];
-  const shapes: unknown[] = [], annotations: unknown[] = [];
-  const layout: FigureJson["layout"] = { title: { text: `${metric} along training exposure` }, height: 400, legend: { title: { text: "tier" } }, shapes, annotations };
+  const shapes: unknown[] = [],
+    annotations: unknown[] = [];
+  const layout: FigureJson["layout"] = {
+    title: { text: `${metric} along training exposure` },
+    height: 400,
+    legend: { title: { text: "tier" } },
+    shapes,
+    annotations,
+  };
   const tiers = tiersBySizeOrder(records);
   const others = tiers.filter((t) => tierRank(t) === TIERS.length);
   objs.forEach((o, i) => {
     const k = i === 0 ? "" : String(i + 1);
     for (const t of tiers) {
-      const rs = records.filter((r) => r.objective === o && r.tier === t).sort((a, b) => a.examples - b.examples);
+      const rs = records
+        .filter((r) => r.objective === o && r.tier === t)
+        .sort((a, b) => a.examples - b.examples);
       if (!rs.length) continue;
-      data.push({ type: "scatter", mode: "lines+markers", name: t, legendgroup: t, showlegend: i === 0, x: rs.map((r) => r.examples), y: rs.map((r) => r.metrics[metric]), xaxis: `x${k}`, yaxis: `y${k}`, line: { color: tierColor(t, others) } });
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name: t,
+        legendgroup: t,
+        showlegend: i === 0,
+        x: rs.map((r) => r.examples),
+        y: rs.map((r) => r.metrics[metric]),
+        xaxis: `x${k}`,
+        yaxis: `y${k}`,
+        line: { color: tierColor(t, others) },
+      });
     }
-    layout[`xaxis${k}`] = { domain: dom[i].x, anchor: `y${k}`, type: "log", title: { text: "training examples seen" } };
+    layout[`xaxis${k}`] = {
+      domain: dom[i].x,
+      anchor: `y${k}`,
+      type: "log",
+      title: { text: "training examples seen" },
+    };
     layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: i === 0 ? metric : "" } };
-    annotations.push({ text: `<b>${o}</b>`, xref: "paper", yref: "paper", x: (dom[i].x[0] + dom[i].x[1]) / 2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false });
+    annotations.push({
+      text: `<b>${o}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: (dom[i].x[0] + dom[i].x[1]) / 2,
+      y: 1.02,
+      xanchor: "center",
+      yanchor: "bottom",
+      showarrow: false,
+    });
     for (const [name, v] of Object.entries(refs)) {
-      shapes.push({ type: "line", xref: `x${k} domain`, yref: `y${k}`, x0: 0, x1: 1, y0: v, y1: v, line: { dash: "dash", color: "#888", width: 1 } });
-      annotations.push({ text: name, xref: `x${k} domain`, yref: `y${k}`, x: 0, y: v, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+      shapes.push({
+        type: "line",
+        xref: `x${k} domain`,
+        yref: `y${k}`,
+        x0: 0,
+        x1: 1,
+        y0: v,
+        y1: v,
+        line: { dash: "dash", color: "#888", width: 1 },
+      });
+      annotations.push({
+        text: name,
+        xref: `x${k} domain`,
+        yref: `y${k}`,
+        x: 0,
+        y: v,
+        xanchor: "left",
+        yanchor: "bottom",
+        showarrow: false,
+        font: { size: 10, color: "#666" },
+      });
     }
   });
   return { data, layout };
 }
 
 /** The last checkpoint of each (tier, objective, seed) run, as table rows with the given metrics. */
-export function finalCheckpointRows(records: readonly CheckpointRecord[], metrics: readonly string[] = ["ndcg@10", "map", "mrr@10", "recall@10", "p@10", "ce@64"]): Array<Record<string, string | number>> {
+export function finalCheckpointRows(
+  records: readonly CheckpointRecord[],
+  metrics: readonly string[] = ["ndcg@10", "map", "mrr@10", "recall@10", "p@10", "ce@64"],
+): Array<Record<string, string | number>> {
   for (const m of metrics) requireMetric(records, m);
   const last = new Map<string, CheckpointRecord>();
   for (const r of records) {
@@ -97,12 +199,20 @@ export function finalCheckpointRows(records: readonly CheckpointRecord[], metric
     const prev = last.get(k);
     if (!prev || r.step > prev.step) last.set(k, r);
   }
-  return [...last.values()].sort((a, b) => compareTiers(a, b) || OBJ_ORDER.indexOf(a.objective) - OBJ_ORDER.indexOf(b.objective)).map((r) => {
-    const row: Record<string, string | number> = { tier: r.tier, params: r.params, objective: r.objective, step: r.step, examples: r.examples };
-    for (const m of metrics) row[m] = r.metrics[m];
-    row["train s"] = r.wallSeconds;
-    return row;
-  });
+  return [...last.values()]
+    .sort((a, b) => compareTiers(a, b) || OBJ_ORDER.indexOf(a.objective) - OBJ_ORDER.indexOf(b.objective))
+    .map((r) => {
+      const row: Record<string, string | number> = {
+        tier: r.tier,
+        params: r.params,
+        objective: r.objective,
+        step: r.step,
+        examples: r.examples,
+      };
+      for (const m of metrics) row[m] = r.metrics[m];
+      row["train s"] = r.wallSeconds;
+      return row;
+    });
 }
 
 /** How one objective's metric orders the tiers (see {@link tierOrderByObjective}). */
@@ -127,24 +237,40 @@ export interface TierOrderRow {
  * strictly increasing with tier (y(t₀, s) < y(t₁, s) < …). This is the "NDCG@10 rises with tier" check,
  * read from the records so a notebook prints it from the run it made.
  */
-export function tierOrderByObjective(records: readonly CheckpointRecord[], metric = "ndcg@10"): TierOrderRow[] {
+export function tierOrderByObjective(
+  records: readonly CheckpointRecord[],
+  metric = "ndcg@10",
+): TierOrderRow[] {
   requireMetric(records, metric);
   const out: TierOrderRow[] = [];
   for (const objective of OBJ_ORDER) {
     const recs = records.filter((r) => r.objective === objective && r.seed === 1);
     if (recs.length === 0) continue;
     const tiers = tiersBySizeOrder(recs);
-    const byTier = tiers.map((t) => new Map(recs.filter((r) => r.tier === t).map((r) => [r.step, r.metrics[metric]])));
+    const byTier = tiers.map(
+      (t) => new Map(recs.filter((r) => r.tier === t).map((r) => [r.step, r.metrics[metric]])),
+    );
     const final = byTier.map((m) => m.get(Math.max(...m.keys()))!);
     const increasing = (ys: number[]) => ys.every((y, i) => i === 0 || y > ys[i - 1]);
     const steps = [...byTier[0].keys()].filter((s) => byTier.every((m) => m.has(s)));
     const risingSteps = steps.filter((s) => increasing(byTier.map((m) => m.get(s)!))).length;
-    out.push({ objective, tiers, final, risesWithTier: tiers.length > 1 && increasing(final), sharedSteps: steps.length, risingSteps });
+    out.push({
+      objective,
+      tiers,
+      final,
+      risesWithTier: tiers.length > 1 && increasing(final),
+      sharedSteps: steps.length,
+      risingSteps,
+    });
   }
   return out;
 }
 
-const OBJ_COLORS: Record<Objective, string> = { pointwise: "#2ca02c", pairwise: "#ff7f0e", listwise: "#1f77b4" };
+const OBJ_COLORS: Record<Objective, string> = {
+  pointwise: "#2ca02c",
+  pairwise: "#ff7f0e",
+  listwise: "#1f77b4",
+};
 
 /**
  * The headline figure of a grid: left, a metric at each run's last checkpoint against the
@@ -153,29 +279,84 @@ const OBJ_COLORS: Record<Objective, string> = { pointwise: "#2ca02c", pairwise: 
  * (the data axis). `refs` are drawn as dashed horizontal lines on both panels (e.g. BM25 and the
  * oracle on the same queries). Seed 1 of each run.
  */
-export function headlineFigure(records: readonly CheckpointRecord[], metric = "ndcg@10", refs: Record<string, number> = {}): FigureJson {
+export function headlineFigure(
+  records: readonly CheckpointRecord[],
+  metric = "ndcg@10",
+  refs: Record<string, number> = {},
+): FigureJson {
   requireMetric(records, metric);
   const recs = records.filter((r) => r.seed === 1);
   const objs = OBJ_ORDER.filter((o) => recs.some((r) => r.objective === o));
   const data: FigureJson["data"] = [];
   for (const o of objs) {
     const tiers = tiersBySizeOrder(recs.filter((r) => r.objective === o));
-    const finals = tiers.map((t) => recs.filter((r) => r.objective === o && r.tier === t).reduce((a, b) => (b.step > a.step ? b : a)));
-    data.push({ type: "scatter", mode: "lines+markers", name: o, legendgroup: o, x: finals.map((r) => r.params), y: finals.map((r) => r.metrics[metric]), text: tiers, line: { color: OBJ_COLORS[o] }, xaxis: "x", yaxis: "y" });
+    const finals = tiers.map((t) =>
+      recs.filter((r) => r.objective === o && r.tier === t).reduce((a, b) => (b.step > a.step ? b : a)),
+    );
+    data.push({
+      type: "scatter",
+      mode: "lines+markers",
+      name: o,
+      legendgroup: o,
+      x: finals.map((r) => r.params),
+      y: finals.map((r) => r.metrics[metric]),
+      text: tiers,
+      line: { color: OBJ_COLORS[o] },
+      xaxis: "x",
+      yaxis: "y",
+    });
     const big = tiers[tiers.length - 1];
-    const curve = recs.filter((r) => r.objective === o && r.tier === big).sort((a, b) => a.examples - b.examples);
-    data.push({ type: "scatter", mode: "lines", name: `${o} (${big})`, legendgroup: o, showlegend: false, x: curve.map((r) => r.examples), y: curve.map((r) => r.metrics[metric]), line: { color: OBJ_COLORS[o] }, xaxis: "x2", yaxis: "y2" });
+    const curve = recs
+      .filter((r) => r.objective === o && r.tier === big)
+      .sort((a, b) => a.examples - b.examples);
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${o} (${big})`,
+      legendgroup: o,
+      showlegend: false,
+      x: curve.map((r) => r.examples),
+      y: curve.map((r) => r.metrics[metric]),
+      line: { color: OBJ_COLORS[o] },
+      xaxis: "x2",
+      yaxis: "y2",
+    });
   }
-  const shapes: unknown[] = [], annotations: unknown[] = [];
+  const shapes: unknown[] = [],
+    annotations: unknown[] = [];
   for (const [name, v] of Object.entries(refs)) {
     for (const k of ["", "2"]) {
-      shapes.push({ type: "line", xref: `x${k} domain`, yref: `y${k}`, x0: 0, x1: 1, y0: v, y1: v, line: { dash: "dash", color: "#888", width: 1 } });
-      annotations.push({ text: name, xref: `x${k} domain`, yref: `y${k}`, x: 0, y: v, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+      shapes.push({
+        type: "line",
+        xref: `x${k} domain`,
+        yref: `y${k}`,
+        x0: 0,
+        x1: 1,
+        y0: v,
+        y1: v,
+        line: { dash: "dash", color: "#888", width: 1 },
+      });
+      annotations.push({
+        text: name,
+        xref: `x${k} domain`,
+        yref: `y${k}`,
+        x: 0,
+        y: v,
+        xanchor: "left",
+        yanchor: "bottom",
+        showarrow: false,
+        font: { size: 10, color: "#666" },
+      });
     }
   }
   const layout: FigureJson["layout"] = {
-    title: { text: `${metric}: against model size (last checkpoint) and against training exposure (largest tier)` },
-    height: 420, legend: { title: { text: "objective" } }, shapes, annotations,
+    title: {
+      text: `${metric}: against model size (last checkpoint) and against training exposure (largest tier)`,
+    },
+    height: 420,
+    legend: { title: { text: "objective" } },
+    shapes,
+    annotations,
     xaxis: { domain: [0, 0.46], type: "log", title: { text: "non-embedding parameters N" } },
     yaxis: { title: { text: metric } },
     xaxis2: { domain: [0.54, 1], type: "log", anchor: "y2", title: { text: "training examples seen" } },
@@ -204,7 +385,14 @@ export interface SizeEffectTest {
  * fitted tier's, on every evaluation query of the final evaluation (TrainConfig.finalEval; runs
  * without one are skipped). Seed 1.
  */
-export function sizeEffectTests(root: string, profile: string, fitted: string, forecast: readonly string[], objectives: readonly Objective[] = OBJ_ORDER, alpha = 0.05): SizeEffectTest[] {
+export function sizeEffectTests(
+  root: string,
+  profile: string,
+  fitted: string,
+  forecast: readonly string[],
+  objectives: readonly Objective[] = OBJ_ORDER,
+  alpha = 0.05,
+): SizeEffectTest[] {
   const out: SizeEffectTest[] = [];
   for (const objective of objectives) {
     const base = readFinalEvaluation(root, { profile, tier: fitted, objective, seed: 1 });
@@ -213,8 +401,20 @@ export function sizeEffectTests(root: string, profile: string, fitted: string, f
       const other = readFinalEvaluation(root, { profile, tier, objective, seed: 1 });
       if (!other) continue;
       const qids = Object.keys(base.perQueryNdcg10).filter((q) => q in other.perQueryNdcg10);
-      const r = pairedTTest(qids.map((q) => other.perQueryNdcg10[q]), qids.map((q) => base.perQueryNdcg10[q]));
-      out.push({ objective, fitted, forecast: tier, queries: r.n, meanDiff: r.meanDiff, t: r.statistic, pValue: r.pValue, significant: r.meanDiff > 0 && r.pValue < alpha });
+      const r = pairedTTest(
+        qids.map((q) => other.perQueryNdcg10[q]),
+        qids.map((q) => base.perQueryNdcg10[q]),
+      );
+      out.push({
+        objective,
+        fitted,
+        forecast: tier,
+        queries: r.n,
+        meanDiff: r.meanDiff,
+        t: r.statistic,
+        pValue: r.pValue,
+        significant: r.meanDiff > 0 && r.pValue < alpha,
+      });
     }
   }
   return out;
@@ -236,7 +436,11 @@ export interface DesignCheck {
  * 15 % (`protocolWindows`); every run's `metric` varies by sd ≤ 0.01 over its last 10; and, from
  * `sizeTests`, every forecast tier significantly above the largest fitted tier for every objective.
  */
-export function gridDesignChecks(records: readonly CheckpointRecord[], sizeTests: readonly SizeEffectTest[], metric = "ndcg@10"): DesignCheck[] {
+export function gridDesignChecks(
+  records: readonly CheckpointRecord[],
+  sizeTests: readonly SizeEffectTest[],
+  metric = "ndcg@10",
+): DesignCheck[] {
   requireMetric(records, metric);
   const recs = records.filter((r) => r.seed === 1);
   const tiers = tiersBySizeOrder(recs);
@@ -247,7 +451,11 @@ export function gridDesignChecks(records: readonly CheckpointRecord[], sizeTests
     const k = `${r.tier} ${r.objective}`;
     runs.set(k, [...(runs.get(k) ?? []), r]);
   }
-  let fewest = Infinity, worstModel = 0, worstData = 0, worstSd = 0, worstRun = "";
+  let fewest = Infinity,
+    worstModel = 0,
+    worstData = 0,
+    worstSd = 0,
+    worstRun = "";
   for (const [k, rs] of runs) {
     rs.sort((a, b) => a.step - b.step);
     fewest = Math.min(fewest, rs.length);
@@ -257,17 +465,50 @@ export function gridDesignChecks(records: readonly CheckpointRecord[], sizeTests
     const last = rs.slice(-10).map((r) => r.metrics[metric]);
     const mean = last.reduce((a, b) => a + b, 0) / last.length;
     const sd = Math.sqrt(last.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, last.length - 1));
-    if (sd > worstSd) { worstSd = sd; worstRun = k; }
+    if (sd > worstSd) {
+      worstSd = sd;
+      worstRun = k;
+    }
   }
   const sig = sizeTests.filter((t) => t.significant).length;
   const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
   return [
-    { check: "size tiers", value: `${tiers.length} (${tiers.join(", ")})`, required: "≥ 6", ok: tiers.length >= 6 },
-    { check: "decades of non-embedding parameters", value: decades.toFixed(2), required: "≥ 1.7", ok: decades >= 1.7 },
+    {
+      check: "size tiers",
+      value: `${tiers.length} (${tiers.join(", ")})`,
+      required: "≥ 6",
+      ok: tiers.length >= 6,
+    },
+    {
+      check: "decades of non-embedding parameters",
+      value: decades.toFixed(2),
+      required: "≥ 1.7",
+      ok: decades >= 1.7,
+    },
     { check: "checkpoints per run (fewest)", value: String(fewest), required: "≥ 30", ok: fewest >= 30 },
-    { check: "model law's last 10 checkpoints", value: `final ${pct(worstModel)} of training`, required: "≤ final 25 %", ok: worstModel <= 0.25 },
-    { check: "data law's held-out last 5", value: `final ${pct(worstData)} of training`, required: "≤ final 15 %", ok: worstData <= 0.15 },
-    { check: `${metric} sd over the last 10 checkpoints (largest)`, value: `${worstSd.toFixed(4)} (${worstRun})`, required: "≤ 0.01", ok: worstSd <= 0.01 },
-    { check: "forecast tiers significantly above the largest fitted tier", value: `${sig} of ${sizeTests.length} (paired t-test, p < 0.05)`, required: "all, for every objective", ok: sizeTests.length > 0 && sig === sizeTests.length },
+    {
+      check: "model law's last 10 checkpoints",
+      value: `final ${pct(worstModel)} of training`,
+      required: "≤ final 25 %",
+      ok: worstModel <= 0.25,
+    },
+    {
+      check: "data law's held-out last 5",
+      value: `final ${pct(worstData)} of training`,
+      required: "≤ final 15 %",
+      ok: worstData <= 0.15,
+    },
+    {
+      check: `${metric} sd over the last 10 checkpoints (largest)`,
+      value: `${worstSd.toFixed(4)} (${worstRun})`,
+      required: "≤ 0.01",
+      ok: worstSd <= 0.01,
+    },
+    {
+      check: "forecast tiers significantly above the largest fitted tier",
+      value: `${sig} of ${sizeTests.length} (paired t-test, p < 0.05)`,
+      required: "all, for every objective",
+      ok: sizeTests.length > 0 && sig === sizeTests.length,
+    },
   ];
 }

@@ -68,11 +68,14 @@ function readJson(file: string): unknown | null | { problem: string } {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    return { problem: `${file}: ${e instanceof SyntaxError ? "invalid JSON" : "unreadable"} (${(e as Error).message})` };
+    return {
+      problem: `${file}: ${e instanceof SyntaxError ? "invalid JSON" : "unreadable"} (${(e as Error).message})`,
+    };
   }
 }
 
-const isProblem = (v: unknown): v is { problem: string } => typeof v === "object" && v !== null && "problem" in v && Object.keys(v).length === 1;
+const isProblem = (v: unknown): v is { problem: string } =>
+  typeof v === "object" && v !== null && "problem" in v && Object.keys(v).length === 1;
 
 function recordsProblem(file: string, records: unknown): string | null {
   if (!Array.isArray(records)) return `${file}: "records" is not an array`;
@@ -91,7 +94,13 @@ export function checkSavedState(dir: string, name: string, hash: string): SavedS
   if (isProblem(v)) return v.problem;
   const st = v as Partial<SavedState>;
   if (st.hash !== hash) return null; // another configuration's state: not ours to use
-  if (st.version !== 2 || typeof st.bin !== "string" || !/^state-\d+\.bin$/.test(st.bin) || typeof st.step !== "number" || typeof st.binSha256 !== "string") {
+  if (
+    st.version !== 2 ||
+    typeof st.bin !== "string" ||
+    !/^state-\d+\.bin$/.test(st.bin) ||
+    typeof st.step !== "number" ||
+    typeof st.binSha256 !== "string"
+  ) {
     return `${file}: not a version-2 state manifest (fields version, step, bin, binSha256)`;
   }
   const rp = recordsProblem(file, st.records);
@@ -99,7 +108,8 @@ export function checkSavedState(dir: string, name: string, hash: string): SavedS
   const binFile = path.join(dir, st.bin);
   if (!fs.existsSync(binFile)) return `${binFile}: missing (named by ${name})`;
   const bytes = fs.readFileSync(binFile);
-  if (bytes.length !== st.binBytes) return `${binFile}: ${bytes.length} bytes, ${name} says ${st.binBytes} (truncated?)`;
+  if (bytes.length !== st.binBytes)
+    return `${binFile}: ${bytes.length} bytes, ${name} says ${st.binBytes} (truncated?)`;
   if (sha256(bytes) !== st.binSha256) return `${binFile}: SHA-256 differs from the one in ${name} (damaged)`;
   return st as SavedState;
 }
@@ -121,7 +131,8 @@ export function inspectRunFolder(dir: string, hash: string): RunFolder {
     const weights = path.join(dir, "weights.bin");
     if (rp) notes.push(rp);
     else if (!fs.existsSync(weights)) notes.push(`${weights}: missing (the run's final weights)`);
-    else if (d.weightsSha256 !== undefined && sha256(fs.readFileSync(weights)) !== d.weightsSha256) notes.push(`${weights}: SHA-256 differs from the one in done.json (damaged)`);
+    else if (d.weightsSha256 !== undefined && sha256(fs.readFileSync(weights)) !== d.weightsSha256)
+      notes.push(`${weights}: SHA-256 differs from the one in done.json (damaged)`);
     else return { status: "done", records: d.records, notes };
   }
   const failedFile = path.join(dir, "failed.json");
@@ -147,35 +158,51 @@ export function inspectRunFolder(dir: string, hash: string): RunFolder {
  * Save a resumable state: write the binary, move the current manifest to `state.prev.json`, write
  * the new manifest, then remove binaries neither manifest names.
  */
-export function saveRunState(dir: string, state: Omit<SavedState, "version" | "bin" | "binBytes" | "binSha256">, bytes: Uint8Array): void {
+export function saveRunState(
+  dir: string,
+  state: Omit<SavedState, "version" | "bin" | "binBytes" | "binSha256">,
+  bytes: Uint8Array,
+): void {
   const bin = `state-${state.step}.bin`;
   writeFileAtomic(path.join(dir, bin), bytes);
-  const cur = path.join(dir, "state.json"), prev = path.join(dir, "state.prev.json");
+  const cur = path.join(dir, "state.json"),
+    prev = path.join(dir, "state.prev.json");
   if (fs.existsSync(cur)) {
     const old = readJson(cur) as Partial<SavedState> | null;
     if (old && !isProblem(old) && old.bin !== bin) fs.renameSync(cur, prev);
   }
   writeJsonAtomic(cur, { version: 2, ...state, bin, binBytes: bytes.length, binSha256: sha256(bytes) });
-  const keep = new Set([cur, prev].map((f) => (readJson(f) as Partial<SavedState> | null)?.bin).filter((b): b is string => typeof b === "string"));
-  for (const f of fs.readdirSync(dir)) if (/^state-\d+\.bin$/.test(f) && !keep.has(f)) fs.rmSync(path.join(dir, f), { force: true });
+  const keep = new Set(
+    [cur, prev]
+      .map((f) => (readJson(f) as Partial<SavedState> | null)?.bin)
+      .filter((b): b is string => typeof b === "string"),
+  );
+  for (const f of fs.readdirSync(dir))
+    if (/^state-\d+\.bin$/.test(f) && !keep.has(f)) fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** Mark a run complete: weights.bin, then done.json (with its checksum), then drop the saved states. */
 export function finishRun(dir: string, done: Omit<DoneFile, "weightsSha256">, weights: Uint8Array): void {
   writeFileAtomic(path.join(dir, "weights.bin"), weights);
   writeJsonAtomic(path.join(dir, "done.json"), { ...done, weightsSha256: sha256(weights) });
-  for (const f of fs.readdirSync(dir)) if (/^state-\d+\.bin$/.test(f) || f === "state.json" || f === "state.prev.json") fs.rmSync(path.join(dir, f), { force: true });
+  for (const f of fs.readdirSync(dir))
+    if (/^state-\d+\.bin$/.test(f) || f === "state.json" || f === "state.prev.json")
+      fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** Empty a run folder for a fresh start (everything but its lock). */
 export function resetRunFolder(dir: string): void {
   if (!fs.existsSync(dir)) return;
-  for (const f of fs.readdirSync(dir)) if (f !== "run.lock") fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  for (const f of fs.readdirSync(dir))
+    if (f !== "run.lock") fs.rmSync(path.join(dir, f), { recursive: true, force: true });
 }
 
 /** Thrown when another live process holds a run folder's lock. */
 export class RunBusyError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
     super(`${dir} is being trained by process ${pid} (run.lock); two trainers never share a run folder`);
     this.name = "RunBusyError";
   }
@@ -230,7 +257,9 @@ export function lockRunFolder(dir: string): () => void {
 export function completeRunRecords(root: string): CheckpointRecord[] {
   if (!fs.existsSync(root)) return [];
   const out: CheckpointRecord[] = [];
-  for (const e of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of fs
+    .readdirSync(root, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isDirectory()) continue;
     const file = path.join(root, e.name, "done.json");
     const d = readJson(file);

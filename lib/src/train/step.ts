@@ -24,7 +24,11 @@ export interface Batch {
 /** Build an AdamW optimizer over all weights of a model (decay flags from the weight specs). */
 export function createOptimizer(model: CrossEncoder, config?: ConstructorParameters<typeof AdamW>[2]): AdamW {
   const vars = model.specs.map((s) => model.weights.get(s.name)!);
-  return new AdamW(vars, model.specs.map((s) => s.decay), config);
+  return new AdamW(
+    vars,
+    model.specs.map((s) => s.decay),
+    config,
+  );
 }
 
 /**
@@ -60,11 +64,23 @@ export async function trainStep(
  * Score token-id rows in chunks of `batchSize` without gradients; returns one logit per row.
  * `segStart` gives each row's segment-1 start (absent: after the first [SEP]).
  */
-export async function scoreRows(model: CrossEncoder, ids: Int32Array, n: number, seqLen: number, batchSize = 256, segStart?: Int32Array): Promise<Float32Array> {
+export async function scoreRows(
+  model: CrossEncoder,
+  ids: Int32Array,
+  n: number,
+  seqLen: number,
+  batchSize = 256,
+  segStart?: Int32Array,
+): Promise<Float32Array> {
   const out = new Float32Array(n);
   for (let s = 0; s < n; s += batchSize) {
     const e = Math.min(n, s + batchSize);
-    const t = tf.tidy(() => model.score(tf.tensor2d(ids.subarray(s * seqLen, e * seqLen), [e - s, seqLen], "int32"), segStart ? tf.tensor1d(segStart.subarray(s, e), "int32") : undefined));
+    const t = tf.tidy(() =>
+      model.score(
+        tf.tensor2d(ids.subarray(s * seqLen, e * seqLen), [e - s, seqLen], "int32"),
+        segStart ? tf.tensor1d(segStart.subarray(s, e), "int32") : undefined,
+      ),
+    );
     out.set((await t.data()) as Float32Array, s);
     t.dispose();
     await new Promise((resolve) => setImmediate(resolve)); // let IPC and signals through between batches

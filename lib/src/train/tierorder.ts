@@ -15,8 +15,12 @@ export function tierRank(tier: string): number {
  * Compare two tiers by size: TIERS order first; two tiers outside TIERS by `params` (N), then by
  * name (code-unit order). Negative when `a` is smaller.
  */
-export function compareTiers(a: { tier: string; params: number }, b: { tier: string; params: number }): number {
-  const ra = tierRank(a.tier), rb = tierRank(b.tier);
+export function compareTiers(
+  a: { tier: string; params: number },
+  b: { tier: string; params: number },
+): number {
+  const ra = tierRank(a.tier),
+    rb = tierRank(b.tier);
   if (ra !== rb) return ra - rb;
   if (ra < TIERS.length) return 0;
   if (a.params !== b.params) return a.params - b.params;
@@ -27,5 +31,8 @@ export function compareTiers(a: { tier: string; params: number }, b: { tier: str
 export function tiersBySizeOrder(records: ReadonlyArray<{ tier: string; params: number }>): string[] {
   const params = new Map<string, number>();
   for (const r of records) if (!params.has(r.tier)) params.set(r.tier, r.params);
-  return [...params].map(([tier, p]) => ({ tier, params: p })).sort(compareTiers).map((t) => t.tier);
+  return [...params]
+    .map(([tier, p]) => ({ tier, params: p }))
+    .sort(compareTiers)
+    .map((t) => t.tier);
 }

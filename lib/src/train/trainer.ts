@@ -32,7 +32,13 @@ import { deriveSeed } from "../util/rng";
 import type { CheckpointRecord, Objective } from "../records/types";
 import { writeCheckpointRecords } from "../records/jsonl";
 import { currentBackend } from "../backend/select";
-import { createCrossEncoder, readWeights, writeWeights, assertCountsMatch, type CrossEncoder } from "../model/crossencoder";
+import {
+  createCrossEncoder,
+  readWeights,
+  writeWeights,
+  assertCountsMatch,
+  type CrossEncoder,
+} from "../model/crossencoder";
 import { countParams, getTier, tierConfig, trainFlopsPerExample, type ModelConfig } from "../model/tiers";
 import { readEncoderConfig } from "../pretrained/config";
 import { loadPretrainedEncoder, pretrainedTrainFlopsPerExample } from "../pretrained/load";
@@ -41,7 +47,15 @@ import { ScheduleConfig, learningRate } from "./schedule";
 import { BatchCursor, type CursorState, type TrainerData } from "./batches";
 import { createOptimizer, trainStep } from "./step";
 import type { AdamW } from "./optimizer";
-import { type RunFolder, type SavedState, finishRun, inspectRunFolder, lockRunFolder, resetRunFolder, saveRunState } from "./runstate";
+import {
+  type RunFolder,
+  type SavedState,
+  finishRun,
+  inspectRunFolder,
+  lockRunFolder,
+  resetRunFolder,
+  saveRunState,
+} from "./runstate";
 import { evalSubset, evaluateModel, perQueryNdcg10 } from "./evaluate";
 import { writeTrecRun } from "../eval/io";
 import { hfTokenizerIdentity } from "./dataset";
@@ -84,7 +98,12 @@ export interface TrainConfig {
    * Model options of from-scratch tiers: BERT segment embeddings [true] and the attention
    * initialisation ["mimetic"]. Pretrained tiers take their architecture from config.json.
    */
-  model?: { segments?: boolean; attentionInit?: "standard" | "mimetic"; pooling?: "cls" | "mean" | "query"; matchEmbedding?: boolean };
+  model?: {
+    segments?: boolean;
+    attentionInit?: "standard" | "mimetic";
+    pooling?: "cls" | "mean" | "query";
+    matchEmbedding?: boolean;
+  };
 }
 
 /** One run of the grid. */
@@ -134,7 +153,9 @@ export function runDir(root: string, spec: RunSpec): string {
 }
 
 /** The checkpoint steps of a config: log- or linearly spaced, unique, ending at `steps`. */
-export function checkpointSteps(c: Pick<TrainConfig, "steps" | "checkpoints" | "checkpointSpacing" | "firstCheckpoint">): number[] {
+export function checkpointSteps(
+  c: Pick<TrainConfig, "steps" | "checkpoints" | "checkpointSpacing" | "firstCheckpoint">,
+): number[] {
   const out = new Set<number>();
   const K = Math.max(1, c.checkpoints);
   for (let i = 0; i < K; i++) {
@@ -168,10 +189,23 @@ function runIdentity(spec: RunSpec, data: TrainerData, config: TrainConfig): unk
   const id: Record<string, unknown> = {
     spec,
     config,
-    data: { name: data.name, seqLen: data.seqLen, vocabSize: data.vocabSize, numGroups: data.numGroups, evalSet: data.evalSet, evalQueries: data.evalQueries.length, tokenizer: data.tokenizer?.sha256 },
+    data: {
+      name: data.name,
+      seqLen: data.seqLen,
+      vocabSize: data.vocabSize,
+      numGroups: data.numGroups,
+      evalSet: data.evalSet,
+      evalQueries: data.evalQueries.length,
+      tokenizer: data.tokenizer?.sha256,
+    },
   };
   if (spec.pretrained !== undefined) {
-    id.pretrained = { tokenizer: hfTokenizerIdentity(spec.pretrained).sha256, config: createHash("sha256").update(readInputFile(path.join(spec.pretrained, "config.json"), "the checkpoint's config.json")).digest("hex") };
+    id.pretrained = {
+      tokenizer: hfTokenizerIdentity(spec.pretrained).sha256,
+      config: createHash("sha256")
+        .update(readInputFile(path.join(spec.pretrained, "config.json"), "the checkpoint's config.json"))
+        .digest("hex"),
+    };
   }
   return id;
 }
@@ -186,15 +220,29 @@ function checkPretrainedData(spec: RunSpec & { pretrained: string }, data: Train
   const tok = hfTokenizerIdentity(folder);
   const tj = path.join(folder, "tokenizer.json");
   if (!data.tokenizer) {
-    throw new Error(`tier ${spec.tier} fine-tunes ${folder}, but the trainer data was tokenised with the dataset's word-level vocabulary; build it with buildTrainerData(ds, { tokenizerFolder: "${folder}" }) (or prepareTrainerData(…, "${folder}"))`);
+    throw new Error(
+      `tier ${spec.tier} fine-tunes ${folder}, but the trainer data was tokenised with the dataset's word-level vocabulary; build it with buildTrainerData(ds, { tokenizerFolder: "${folder}" }) (or prepareTrainerData(…, "${folder}"))`,
+    );
   }
   if (data.tokenizer.sha256 !== tok.sha256) {
-    throw new Error(`tier ${spec.tier}: the trainer data was tokenised with ${path.join(data.tokenizer.folder, "tokenizer.json")} (sha256 ${data.tokenizer.sha256.slice(0, 12)}…), but ${tj} has sha256 ${tok.sha256.slice(0, 12)}…; rebuild the data with tokenizerFolder "${folder}"`);
+    throw new Error(
+      `tier ${spec.tier}: the trainer data was tokenised with ${path.join(data.tokenizer.folder, "tokenizer.json")} (sha256 ${data.tokenizer.sha256.slice(0, 12)}…), but ${tj} has sha256 ${tok.sha256.slice(0, 12)}…; rebuild the data with tokenizerFolder "${folder}"`,
+    );
   }
   const configFile = path.join(folder, "config.json");
   const c = readEncoderConfig(configFile);
-  if (data.vocabSize > c.vocabSize) throw new InputError(tj, 0, `the tokenizer has ${data.vocabSize} ids but ${configFile} has vocab_size ${c.vocabSize}: ids past it have no embedding row`);
-  if (c.modelType === "bert" && data.seqLen > c.maxPositions) throw new InputError(configFile, 0, `max_position_embeddings ${c.maxPositions} is shorter than the sequence length ${data.seqLen} of the trainer data`);
+  if (data.vocabSize > c.vocabSize)
+    throw new InputError(
+      tj,
+      0,
+      `the tokenizer has ${data.vocabSize} ids but ${configFile} has vocab_size ${c.vocabSize}: ids past it have no embedding row`,
+    );
+  if (c.modelType === "bert" && data.seqLen > c.maxPositions)
+    throw new InputError(
+      configFile,
+      0,
+      `max_position_embeddings ${c.maxPositions} is shorter than the sequence length ${data.seqLen} of the trainer data`,
+    );
 }
 
 /** The model of a run with its parameter counts (N = nonEmbedding) and training FLOPs per example. */
@@ -210,7 +258,13 @@ interface RunModel {
  * (segment embeddings on, mimetic attention init, mean pooling, exact-match embedding on).
  */
 export function scratchModelConfig(tier: string, data: TrainerData, config: TrainConfig): ModelConfig {
-  const mc = tierConfig(getTier(tier), data.vocabSize, data.seqLen, data.padId, config.model?.segments === false ? undefined : data.sepId);
+  const mc = tierConfig(
+    getTier(tier),
+    data.vocabSize,
+    data.seqLen,
+    data.padId,
+    config.model?.segments === false ? undefined : data.sepId,
+  );
   mc.attentionInit = config.model?.attentionInit ?? "mimetic";
   mc.pooling = config.model?.pooling ?? "mean";
   mc.matchEmbedding = config.model?.matchEmbedding ?? true;
@@ -225,8 +279,22 @@ export function scratchModelConfig(tier: string, data: TrainerData, config: Trai
  */
 function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, seed: number): RunModel {
   if (spec.pretrained !== undefined) {
-    const model = loadPretrainedEncoder(spec.pretrained, { seed, freshHead: true, padId: data.padId, sepId: data.sepId, maxLen: data.seqLen });
-    return { model, counts: model.counts, flopsPerExample: pretrainedTrainFlopsPerExample(model.encoderConfig, model.counts.nonEmbedding, data.seqLen) };
+    const model = loadPretrainedEncoder(spec.pretrained, {
+      seed,
+      freshHead: true,
+      padId: data.padId,
+      sepId: data.sepId,
+      maxLen: data.seqLen,
+    });
+    return {
+      model,
+      counts: model.counts,
+      flopsPerExample: pretrainedTrainFlopsPerExample(
+        model.encoderConfig,
+        model.counts.nonEmbedding,
+        data.seqLen,
+      ),
+    };
   }
   const mc = scratchModelConfig(spec.tier, data, config);
   const model = createCrossEncoder(mc, seed);
@@ -235,12 +303,21 @@ function buildRunModel(spec: RunSpec, data: TrainerData, config: TrainConfig, se
 }
 
 /** Training examples (query–passage pairs) per optimiser step: `groupsPerStep` groups of `groupSize` for the group objectives, `pairsPerStep` pointwise. */
-export function stepExamples(objective: Objective, config: Pick<TrainConfig, "groupsPerStep" | "pairsPerStep">, groupSize: number): number {
+export function stepExamples(
+  objective: Objective,
+  config: Pick<TrainConfig, "groupsPerStep" | "pairsPerStep">,
+  groupSize: number,
+): number {
   return objective === "pointwise" ? config.pairsPerStep : config.groupsPerStep * groupSize;
 }
 
 /** The status of a run folder: "done", "failed", "partial" (has a usable saved state) or "new" (damaged files do not count). */
-export function runStatus(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): "done" | "failed" | "partial" | "new" {
+export function runStatus(
+  root: string,
+  spec: RunSpec,
+  data: TrainerData,
+  config: TrainConfig,
+): "done" | "failed" | "partial" | "new" {
   return inspectRunFolder(runDir(root, spec), configHash(runIdentity(spec, data, config))).status;
 }
 
@@ -259,7 +336,8 @@ function packFloats(parts: readonly Float32Array[]): Uint8Array {
 /** Split a byte buffer (read from `file`) back into Float32Arrays of the given sizes; throws naming the file on a size mismatch. */
 function unpackFloats(buf: Buffer, sizes: readonly number[], file: string): Float32Array[] {
   const expected = sizes.reduce((a, b) => a + b, 0);
-  if (buf.byteLength !== expected * 4) throw new InputError(file, 0, `has ${buf.byteLength / 4} floats, the model needs ${expected}`);
+  if (buf.byteLength !== expected * 4)
+    throw new InputError(file, 0, `has ${buf.byteLength / 4} floats, the model needs ${expected}`);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const out: Float32Array[] = [];
   let o = 0;
@@ -272,8 +350,14 @@ function unpackFloats(buf: Buffer, sizes: readonly number[], file: string): Floa
 
 /** Error thrown (and recorded in failed.json) when the loss is not finite. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly loss: number, readonly gradNorm: number) {
-    super(`${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? gradNorm : loss} at step ${step} (loss ${loss}, gradient norm ${gradNorm}); the run is marked failed — try a lower learning rate`);
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly gradNorm: number,
+  ) {
+    super(
+      `${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? gradNorm : loss} at step ${step} (loss ${loss}, gradient norm ${gradNorm}); the run is marked failed — try a lower learning rate`,
+    );
     this.name = "NonFiniteLossError";
   }
 }
@@ -291,7 +375,13 @@ export interface FinalEvaluation {
  * Rerank every evaluation query with the final model: mean metrics and per-query NDCG@10, and the
  * reranked run as a TREC run file `final.<evalSet>.trec` in the run folder (for trec_eval).
  */
-async function finalEvaluation(model: CrossEncoder, data: TrainerData, dir: string, tag: string, note: (m: string) => void): Promise<FinalEvaluation> {
+async function finalEvaluation(
+  model: CrossEncoder,
+  data: TrainerData,
+  dir: string,
+  tag: string,
+  note: (m: string) => void,
+): Promise<FinalEvaluation> {
   note(`final evaluation on ${data.evalQueries.length} queries`);
   const { run, metrics } = await evaluateModel(model, data);
   writeTrecRun(path.join(dir, `final.${data.evalSet}.trec`), run, tag);
@@ -304,7 +394,9 @@ async function finalEvaluation(model: CrossEncoder, data: TrainerData, dir: stri
  */
 export function readFinalEvaluation(root: string, spec: RunSpec): FinalEvaluation | null {
   try {
-    const d = JSON.parse(fs.readFileSync(path.join(runDir(root, spec), "done.json"), "utf8")) as { final?: FinalEvaluation };
+    const d = JSON.parse(fs.readFileSync(path.join(runDir(root, spec), "done.json"), "utf8")) as {
+      final?: FinalEvaluation;
+    };
     return d.final ?? null;
   } catch {
     return null;
@@ -335,15 +427,33 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
  * Restore the newest usable saved state into the model and optimizer; a state whose binary does
  * not fit the model is skipped with a note. Returns null when none could be used.
  */
-function restoreState(states: readonly SavedState[], dir: string, model: CrossEncoder, opt: AdamW, makeCursor: (st?: CursorState) => BatchCursor, notes: string[]): RunProgressState | null {
+function restoreState(
+  states: readonly SavedState[],
+  dir: string,
+  model: CrossEncoder,
+  opt: AdamW,
+  makeCursor: (st?: CursorState) => BatchCursor,
+  notes: string[],
+): RunProgressState | null {
   const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   for (const st of states) {
     const file = path.join(dir, st.bin);
     try {
       const parts = unpackFloats(fs.readFileSync(file), [...sizes, ...sizes, ...sizes], file);
       writeWeights(model, parts.slice(0, sizes.length));
-      opt.setState({ step: st.optimizerStep, m: parts.slice(sizes.length, 2 * sizes.length), v: parts.slice(2 * sizes.length) });
-      return { step: st.step, examples: st.examples, trainSeconds: st.trainSeconds, records: st.records, lossLog: st.lossLog, cursor: makeCursor(st.cursor) };
+      opt.setState({
+        step: st.optimizerStep,
+        m: parts.slice(sizes.length, 2 * sizes.length),
+        v: parts.slice(2 * sizes.length),
+      });
+      return {
+        step: st.step,
+        examples: st.examples,
+        trainSeconds: st.trainSeconds,
+        records: st.records,
+        lossLog: st.lossLog,
+        cursor: makeCursor(st.cursor),
+      };
     } catch (e) {
       notes.push((e as Error).message);
     }
@@ -352,22 +462,62 @@ function restoreState(states: readonly SavedState[], dir: string, model: CrossEn
 }
 
 /** The record of one evaluated checkpoint. */
-function checkpointRecord(spec: RunSpec, data: TrainerData, rm: RunModel, st: RunProgressState, metrics: Record<string, number>, backend: string): CheckpointRecord {
+function checkpointRecord(
+  spec: RunSpec,
+  data: TrainerData,
+  rm: RunModel,
+  st: RunProgressState,
+  metrics: Record<string, number>,
+  backend: string,
+): CheckpointRecord {
   return {
-    tier: spec.tier, params: rm.counts.nonEmbedding, totalParams: rm.counts.total, objective: spec.objective, step: st.step,
-    examples: st.examples, tokens: st.examples * data.seqLen, flops: st.examples * rm.flopsPerExample, metrics,
-    wallSeconds: Math.round(st.trainSeconds * 1000) / 1000, backend, seed: spec.seed, profile: spec.profile, evalSet: data.evalSet,
+    tier: spec.tier,
+    params: rm.counts.nonEmbedding,
+    totalParams: rm.counts.total,
+    objective: spec.objective,
+    step: st.step,
+    examples: st.examples,
+    tokens: st.examples * data.seqLen,
+    flops: st.examples * rm.flopsPerExample,
+    metrics,
+    wallSeconds: Math.round(st.trainSeconds * 1000) / 1000,
+    backend,
+    seed: spec.seed,
+    profile: spec.profile,
+    evalSet: data.evalSet,
   };
 }
 
 /** Save the resumable state of a run, and its records and loss curve as readable files. */
-async function saveProgress(dir: string, hash: string, model: CrossEncoder, opt: AdamW, st: RunProgressState): Promise<void> {
+async function saveProgress(
+  dir: string,
+  hash: string,
+  model: CrossEncoder,
+  opt: AdamW,
+  st: RunProgressState,
+): Promise<void> {
   const w = await readWeights(model);
   const os = await opt.getState();
   const { step, examples, trainSeconds, records, lossLog } = st;
-  saveRunState(dir, { hash, step, cursor: st.cursor.getState(), optimizerStep: os.step, records, lossLog, trainSeconds, examples }, packFloats([...w, ...os.m, ...os.v]));
+  saveRunState(
+    dir,
+    {
+      hash,
+      step,
+      cursor: st.cursor.getState(),
+      optimizerStep: os.step,
+      records,
+      lossLog,
+      trainSeconds,
+      examples,
+    },
+    packFloats([...w, ...os.m, ...os.v]),
+  );
   writeCheckpointRecords(path.join(dir, "records.jsonl"), records);
-  writeFileAtomic(path.join(dir, "loss.jsonl"), lossLog.map(([s, l]) => JSON.stringify({ step: s, loss: l })).join("\n") + (lossLog.length ? "\n" : ""));
+  writeFileAtomic(
+    path.join(dir, "loss.jsonl"),
+    lossLog.map(([s, l]) => JSON.stringify({ step: s, loss: l })).join("\n") + (lossLog.length ? "\n" : ""),
+  );
 }
 
 /**
@@ -380,7 +530,12 @@ async function saveProgress(dir: string, hash: string, model: CrossEncoder, opt:
  * (`spec.pretrained`) needs `data` built with that folder's tokenizer
  * (`buildTrainerData(ds, { tokenizerFolder })`); otherwise it throws before writing anything.
  */
-export async function trainRun(spec: RunSpec, data: TrainerData, config: TrainConfig, opts: TrainRunOptions): Promise<RunOutcome> {
+export async function trainRun(
+  spec: RunSpec,
+  data: TrainerData,
+  config: TrainConfig,
+  opts: TrainRunOptions,
+): Promise<RunOutcome> {
   const started = Date.now();
   const dir = runDir(opts.root, spec);
   const identity = runIdentity(spec, data, config);
@@ -389,7 +544,15 @@ export async function trainRun(spec: RunSpec, data: TrainerData, config: TrainCo
   const finished = (f: RunFolder): RunOutcome | null => {
     if (f.status !== "done" && f.status !== "failed") return null;
     progress({ spec, phase: "skipped", step: config.steps, steps: config.steps, message: f.status });
-    return { spec, status: f.status, records: f.records, message: f.status === "failed" ? f.message : undefined, resumed: false, seconds: 0, notes: f.notes };
+    return {
+      spec,
+      status: f.status,
+      records: f.records,
+      message: f.status === "failed" ? f.message : undefined,
+      resumed: false,
+      seconds: 0,
+      notes: f.notes,
+    };
   };
   const early = finished(inspectRunFolder(dir, hash));
   if (early) return early;
@@ -398,7 +561,10 @@ export async function trainRun(spec: RunSpec, data: TrainerData, config: TrainCo
   const unlock = lockRunFolder(dir);
   try {
     const folder = inspectRunFolder(dir, hash); // again, now that no one else can change it
-    return finished(folder) ?? (await trainLocked(spec, data, config, opts, { dir, hash, identity, folder, started }));
+    return (
+      finished(folder) ??
+      (await trainLocked(spec, data, config, opts, { dir, hash, identity, folder, started }))
+    );
   } finally {
     unlock();
   }
@@ -406,7 +572,10 @@ export async function trainRun(spec: RunSpec, data: TrainerData, config: TrainCo
 
 /** The body of {@link trainRun} once the run folder is locked and known not to be finished. */
 async function trainLocked(
-  spec: RunSpec, data: TrainerData, config: TrainConfig, opts: TrainRunOptions,
+  spec: RunSpec,
+  data: TrainerData,
+  config: TrainConfig,
+  opts: TrainRunOptions,
   ctx: { dir: string; hash: string; identity: unknown; folder: RunFolder; started: number },
 ): Promise<RunOutcome> {
   const { dir, hash, folder } = ctx;
@@ -418,29 +587,69 @@ async function trainLocked(
   const { model } = rm;
   const opt = createOptimizer(model, config.adamw ?? DEFAULT_ADAMW);
   const isGroup = spec.objective !== "pointwise";
-  const makeCursor = (st?: CursorState) => new BatchCursor(data, isGroup ? "group" : "row", isGroup ? config.groupsPerStep : config.pairsPerStep, spec.seed, st);
+  const makeCursor = (st?: CursorState) =>
+    new BatchCursor(
+      data,
+      isGroup ? "group" : "row",
+      isGroup ? config.groupsPerStep : config.pairsPerStep,
+      spec.seed,
+      st,
+    );
   try {
-    let st = folder.status === "partial" ? restoreState(folder.states, dir, model, opt, makeCursor, notes) : null;
+    let st =
+      folder.status === "partial" ? restoreState(folder.states, dir, model, opt, makeCursor, notes) : null;
     const resumed = st !== null;
     if (!st) {
       if (notes.length) notes.push(`restarting ${path.basename(dir)} from scratch`);
       resetRunFolder(dir);
       st = { step: 0, examples: 0, trainSeconds: 0, records: [], lossLog: [], cursor: makeCursor() };
     } else if (notes.length) notes.push(`resuming ${path.basename(dir)} from the state of step ${st.step}`);
-    if (notes.length) progress({ spec, phase: "notice", step: st.step, steps: config.steps, message: notes.join("; ") });
+    if (notes.length)
+      progress({ spec, phase: "notice", step: st.step, steps: config.steps, message: notes.join("; ") });
     writeJsonAtomic(path.join(dir, "config.json"), { hash, ...(ctx.identity as object) });
     writeCheckpointRecords(path.join(dir, "records.jsonl"), st.records);
-    await trainSteps(spec, data, config, { dir, hash, model: rm, opt, st, backend: backend.backend, progress });
-    const final = config.finalEval ? await finalEvaluation(model, data, dir, `${spec.tier}-${spec.objective}`, (m) => progress({ spec, phase: "eval", step: st!.step, steps: config.steps, message: m })) : undefined;
-    finishRun(dir, { hash, records: st.records, trainSeconds: st.trainSeconds, ...(final ? { final } : {}) }, packFloats(await readWeights(model)));
+    await trainSteps(spec, data, config, {
+      dir,
+      hash,
+      model: rm,
+      opt,
+      st,
+      backend: backend.backend,
+      progress,
+    });
+    const final = config.finalEval
+      ? await finalEvaluation(model, data, dir, `${spec.tier}-${spec.objective}`, (m) =>
+          progress({ spec, phase: "eval", step: st!.step, steps: config.steps, message: m }),
+        )
+      : undefined;
+    finishRun(
+      dir,
+      { hash, records: st.records, trainSeconds: st.trainSeconds, ...(final ? { final } : {}) },
+      packFloats(await readWeights(model)),
+    );
     progress({ spec, phase: "done", step: st.step, steps: config.steps });
-    return { spec, status: "done", records: st.records, resumed, seconds: (Date.now() - ctx.started) / 1000, notes };
+    return {
+      spec,
+      status: "done",
+      records: st.records,
+      resumed,
+      seconds: (Date.now() - ctx.started) / 1000,
+      notes,
+    };
   } catch (e) {
     if (!(e instanceof NonFiniteLossError)) throw e;
     const records = (e as NonFiniteLossError & { records?: CheckpointRecord[] }).records ?? [];
     writeJsonAtomic(path.join(dir, "failed.json"), { hash, records, message: e.message, step: e.step });
     progress({ spec, phase: "failed", step: e.step, steps: config.steps, message: e.message });
-    return { spec, status: "failed", records, message: e.message, resumed: false, seconds: (Date.now() - ctx.started) / 1000, notes };
+    return {
+      spec,
+      status: "failed",
+      records,
+      message: e.message,
+      resumed: false,
+      seconds: (Date.now() - ctx.started) / 1000,
+      notes,
+    };
   } finally {
     opt.dispose();
     model.dispose();
@@ -453,22 +662,45 @@ async function trainLocked(
  * event loop after every step, so a worker sees its parent go away.
  */
 async function trainSteps(
-  spec: RunSpec, data: TrainerData, config: TrainConfig,
-  c: { dir: string; hash: string; model: RunModel; opt: AdamW; st: RunProgressState; backend: string; progress: (p: RunProgress) => void },
+  spec: RunSpec,
+  data: TrainerData,
+  config: TrainConfig,
+  c: {
+    dir: string;
+    hash: string;
+    model: RunModel;
+    opt: AdamW;
+    st: RunProgressState;
+    backend: string;
+    progress: (p: RunProgress) => void;
+  },
 ): Promise<void> {
   const { st, opt, progress } = c;
   const model = c.model.model;
   const isGroup = spec.objective !== "pointwise";
   const examplesPerStep = stepExamples(spec.objective, config, data.groupSize);
-  const schedule: ScheduleConfig = { ...config.schedule, peakLr: config.peakLrByTier?.[spec.tier] ?? config.schedule.peakLr, totalSteps: config.steps };
+  const schedule: ScheduleConfig = {
+    ...config.schedule,
+    peakLr: config.peakLrByTier?.[spec.tier] ?? config.schedule.peakLr,
+    totalSteps: config.steps,
+  };
   const ckpts = new Set(checkpointSteps(config));
-  let winSum = 0, winN = 0;
+  let winSum = 0,
+    winN = 0;
   while (st.step < config.steps) {
     const batch = st.cursor.next();
     const t0 = Date.now();
-    const r = await trainStep(model, opt, spec.objective, batch, data.groupSize, learningRate(schedule, st.step + 1));
+    const r = await trainStep(
+      model,
+      opt,
+      spec.objective,
+      batch,
+      data.groupSize,
+      learningRate(schedule, st.step + 1),
+    );
     st.trainSeconds += (Date.now() - t0) / 1000;
-    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) throw Object.assign(new NonFiniteLossError(st.step + 1, r.loss, r.gradNorm), { records: st.records });
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm))
+      throw Object.assign(new NonFiniteLossError(st.step + 1, r.loss, r.gradNorm), { records: st.records });
     st.step++;
     st.examples += examplesPerStep;
     winSum += r.loss;
@@ -478,10 +710,19 @@ async function trainSteps(
       winSum = 0;
       winN = 0;
     }
-    progress({ spec, phase: "train", step: st.step, steps: config.steps, loss: st.lossLog.length ? st.lossLog[st.lossLog.length - 1][1] : r.loss });
+    progress({
+      spec,
+      phase: "train",
+      step: st.step,
+      steps: config.steps,
+      loss: st.lossLog.length ? st.lossLog[st.lossLog.length - 1][1] : r.loss,
+    });
     if (ckpts.has(st.step)) {
       progress({ spec, phase: "eval", step: st.step, steps: config.steps });
-      const { metrics } = await evaluateModel(model, evalSubset(data, config.checkpointEvalQueries ?? Infinity));
+      const { metrics } = await evaluateModel(
+        model,
+        evalSubset(data, config.checkpointEvalQueries ?? Infinity),
+      );
       st.records.push(checkpointRecord(spec, data, c.model, st, metrics, c.backend));
       await saveProgress(c.dir, c.hash, model, opt, st);
       progress({ spec, phase: "checkpoint", step: st.step, steps: config.steps, metrics });
@@ -498,8 +739,14 @@ async function trainSteps(
  * For a pretrained run the checkpoint folder is loaded for its architecture and then overwritten
  * with the fine-tuned weights (a `PretrainedEncoder`, which `savePretrainedEncoder` can write out).
  */
-export function loadTrainedModel(root: string, spec: RunSpec, data: TrainerData, config: TrainConfig): CrossEncoder {
-  if (runStatus(root, spec, data, config) !== "done") throw new Error(`run ${spec.tier}/${spec.objective}/seed ${spec.seed} is not complete under ${root}`);
+export function loadTrainedModel(
+  root: string,
+  spec: RunSpec,
+  data: TrainerData,
+  config: TrainConfig,
+): CrossEncoder {
+  if (runStatus(root, spec, data, config) !== "done")
+    throw new Error(`run ${spec.tier}/${spec.objective}/seed ${spec.seed} is not complete under ${root}`);
   if (spec.pretrained !== undefined) checkPretrainedData(spec as RunSpec & { pretrained: string }, data);
   const { model } = buildRunModel(spec, data, config, 0);
   const sizes = model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));

@@ -12,7 +12,10 @@ import { trainRun, type RunProgress, type RunSpec, type TrainConfig } from "./tr
 import type { TrainerData } from "./batches";
 import { sendToParent, serveParent } from "../util/worker";
 
-type ParentMessage = { type: "init"; profile: ProfileName; root: string; dataSeed: number; train: TrainConfig } | { type: "run"; spec: RunSpec } | { type: "exit" };
+type ParentMessage =
+  | { type: "init"; profile: ProfileName; root: string; dataSeed: number; train: TrainConfig }
+  | { type: "run"; spec: RunSpec }
+  | { type: "exit" };
 
 let dataFor: ((spec: RunSpec) => Promise<TrainerData>) | null = null;
 let root = "";
@@ -29,7 +32,11 @@ serveParent<ParentMessage>(async (m) => {
     sendToParent({ type: "ready", backend: b.backend });
   } else if (m.type === "run") {
     const onProgress = (p: RunProgress) => sendToParent({ type: "progress", p });
-    const o = await trainOrReport(m.spec, async () => trainRun(m.spec, await dataFor!(m.spec), train!, { root, onProgress }), onProgress);
+    const o = await trainOrReport(
+      m.spec,
+      async () => trainRun(m.spec, await dataFor!(m.spec), train!, { root, onProgress }),
+      onProgress,
+    );
     sendToParent({ type: "done", o });
   }
 });

@@ -61,7 +61,11 @@ export function readInputFile(file: string, what: string, hint = ""): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw new InputError(file, 0, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${hint}`);
+    throw new InputError(
+      file,
+      0,
+      `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${hint}`,
+    );
   }
 }
 

@@ -25,19 +25,25 @@ export function logGamma(x: number): number {
 /** Continued fraction for I_x(a, b) (A&S 26.5.8), modified Lentz; converges for x < (a+1)/(a+b+2). */
 function betaContinuedFraction(x: number, a: number, b: number): number {
   const tiny = 1e-300;
-  let c = 1, d = 1 - ((a + b) * x) / (a + 1);
+  let c = 1,
+    d = 1 - ((a + b) * x) / (a + 1);
   if (Math.abs(d) < tiny) d = tiny;
   d = 1 / d;
   let h = d;
   for (let m = 1; m <= 500; m++) {
     const m2 = 2 * m;
     let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + num * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d; h *= d * c;
+    d = 1 + num * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + num / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
     num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + num * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 + num * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + num / c;
+    if (Math.abs(c) < tiny) c = tiny;
     d = 1 / d;
     const del = d * c;
     h *= del;
@@ -76,12 +82,14 @@ export function studentTTwoSidedP(t: number, nu: number): number {
 export function studentTQuantile(p: number, nu: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`studentTQuantile: p must be in (0,1), got ${p}`);
   if (p === 0.5) return 0;
-  let lo = -1, hi = 1;
+  let lo = -1,
+    hi = 1;
   while (studentTCdf(lo, nu) > p) lo *= 2;
   while (studentTCdf(hi, nu) < p) hi *= 2;
   for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, Math.abs(lo)); i++) {
     const mid = 0.5 * (lo + hi);
-    if (studentTCdf(mid, nu) < p) lo = mid; else hi = mid;
+    if (studentTCdf(mid, nu) < p) lo = mid;
+    else hi = mid;
   }
   return 0.5 * (lo + hi);
 }

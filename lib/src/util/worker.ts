@@ -56,7 +56,8 @@ export function serveParent<M extends { type: string }>(handle: (m: M) => Promis
  */
 export function workerEntry(callerFile: string, name: string): { file: string; execArgv: string[] } {
   const dir = path.dirname(callerFile);
-  if (callerFile.endsWith(".ts")) return { file: path.join(dir, `${name}.ts`), execArgv: ["--import", "tsx"] };
+  if (callerFile.endsWith(".ts"))
+    return { file: path.join(dir, `${name}.ts`), execArgv: ["--import", "tsx"] };
   return { file: path.join(dir, `${name}.js`), execArgv: [] };
 }
 
@@ -91,20 +92,32 @@ export interface WorkerPoolOptions<J, M extends PoolMessage> {
  */
 export async function runWorkerPool<J, M extends PoolMessage>(o: WorkerPoolOptions<J, M>): Promise<void> {
   const queue = o.jobs.slice();
-  await Promise.all(Array.from({ length: o.workers }, (_, w) => new Promise<void>((resolve, reject) => {
-    const child = fork(o.entry.file, [], { execArgv: o.entry.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let current: J | undefined;
-    const sendNext = () => {
-      current = queue.shift();
-      child.send(current !== undefined ? (o.jobMessage(current) as object) : { type: "exit" });
-    };
-    child.on("message", (m: M) => {
-      if (m.type === "error") return reject(new Error(`${o.label} ${w}: ${(m as unknown as { message: string }).message}`));
-      if (m.type === "done") o.onDone(current!, m as Extract<M, { type: "done" }>);
-      else o.onMessage?.(w, m);
-      if (m.type === "ready" || m.type === "done") sendNext();
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${o.label} ${w} exited with code ${code}`))));
-    child.send(o.init as object);
-  })));
+  await Promise.all(
+    Array.from(
+      { length: o.workers },
+      (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const child = fork(o.entry.file, [], {
+            execArgv: o.entry.execArgv,
+            stdio: ["ignore", "inherit", "inherit", "ipc"],
+          });
+          let current: J | undefined;
+          const sendNext = () => {
+            current = queue.shift();
+            child.send(current !== undefined ? (o.jobMessage(current) as object) : { type: "exit" });
+          };
+          child.on("message", (m: M) => {
+            if (m.type === "error")
+              return reject(new Error(`${o.label} ${w}: ${(m as unknown as { message: string }).message}`));
+            if (m.type === "done") o.onDone(current!, m as Extract<M, { type: "done" }>);
+            else o.onMessage?.(w, m);
+            if (m.type === "ready" || m.type === "done") sendNext();
+          });
+          child.on("exit", (code) =>
+            code === 0 ? resolve() : reject(new Error(`${o.label} ${w} exited with code ${code}`)),
+          );
+          child.send(o.init as object);
+        }),
+    ),
+  );
 }

@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, selectBackend, detectBackends, parseBackendRequest, gpuAdvice, scatterAddRows, probeNativeTensorflow } from "../../src/backend";
+import {
+  tf,
+  selectBackend,
+  detectBackends,
+  parseBackendRequest,
+  gpuAdvice,
+  scatterAddRows,
+  probeNativeTensorflow,
+} from "../../src/backend";
 import { createCrossEncoder } from "../../src/model";
 import { createOptimizer, trainStep } from "../../src/train";
 
@@ -37,19 +45,28 @@ test("backend requests are parsed, unknown names rejected", () => {
   assert.throws(() => parseBackendRequest("tpu"), /unknown backend "tpu"/);
 });
 
-async function threeSteps(backend: string): Promise<{ losses: number[]; tensors: number[]; grads: number[] }> {
+async function threeSteps(
+  backend: string,
+): Promise<{ losses: number[]; tensors: number[]; grads: number[] }> {
   const sel = await selectBackend({ prefer: backend });
   assert.equal(sel.backend, backend);
   assert.equal(tf.getBackend(), backend);
-  const model = createCrossEncoder({ layers: 1, dModel: 16, heads: 2, vocabSize: 50, maxLen: 12, padId: 0 }, 7);
+  const model = createCrossEncoder(
+    { layers: 1, dModel: 16, heads: 2, vocabSize: 50, maxLen: 12, padId: 0 },
+    7,
+  );
   const opt = createOptimizer(model);
   // 2 groups of 11 (1 positive first), deterministic ids with some padding (id 0) at the end.
-  const n = 22, T = 12;
+  const n = 22,
+    T = 12;
   const ids = new Int32Array(n * T);
-  for (let i = 0; i < n; i++) for (let t = 0; t < T; t++) ids[i * T + t] = t >= 9 + (i % 3) ? 0 : 1 + ((i * 13 + t * 7) % 49);
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < T; t++) ids[i * T + t] = t >= 9 + (i % 3) ? 0 : 1 + ((i * 13 + t * 7) % 49);
   const labels = new Float32Array(n);
   labels[0] = labels[11] = 1;
-  const losses: number[] = [], tensors: number[] = [], grads: number[] = [];
+  const losses: number[] = [],
+    tensors: number[] = [],
+    grads: number[] = [];
   for (let s = 0; s < 3; s++) {
     for (const obj of ["pointwise", "pairwise", "listwise"] as const) {
       const r = await trainStep(model, opt, obj, { ids, labels, n, seqLen: T }, 11, 1e-2);
@@ -69,13 +86,24 @@ test("a training step runs on wasm and cpu with identical losses and no tensor l
   for (const r of [w, c]) {
     for (const l of r.losses) assert.ok(Number.isFinite(l));
     // live tensors are flat across steps (the first step allocates nothing that survives)
-    assert.ok(r.tensors.every((x) => x === r.tensors[0]), `tensors ${r.tensors}`);
+    assert.ok(
+      r.tensors.every((x) => x === r.tensors[0]),
+      `tensors ${r.tensors}`,
+    );
   }
   // float32 sums in another order on each backend, compounded over 9 Adam steps at lr 1e-2: relative 1e-5
-  for (let i = 0; i < w.losses.length; i++) assert.ok(Math.abs(w.losses[i] - c.losses[i]) < 1e-5 * Math.max(1, Math.abs(c.losses[i])), `step ${i}: wasm ${w.losses[i]} cpu ${c.losses[i]}`);
-  for (let i = 0; i < w.grads.length; i++) assert.ok(Math.abs(w.grads[i] - c.grads[i]) < 1e-4 * Math.max(1, c.grads[i]));
+  for (let i = 0; i < w.losses.length; i++)
+    assert.ok(
+      Math.abs(w.losses[i] - c.losses[i]) < 1e-5 * Math.max(1, Math.abs(c.losses[i])),
+      `step ${i}: wasm ${w.losses[i]} cpu ${c.losses[i]}`,
+    );
+  for (let i = 0; i < w.grads.length; i++)
+    assert.ok(Math.abs(w.grads[i] - c.grads[i]) < 1e-4 * Math.max(1, c.grads[i]));
   // the pairwise loss (entries 1, 4, 7) goes down on the repeated batch
-  assert.ok(w.losses[7] < w.losses[4] && w.losses[4] < w.losses[1], `pairwise losses ${w.losses[1]}, ${w.losses[4]}, ${w.losses[7]}`);
+  assert.ok(
+    w.losses[7] < w.losses[4] && w.losses[4] < w.losses[1],
+    `pairwise losses ${w.losses[1]}, ${w.losses[4]}, ${w.losses[7]}`,
+  );
 });
 
 test("patched wasm BatchMatMul with transposes equals the cpu result", async () => {
@@ -84,7 +112,8 @@ test("patched wasm BatchMatMul with transposes equals the cpu result", async () 
   const run = async (bk: string) => {
     await selectBackend({ prefer: bk });
     const r = tf.tidy(() => {
-      const A = tf.tensor3d(a, [2, 3, 4]), B = tf.tensor3d(b, [2, 5, 4]);
+      const A = tf.tensor3d(a, [2, 3, 4]),
+        B = tf.tensor3d(b, [2, 5, 4]);
       const ab = tf.matMul(A, B, false, true); // [2,3,5]
       const atb = tf.matMul(tf.reshape(A, [2, 4, 3]), B, true, true); // [2,3,5]
       return tf.concat([ab.flatten(), atb.flatten()]);
@@ -93,7 +122,8 @@ test("patched wasm BatchMatMul with transposes equals the cpu result", async () 
     r.dispose();
     return v;
   };
-  const w = await run("wasm"), c = await run("cpu");
+  const w = await run("wasm"),
+    c = await run("cpu");
   assert.equal(w.length, 60);
   for (let i = 0; i < w.length; i++) assert.ok(Math.abs(w[i] - c[i]) < 1e-5);
 });

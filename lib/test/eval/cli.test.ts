@@ -9,11 +9,16 @@ const ROOT = path.resolve(__dirname, "..", "..", "..");
 const FIX = path.join(ROOT, "lib", "test", "fixtures", "eval");
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "evaluate.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  return spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "scripts", "evaluate.ts"), ...args],
+    { cwd: ROOT, encoding: "utf8" },
+  );
 }
 
 test("CLI prints trec_eval lines: -q per query, -c, -l, -M, full precision", () => {
-  const q = path.join(FIX, "golden.qrels"), r = path.join(FIX, "golden.run");
+  const q = path.join(FIX, "golden.qrels"),
+    r = path.join(FIX, "golden.run");
   const a = cli("-q", "-c", "-l", "2", "-m", "map", "-m", "num_q", "-M10", q, r);
   assert.equal(a.status, 0, a.stderr);
   // -l 2: q1 AP = (1/3)/2 = 0.1667; q2, q3 and (with -c) q4 score 0; mean = (1/6)/4 = 0.0417
@@ -40,7 +45,10 @@ test("CLI: malformed input exits 1 with file:line and prints nothing", () => {
   const out = cli("-m", "map", path.join(FIX, "golden.qrels"), bad);
   assert.equal(out.status, 1);
   assert.equal(out.stdout, "");
-  assert.match(out.stderr, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: duplicate docno a in query q1`));
+  assert.match(
+    out.stderr,
+    new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: duplicate docno a in query q1`),
+  );
   const unknown = cli("-m", "bpref", path.join(FIX, "golden.qrels"), path.join(FIX, "golden.run"));
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /unknown measure "bpref"/);

@@ -27,11 +27,19 @@ test("normalisations: z-score and min-max (hand-worked), ties give ln K", () => 
   const z = contrastiveEntropy(qrels, run, { k: 3, seed: 0, normalization: "zscore" });
   close(z.mean, Math.log(Math.exp(Math.SQRT2) + 2 * Math.exp(-1 / Math.SQRT2)) - Math.SQRT2);
   // min-max of (1, 0, 0) is (1, 0, 0): same as raw
-  const mm = contrastiveEntropy(qrels, runFromObject({ q: { p: 11, a: 1, b: 1 } }), { k: 3, seed: 0, normalization: "minmax" });
+  const mm = contrastiveEntropy(qrels, runFromObject({ q: { p: 11, a: 1, b: 1 } }), {
+    k: 3,
+    seed: 0,
+    normalization: "minmax",
+  });
   close(mm.mean, Math.log(Math.E + 2) - 1);
   // A reranker that gives every candidate the same score scores ln K under any normalisation.
   for (const normalization of ["none", "zscore", "minmax"] as const) {
-    const flat = contrastiveEntropy(qrels, runFromObject({ q: { p: 5, a: 5, b: 5 } }), { k: 3, seed: 0, normalization });
+    const flat = contrastiveEntropy(qrels, runFromObject({ q: { p: 5, a: 5, b: 5 } }), {
+      k: 3,
+      seed: 0,
+      normalization,
+    });
     close(flat.mean, Math.log(3));
   }
   close(negLogSoftmaxFirst([1000, 0]), Math.log(1 + Math.exp(-1000))); // stable for large logits
@@ -51,7 +59,9 @@ test("negatives are sampled reproducibly from the seed; queries without a positi
   assert.deepEqual(a.qids, ["q"]);
   assert.equal(a.candidates[0], 8);
   // CE lies between the all-negatives-at-max and all-at-min bounds: 7 negatives in [−1, 1]
-  assert.ok(a.mean > Math.log(Math.exp(3) + 7 * Math.exp(-1)) - 3 && a.mean < Math.log(Math.exp(3) + 7 * Math.E) - 3);
+  assert.ok(
+    a.mean > Math.log(Math.exp(3) + 7 * Math.exp(-1)) - 3 && a.mean < Math.log(Math.exp(3) + 7 * Math.E) - 3,
+  );
 });
 
 test("first-stage pool and depth: negatives come only from the top-depth candidates", () => {
@@ -61,6 +71,9 @@ test("first-stage pool and depth: negatives come only from the top-depth candida
   const rerank = runFromObject({ q: { p: 0, n1: 0, n2: 0, n3: 9 } });
   const r = contrastiveEntropy(qrels, rerank, { k: 10, seed: 0, firstStage, depth: 3 });
   close(r.mean, Math.log(3)); // n3 (score 9) is outside the pool: three equal scores → ln 3
-  assert.throws(() => contrastiveEntropy(qrels, runFromObject({ q: { p: 0 } }), { k: 3, seed: 0, firstStage }), /no score/);
+  assert.throws(
+    () => contrastiveEntropy(qrels, runFromObject({ q: { p: 0 } }), { k: 3, seed: 0, firstStage }),
+    /no score/,
+  );
   assert.throws(() => contrastiveEntropy(qrels, rerank, { k: 1, seed: 0 }), /k must be/);
 });

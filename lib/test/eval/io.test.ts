@@ -48,7 +48,15 @@ function inputError(fn: () => unknown, f: string, line: number, re: RegExp): voi
 test("TREC qrels and run: values, comments and blank lines skipped", () => {
   const q = readTrecQrels(path.join(FIX, "golden.qrels"));
   assert.deepEqual([...q.keys()], ["q1", "q2", "q3", "q4"]);
-  assert.deepEqual([...q.get("q1")!], [["a", 3], ["b", 1], ["c", 0], ["d", 2]]);
+  assert.deepEqual(
+    [...q.get("q1")!],
+    [
+      ["a", 3],
+      ["b", 1],
+      ["c", 0],
+      ["d", 2],
+    ],
+  );
   const r = readTrecRun(path.join(FIX, "golden.run"));
   assert.deepEqual(r.get("q2")!.docnos, ["10", "9", "100"]);
   assert.deepEqual(Array.from(r.get("q2")!.scores), [1, 1, 0.5]);
@@ -57,7 +65,13 @@ test("TREC qrels and run: values, comments and blank lines skipped", () => {
 
 test("MS MARCO qrels/run TSV (CRLF tolerated) and BEIR qrels with header", () => {
   const q = readMsMarcoQrels(path.join(FIX, "msmarco.qrels.tsv"));
-  assert.deepEqual([...q.get("1102432")!], [["2026790", 1], ["7", 0]]);
+  assert.deepEqual(
+    [...q.get("1102432")!],
+    [
+      ["2026790", 1],
+      ["7", 0],
+    ],
+  );
   assert.deepEqual([...q.get("300674")!], [["7067032", 1]]);
   const r = readMsMarcoRun(path.join(FIX, "msmarco.run.tsv"));
   // score = −rank, so ranking by score reproduces the file's ranks
@@ -65,7 +79,13 @@ test("MS MARCO qrels/run TSV (CRLF tolerated) and BEIR qrels with header", () =>
   // MRR: 1102432 has its relevant doc at rank 2, 300674 at rank 1 → (1/2 + 1)/2
   assert.equal(evaluate(q, r, ["recip_rank"], { maxDepth: 10 }).means["recip_rank"], (1 / 2 + 1) / 2);
   const b = readBeirQrels(path.join(FIX, "beir.qrels.tsv"));
-  assert.deepEqual([...b.get("test-1")!], [["doc-a b", 2], ["doc-c", 0]]); // TSV: spaces stay in ids
+  assert.deepEqual(
+    [...b.get("test-1")!],
+    [
+      ["doc-a b", 2],
+      ["doc-c", 0],
+    ],
+  ); // TSV: spaces stay in ids
   assert.deepEqual([...b.get("test-2")!], [["doc-a b", 1]]);
 });
 
@@ -102,7 +122,18 @@ test("malformed input: each error names file, line and problem", () => {
 });
 
 test("scores parse exactly like strtod (correctly rounded)", () => {
-  const cases = ["2.129133", "-0.0", "+1.5", "1e-7", "3.4E+2", ".5", "5.", "123456789012345678", "0.1000000000000000055511151231257827", "-12.345678"];
+  const cases = [
+    "2.129133",
+    "-0.0",
+    "+1.5",
+    "1e-7",
+    "3.4E+2",
+    ".5",
+    "5.",
+    "123456789012345678",
+    "0.1000000000000000055511151231257827",
+    "-12.345678",
+  ];
   for (const s of cases) {
     const v = parseDecimal(Buffer.from(s), 0, s.length);
     assert.ok(Object.is(v, Number(s)), `${s}: ${v} vs ${Number(s)}`);
@@ -117,7 +148,11 @@ test("scores parse exactly like strtod (correctly rounded)", () => {
 });
 
 test("round trips: TREC/MS MARCO runs and all qrels formats (atomic writers)", () => {
-  const run = runFromArrays(["q2", "q1", "q1", "q1"], ["d1", "b", "a", "c"], [1e-300, 0.1 + 0.2, 0.1 + 0.2, -0]);
+  const run = runFromArrays(
+    ["q2", "q1", "q1", "q1"],
+    ["d1", "b", "a", "c"],
+    [1e-300, 0.1 + 0.2, 0.1 + 0.2, -0],
+  );
   const f = path.join(tmp, "rt.run");
   writeTrecRun(f, run, "myrun");
   assert.equal(fs.readFileSync(f, "utf8").split("\n")[0], "q1 Q0 b 1 0.30000000000000004 myrun"); // b > a on the tie
@@ -140,7 +175,10 @@ test("round trips: TREC/MS MARCO runs and all qrels formats (atomic writers)", (
   assert.deepEqual(readMsMarcoQrels(t), qrelsNoSpace);
   assert.throws(() => writeTrecQrels(t, qrels), /separator/); // "x y" cannot be a TREC field
   assert.deepEqual(readMsMarcoQrels(t), qrelsNoSpace); // …and the failed write left the file intact
-  assert.deepEqual(fs.readdirSync(tmp).filter((x) => x.endsWith(".tmp")), []);
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((x) => x.endsWith(".tmp")),
+    [],
+  );
 });
 
 test("streaming scan: grouped runs stream, interleaved runs are detected and still readable", () => {
@@ -157,7 +195,8 @@ test("streaming scan: grouped runs stream, interleaved runs are detected and sti
 test("files larger than the read chunk: lines across chunk boundaries", () => {
   // ~5.6 MB (the reader's chunk is 4 MiB), no trailing newline at the end
   const lines: string[] = [];
-  for (let i = 0; i < 120000; i++) lines.push(`q${i % 7} Q0 doc-${i} ${i} ${(i % 1000) / 8} run-with-a-long-tag`);
+  for (let i = 0; i < 120000; i++)
+    lines.push(`q${i % 7} Q0 doc-${i} ${i} ${(i % 1000) / 8} run-with-a-long-tag`);
   const f = file(lines.join("\n"));
   const r = readTrecRun(f);
   let total = 0;

@@ -30,14 +30,28 @@ const close = (a: number, b: number, tol = 1e-15) => assert.ok(Math.abs(a - b) <
 const qrels = readTrecQrels(path.join(FIX, "golden.qrels"));
 const run = readTrecRun(path.join(FIX, "golden.run"));
 const L3 = Math.log2(3); // discount of rank 2 (log2(2+1)); rank 1 → log2 2 = 1, rank 3 → log2 4 = 2
-const ALL = ["num_q", "num_ret", "num_rel", "num_rel_ret", "map", "Rprec", "recip_rank", "P.1,2,5", "recall.2,4", "ndcg", "ndcg_cut.2,10"];
+const ALL = [
+  "num_q",
+  "num_ret",
+  "num_rel",
+  "num_rel_ret",
+  "map",
+  "Rprec",
+  "recip_rank",
+  "P.1,2,5",
+  "recall.2,4",
+  "ndcg",
+  "ndcg_cut.2,10",
+];
 
 test("ties are broken by docno in descending byte order: '9' ranks above '10'", () => {
   // Same score 1.0; bytes '9' (0x39) > '1' (0x31), so "9" comes first although 9 < 10 as numbers.
   const q = run.get("q2")!;
   const order = Array.from(rankQuery(q), (i) => q.docnos[i]);
   assert.deepEqual(order, ["9", "10", "100"]);
-  assert.ok(compareDocnos("9", "10") > 0 && compareDocnos("D2", "D10") > 0 && compareDocnos("abc", "abd") < 0);
+  assert.ok(
+    compareDocnos("9", "10") > 0 && compareDocnos("D2", "D10") > 0 && compareDocnos("abc", "abd") < 0,
+  );
   // UTF-8 byte order, not UTF-16: U+FF5E (EF BD 9E) sorts before U+1F600 (F0 9F 98 80).
   assert.ok(compareDocnos("\uff5e", "\u{1f600}") < 0);
   // Consequence: the relevant "10" is at rank 2 → RR = 1/2, AP = (1/2)/1, P@1 = 0.
@@ -122,7 +136,10 @@ test("-c adds qrels queries missing from the run with 0 (num_rel kept, trec_eval
 
 test("-M 10 truncates every ranking (MRR@10), P@20 still divides by 20", () => {
   const docs = Array.from({ length: 12 }, (_, i) => `d${String(i + 1).padStart(2, "0")}`);
-  const q = runQueryFromArrays(docs, docs.map((_, i) => 12 - i)); // d01 first … d12 last
+  const q = runQueryFromArrays(
+    docs,
+    docs.map((_, i) => 12 - i),
+  ); // d01 first … d12 last
   const qr = qrelsFromObject({ q: { d11: 1 } });
   const rn = new Map([["q", q]]);
   const full = evaluate(qr, rn, ["recip_rank", "P.20", "num_ret", "map"]);
@@ -167,7 +184,9 @@ test("many relevant docs take the full-sort path and agree with counting", () =>
   for (let i = 0; i < 60; i += 2) grades[String(i)] = 1;
   const r = evaluate(qrelsFromObject({ q: grades }), new Map([["q", q]]), ["map", "P.10"]);
   const order = Array.from(rankQuery(q), (i) => docnos[i]);
-  let so = 0, sum = 0, p10 = 0;
+  let so = 0,
+    sum = 0,
+    p10 = 0;
   order.forEach((d, i) => {
     if (grades[d]) {
       so++;
@@ -200,8 +219,20 @@ test("Evaluator (streaming) equals evaluate", () => {
 test("measure names parse like trec_eval -m", () => {
   const s = parseMeasures(["ndcg_cut.10", "map", "P.10,5", "P.20", "recall", "num_q"]);
   assert.deepEqual(s.map((x) => x.names).flat(), [
-    "num_q", "map", "P_5", "P_10", "recall_5", "recall_10", "recall_15", "recall_20", "recall_30",
-    "recall_100", "recall_200", "recall_500", "recall_1000", "ndcg_cut_10",
+    "num_q",
+    "map",
+    "P_5",
+    "P_10",
+    "recall_5",
+    "recall_10",
+    "recall_15",
+    "recall_20",
+    "recall_30",
+    "recall_100",
+    "recall_200",
+    "recall_500",
+    "recall_1000",
+    "ndcg_cut_10",
   ]); // trec_eval's print order; cutoffs sorted; the first list for P wins; recall gets defaults
   assert.throws(() => parseMeasures(["bpref"]), /unknown measure/);
   assert.throws(() => parseMeasures(["P.0"]), /positive/);

@@ -41,7 +41,8 @@ test("paired t-test (hand-worked)", () => {
 
 test("randomisation test converges to the exact permutation p-value, reproducibly", () => {
   // d = (1, 2, 3): of the 8 sign patterns, |±1 ±2 ±3| ≥ 6 only for (+,+,+) and (−,−,−) → p = 2/8
-  const a = [1, 2, 3], b = [0, 0, 0];
+  const a = [1, 2, 3],
+    b = [0, 0, 0];
   const r = randomizationTest(a, b, { trials: 20000, seed: 3 });
   assert.ok(Math.abs(r.pValue - 0.25) < 0.015, `p = ${r.pValue}`);
   assert.deepEqual(randomizationTest(a, b, { trials: 20000, seed: 3 }), r);

@@ -2,34 +2,67 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../../src/util/rng";
 import { buildNgramIndex } from "../../src/genret/ngramindex";
-import { aggregateNgrams, constrainedBeamSearch, generativeRetrievalRun, ngramWeight, scoresToRunQuery, type BeamResult, type NextTokenScorer } from "../../src/genret/beam";
+import {
+  aggregateNgrams,
+  constrainedBeamSearch,
+  generativeRetrievalRun,
+  ngramWeight,
+  scoresToRunQuery,
+  type BeamResult,
+  type NextTokenScorer,
+} from "../../src/genret/beam";
 
 function occurrences(docs: number[][], g: ArrayLike<number>): number {
   let c = 0;
-  for (const d of docs) for (let i = 0; i + g.length <= d.length; i++) if (Array.from(g).every((t, j) => d[i + j] === t)) c++;
+  for (const d of docs)
+    for (let i = 0; i + g.length <= d.length; i++) if (Array.from(g).every((t, j) => d[i + j] === t)) c++;
   return c;
 }
 
 /** Scorer with log p(t) = −t for every prefix: prefers small token ids. */
-const preferSmall = (V: number): NextTokenScorer => (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, (_, t) => -t));
+const preferSmall =
+  (V: number): NextTokenScorer =>
+  (prefixes) =>
+    prefixes.map(() => Float32Array.from({ length: V }, (_, t) => -t));
 
 test("beam search on a hand-worked corpus (log p(t) = −t)", async () => {
   // docs: d0 = 7 7 3, d1 = 1 7 2. Root extensions {1, 2, 3, 7}.
-  const docs = [[7, 7, 3], [1, 7, 2]];
+  const docs = [
+    [7, 7, 3],
+    [1, 7, 2],
+  ];
   const idx = buildNgramIndex(docs);
   // Beam 1 (greedy): [1] (−1) → [1 7] (−8) → [1 7 2] (−10) → no continuation.
   const g = await constrainedBeamSearch(idx, preferSmall(8), { beam: 1, maxLen: 10 });
-  assert.deepEqual(g.ngrams.map((n) => Array.from(n.tokens)), [[1], [1, 7], [1, 7, 2]]);
-  assert.deepEqual(g.ngrams.map((n) => n.logProb), [-1, -8, -10]);
+  assert.deepEqual(
+    g.ngrams.map((n) => Array.from(n.tokens)),
+    [[1], [1, 7], [1, 7, 2]],
+  );
+  assert.deepEqual(
+    g.ngrams.map((n) => n.logProb),
+    [-1, -8, -10],
+  );
   assert.deepEqual(g.final, [2]);
   assert.equal(g.prefixesScored, 3);
   // Beam 2: step 1 keeps [1] (−1), [2] (−2). Step 2: [2] has no continuation and stays (−2),
   // [1 7] (−8). Step 3: [1 7 2] (−10). Final beam: [2] then [1 7 2].
   const b = await constrainedBeamSearch(idx, preferSmall(8), { beam: 2, maxLen: 10 });
-  assert.deepEqual(b.ngrams.map((n) => Array.from(n.tokens)), [[1], [2], [1, 7], [1, 7, 2]]);
-  assert.deepEqual(b.final.map((i) => Array.from(b.ngrams[i].tokens)), [[2], [1, 7, 2]]);
-  assert.deepEqual(b.ngrams.map((n) => n.count), [1, 1, 1, 1]);
-  assert.deepEqual(b.ngrams.map((n) => n.parent), [-1, -1, 0, 2]);
+  assert.deepEqual(
+    b.ngrams.map((n) => Array.from(n.tokens)),
+    [[1], [2], [1, 7], [1, 7, 2]],
+  );
+  assert.deepEqual(
+    b.final.map((i) => Array.from(b.ngrams[i].tokens)),
+    [[2], [1, 7, 2]],
+  );
+  assert.deepEqual(
+    b.ngrams.map((n) => n.count),
+    [1, 1, 1, 1],
+  );
+  assert.deepEqual(
+    b.ngrams.map((n) => n.parent),
+    [-1, -1, 0, 2],
+  );
 });
 
 test("constrained beam search never emits an n-gram absent from the corpus (random scorers, random corpora)", async () => {
@@ -39,7 +72,8 @@ test("constrained beam search never emits an n-gram absent from the corpus (rand
     const docs = Array.from({ length: 25 }, () => Array.from({ length: 3 + r.int(15) }, () => r.int(V)));
     const idx = buildNgramIndex(docs);
     // Random log-probabilities that also favour tokens absent after the prefix (the constraint must bite).
-    const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: V + 3 }, () => -5 * r.next()));
+    const scorer: NextTokenScorer = (prefixes) =>
+      prefixes.map(() => Float32Array.from({ length: V + 3 }, () => -5 * r.next()));
     for (const beam of [1, 3, 10, 40]) {
       const res = await constrainedBeamSearch(idx, scorer, { beam, maxLen: 8 });
       assert.ok(res.ngrams.length > 0);
@@ -47,7 +81,11 @@ test("constrained beam search never emits an n-gram absent from the corpus (rand
         const c = occurrences(docs, g.tokens);
         assert.ok(c > 0, `emitted absent n-gram [${g.tokens}]`);
         assert.equal(g.count, c);
-        if (g.parent >= 0) assert.deepEqual(Array.from(res.ngrams[g.parent].tokens), Array.from(g.tokens.subarray(0, g.tokens.length - 1)));
+        if (g.parent >= 0)
+          assert.deepEqual(
+            Array.from(res.ngrams[g.parent].tokens),
+            Array.from(g.tokens.subarray(0, g.tokens.length - 1)),
+          );
       }
       assert.ok(res.final.length <= beam);
     }
@@ -129,18 +167,28 @@ test("aggregation: a document holding more of the emitted n-grams never scores l
     const V = 5;
     const docs = Array.from({ length: 30 }, () => Array.from({ length: 4 + r.int(10) }, () => r.int(V)));
     const idx = buildNgramIndex(docs);
-    const scorer: NextTokenScorer = (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, () => -3 * r.next()));
+    const scorer: NextTokenScorer = (prefixes) =>
+      prefixes.map(() => Float32Array.from({ length: V }, () => -3 * r.next()));
     const res = await constrainedBeamSearch(idx, scorer, { beam: 4, maxLen: 6 });
     const scores = aggregateNgrams(idx, res, { scoring: "sum" });
     const bestScores = aggregateNgrams(idx, res, { scoring: "best" });
     const w = res.ngrams.map((g) => ngramWeight(g.logProb, g.count, idx.numTokens));
-    const hits = (d: number) => new Set(res.ngrams.map((_, i) => i).filter((i) => w[i] > 0 && occurrences([docs[d]], res.ngrams[i].tokens) > 0));
+    const hits = (d: number) =>
+      new Set(
+        res.ngrams
+          .map((_, i) => i)
+          .filter((i) => w[i] > 0 && occurrences([docs[d]], res.ngrams[i].tokens) > 0),
+      );
     for (let a = 0; a < docs.length; a++) {
       for (let b = 0; b < docs.length; b++) {
-        const ha = hits(a), hb = hits(b);
+        const ha = hits(a),
+          hb = hits(b);
         if (![...hb].every((i) => ha.has(i))) continue;
         assert.ok((scores.get(a) ?? 0) >= (scores.get(b) ?? 0) - 1e-12, `seed ${seed}: doc ${a} ⊇ doc ${b}`);
-        assert.ok((bestScores.get(a) ?? 0) >= (bestScores.get(b) ?? 0) - 1e-12, `best, seed ${seed}: doc ${a} ⊇ doc ${b}`);
+        assert.ok(
+          (bestScores.get(a) ?? 0) >= (bestScores.get(b) ?? 0) - 1e-12,
+          `best, seed ${seed}: doc ${a} ⊇ doc ${b}`,
+        );
       }
       // "sum" is at least the best single hit and at most the sum of all hits; "best" is that hit.
       const ha = [...hits(a)];
@@ -163,12 +211,17 @@ test("a scorer that knows the target document finds it, and a wider beam never r
   const queries = [0, 5, 17].map((d) => ({ qid: `q${d}`, tokens: docs[d] }));
   const scorerFor = (q: ArrayLike<number>): NextTokenScorer => {
     const inDoc = new Set(Array.from(q));
-    return (prefixes) => prefixes.map(() => Float32Array.from({ length: V }, (_, t) => (inDoc.has(t) ? Math.log(0.5) : -4)));
+    return (prefixes) =>
+      prefixes.map(() => Float32Array.from({ length: V }, (_, t) => (inDoc.has(t) ? Math.log(0.5) : -4)));
   };
   for (const beam of [5, 15]) {
     // A bag-of-words scorer: every n-gram of the document's words is equally likely, so only the
     // sum over many n-grams singles the document out.
-    const { run, prefixesScored } = await generativeRetrievalRun(idx, queries, scorerFor, docnos, { beam, maxLen: 6, scoring: "sum" });
+    const { run, prefixesScored } = await generativeRetrievalRun(idx, queries, scorerFor, docnos, {
+      beam,
+      maxLen: 6,
+      scoring: "sum",
+    });
     assert.ok(prefixesScored > 0);
     for (const q of queries) {
       const rq = run.get(q.qid)!;
@@ -180,14 +233,17 @@ test("a scorer that knows the target document finds it, and a wider beam never r
   // too the document comes first.
   const orderedScorerFor = (q: ArrayLike<number>): NextTokenScorer => {
     const d = Array.from(q);
-    return (prefixes) => prefixes.map((p) => {
-      const next = new Set<number>();
-      for (let i = 0; i + p.length < d.length; i++) if (p.every((t, j) => d[i + j] === t)) next.add(d[i + p.length]);
-      return Float32Array.from({ length: V }, (_, t) => (next.has(t) ? Math.log(1 / next.size) : -12));
-    });
+    return (prefixes) =>
+      prefixes.map((p) => {
+        const next = new Set<number>();
+        for (let i = 0; i + p.length < d.length; i++)
+          if (p.every((t, j) => d[i + j] === t)) next.add(d[i + p.length]);
+        return Float32Array.from({ length: V }, (_, t) => (next.has(t) ? Math.log(1 / next.size) : -12));
+      });
   };
   for (const beam of [1, 5, 15]) {
     const { run } = await generativeRetrievalRun(idx, queries, orderedScorerFor, docnos, { beam, maxLen: 6 });
-    for (const q of queries) assert.equal(run.get(q.qid)!.docnos[0], `D${q.qid.slice(1)}`, `best, beam ${beam}: ${q.qid}`);
+    for (const q of queries)
+      assert.equal(run.get(q.qid)!.docnos[0], `D${q.qid.slice(1)}`, `best, beam ${beam}: ${q.qid}`);
   }
 });

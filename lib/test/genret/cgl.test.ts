@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../../src/util/rng";
-import { CGL_NEGATIVES, cglCeiling, cglOfQuery, computeCgl, contrastiveGenerationLoss, meanWithError, pairedDifference, sampleNegatives } from "../../src/genret/cgl";
+import {
+  CGL_NEGATIVES,
+  cglCeiling,
+  cglOfQuery,
+  computeCgl,
+  contrastiveGenerationLoss,
+  meanWithError,
+  pairedDifference,
+  sampleNegatives,
+} from "../../src/genret/cgl";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 
@@ -57,11 +66,21 @@ test("negatives: K distinct, uniform, never a positive, seeded", () => {
 
 test("computeCgl with a loss that cannot tell documents apart gives the ceiling; with a separating loss it is lower", async () => {
   const queries = [{ positives: [1] }, { positives: [2, 9] }];
-  const flat = await computeCgl(queries, 300, (_q, docs) => new Float64Array(docs.length).fill(3), createRng(1));
+  const flat = await computeCgl(
+    queries,
+    300,
+    (_q, docs) => new Float64Array(docs.length).fill(3),
+    createRng(1),
+  );
   close(flat.cgl, cglCeiling(256), 1e-15);
   close(flat.ceiling, cglCeiling(256));
   // Loss 1 for positives, 2 for every negative: log(1 + 1/(256·2)) = log(513/512).
-  const sep = await computeCgl(queries, 300, (qi, docs) => Float64Array.from(docs, (d) => (queries[qi].positives.includes(d) ? 1 : 2)), createRng(1));
+  const sep = await computeCgl(
+    queries,
+    300,
+    (qi, docs) => Float64Array.from(docs, (d) => (queries[qi].positives.includes(d) ? 1 : 2)),
+    createRng(1),
+  );
   close(sep.cgl, Math.log(513 / 512), 1e-15);
 });
 

@@ -6,8 +6,20 @@ import { tf } from "../../src/backend/tf";
 import { buildNgramIndex } from "../../src/genret/ngramindex";
 import { constrainedBeamSearch } from "../../src/genret/beam";
 import {
-  SEP_ID, beamSearchFlops, createGenDecoder, encodePairs, genForwardFlops, genMaxLen, genParamCounts, genTierConfig,
-  modelScorer, pairNll, softmaxXent, softmaxXentReference, trainGenerator, type GenConfig,
+  SEP_ID,
+  beamSearchFlops,
+  createGenDecoder,
+  encodePairs,
+  genForwardFlops,
+  genMaxLen,
+  genParamCounts,
+  genTierConfig,
+  modelScorer,
+  pairNll,
+  softmaxXent,
+  softmaxXentReference,
+  trainGenerator,
+  type GenConfig,
 } from "../../src/genret/decoder";
 
 before(async () => {
@@ -42,12 +54,19 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   assert.equal(g3Model.countWeights().nonEmbedding, 198528);
   g3Model.dispose();
   // g0–g3 have the reranker tiers' t3–t6 shapes; unknown names list both tables.
-  for (let i = 0; i < 4; i++) assert.deepEqual(genTierConfig(`g${i}`, 100, 8, 10), genTierConfig(`t${i + 3}`, 100, 8, 10));
-  assert.throws(() => genTierConfig("g9", 100, 8, 10), /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t10\)/);
+  for (let i = 0; i < 4; i++)
+    assert.deepEqual(genTierConfig(`g${i}`, 100, 8, 10), genTierConfig(`t${i + 3}`, 100, 8, 10));
+  assert.throws(
+    () => genTierConfig("g9", 100, 8, 10),
+    /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t10\)/,
+  );
 });
 
 test("row layout: left-padded query, SEP, target shifted by one", () => {
-  const b = encodePairs(tiny, [{ query: Int32Array.from([5, 6]), target: Int32Array.from([7, 8]) }, { query: Int32Array.from([2, 3, 4, 5]), target: Int32Array.from([9, 10, 11, 12, 13]) }]);
+  const b = encodePairs(tiny, [
+    { query: Int32Array.from([5, 6]), target: Int32Array.from([7, 8]) },
+    { query: Int32Array.from([2, 3, 4, 5]), target: Int32Array.from([9, 10, 11, 12, 13]) },
+  ]);
   // Row 0: [0 5 6 | SEP | 7 8 0], targets [7 8 0 0], mask [1 1 0 0]. Row 1 keeps the last 3 query tokens, target cut to 4.
   assert.deepEqual(Array.from(b.inputs), [0, 5, 6, SEP_ID, 7, 8, 0, 3, 4, 5, SEP_ID, 9, 10, 11]);
   assert.deepEqual(Array.from(b.targets), [7, 8, 0, 0, 9, 10, 11, 12]);
@@ -62,15 +81,20 @@ test("causal: logits at a position do not depend on later tokens", () => {
     return [m.logits(x, 0, 5).arraySync(), m.logits(y, 0, 5).arraySync()];
   });
   assert.deepEqual(a, b);
-  const c = tf.tidy(() => m.logits(tf.tensor2d([[0, 4, 5, SEP_ID, 7, 7, 8]], [1, 7], "int32"), 4, 1).arraySync());
-  const d = tf.tidy(() => m.logits(tf.tensor2d([[0, 4, 5, SEP_ID, 6, 7, 8]], [1, 7], "int32"), 4, 1).arraySync());
+  const c = tf.tidy(() =>
+    m.logits(tf.tensor2d([[0, 4, 5, SEP_ID, 7, 7, 8]], [1, 7], "int32"), 4, 1).arraySync(),
+  );
+  const d = tf.tidy(() =>
+    m.logits(tf.tensor2d([[0, 4, 5, SEP_ID, 6, 7, 8]], [1, 7], "int32"), 4, 1).arraySync(),
+  );
   assert.notDeepEqual(c, d);
   m.dispose();
 });
 
 test("teacher-forced NLL equals the sum of step-by-step scorer log-probabilities", async () => {
   const m = createGenDecoder(tiny, 4);
-  const query = Int32Array.from([4, 5]), target = Int32Array.from([6, 7, 8]);
+  const query = Int32Array.from([4, 5]),
+    target = Int32Array.from([6, 7, 8]);
   const { sum, tokens } = await pairNll(m, [{ query, target }]);
   const score = modelScorer(m, query);
   let lp = 0;
@@ -84,15 +108,24 @@ test("training learns a query → span mapping and constrained beam search then 
   // Documents: doc i = [2+i, 10+i, 11+i, 12+i] style spans over V = 24; query [2+i] → target = doc i's last three tokens.
   const cfg: GenConfig = { layers: 1, dModel: 16, heads: 2, vocabSize: 24, queryLen: 2, targetLen: 3 };
   const docs = [0, 1, 2, 3].map((i) => [10 + i, 14 + ((i + 1) % 4), 18 + ((i + 2) % 4)]);
-  const pairs = [0, 1, 2, 3].map((i) => ({ query: Int32Array.from([2 + i]), target: Int32Array.from(docs[i]), doc: i, queryIndex: i }));
+  const pairs = [0, 1, 2, 3].map((i) => ({
+    query: Int32Array.from([2 + i]),
+    target: Int32Array.from(docs[i]),
+    doc: i,
+    queryIndex: i,
+  }));
   const m = createGenDecoder(cfg, 7);
   const before0 = await pairNll(m, pairs);
   const res = await trainGenerator(m, [...pairs, ...pairs, ...pairs, ...pairs], {
-    batchSize: 16, epochs: 60, seed: 1, schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 5, totalSteps: 0 },
+    batchSize: 16,
+    epochs: 60,
+    seed: 1,
+    schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 5, totalSteps: 0 },
   });
   assert.equal(res.steps, 60);
   const after = await pairNll(m, pairs);
-  const avg = (x: { sum: Float64Array; tokens: Float64Array }) => x.sum.reduce((a, b) => a + b, 0) / x.tokens.reduce((a, b) => a + b, 0);
+  const avg = (x: { sum: Float64Array; tokens: Float64Array }) =>
+    x.sum.reduce((a, b) => a + b, 0) / x.tokens.reduce((a, b) => a + b, 0);
   // Untrained: about ln 24 = 3.18 per token; trained: near 0.
   assert.ok(avg(before0) > 2.5, `before ${avg(before0)}`);
   assert.ok(avg(after) < 0.3, `after ${avg(after)}`);
@@ -113,15 +146,30 @@ test("softmax cross-entropy: hand-worked value and gradient; the fused kernel ma
   const y = tf.tensor1d([1], "int32");
   const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
     assert.equal(a.length, b.length);
-    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
   };
   close(await softmaxXent(z, y).data(), [Math.log(4 / 3)], 1e-6, "nll");
-  close(await tf.grad((x: tf.Tensor) => tf.sum(softmaxXent(x as tf.Tensor2D, y)))(z).data(), [0.25, -0.25], 1e-6, "grad");
+  close(
+    await tf
+      .grad((x: tf.Tensor) => tf.sum(softmaxXent(x as tf.Tensor2D, y)))(z)
+      .data(),
+    [0.25, -0.25],
+    1e-6,
+    "grad",
+  );
   // Random logits [7, 13] with a wide range, targets and weights w: nll and ∂(Σ w·nll)/∂z agree.
   const r = createRng(5);
-  const R = 7, V = 13;
-  const zr = tf.tensor2d(Float32Array.from({ length: R * V }, () => 20 * (r.next() - 0.5)), [R, V]);
-  const yr = tf.tensor1d(Int32Array.from({ length: R }, () => r.int(V)), "int32");
+  const R = 7,
+    V = 13;
+  const zr = tf.tensor2d(
+    Float32Array.from({ length: R * V }, () => 20 * (r.next() - 0.5)),
+    [R, V],
+  );
+  const yr = tf.tensor1d(
+    Int32Array.from({ length: R }, () => r.int(V)),
+    "int32",
+  );
   const w = tf.tensor1d(Float32Array.from({ length: R }, () => r.next()));
   const both = async (f: (a: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor1D) => ({
     v: await tf.tidy(() => f(zr, yr)).data(),
@@ -141,7 +189,15 @@ test("softmax cross-entropy: hand-worked value and gradient; the fused kernel ma
 });
 
 test("copy initialisation: W_V·W_O = α·I in every layer, and it makes copying query tokens learnable fast", async () => {
-  const cfg: GenConfig = { layers: 2, dModel: 16, heads: 2, vocabSize: 60, queryLen: 4, targetLen: 6, copyInit: 0.5 };
+  const cfg: GenConfig = {
+    layers: 2,
+    dModel: 16,
+    heads: 2,
+    vocabSize: 60,
+    queryLen: 4,
+    targetLen: 6,
+    copyInit: 0.5,
+  };
   const m = createGenDecoder(cfg, 3);
   const d = cfg.dModel;
   for (let l = 0; l < cfg.layers; l++) {
@@ -160,16 +216,27 @@ test("copy initialisation: W_V·W_O = α·I in every layer, and it makes copying
   // target tokens are the filler 5 (learned at once); the other half can only come from the query:
   // ln 55 = 4.0 nats each without copying, so a model that does not copy stays near 2.0 per token.
   const r = createRng(2);
-  const mk = (n: number) => Array.from({ length: n }, (_, i) => {
-    const q = Int32Array.from({ length: 3 }, () => 5 + r.int(55));
-    return { query: q, target: Int32Array.from([q[0], 5, q[1], 5, q[2], 5]), doc: i, queryIndex: i };
-  });
-  const train = mk(2400), test = mk(100);
-  const avg = (x: { sum: Float64Array; tokens: Float64Array }) => x.sum.reduce((a, b) => a + b, 0) / x.tokens.reduce((a, b) => a + b, 0);
+  const mk = (n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const q = Int32Array.from({ length: 3 }, () => 5 + r.int(55));
+      return { query: q, target: Int32Array.from([q[0], 5, q[1], 5, q[2], 5]), doc: i, queryIndex: i };
+    });
+  const train = mk(2400),
+    test = mk(100);
+  const avg = (x: { sum: Float64Array; tokens: Float64Array }) =>
+    x.sum.reduce((a, b) => a + b, 0) / x.tokens.reduce((a, b) => a + b, 0);
   const loss: Record<string, number> = {};
   for (const copyInit of [0, 1]) {
-    const g = createGenDecoder({ layers: 1, dModel: 16, heads: 2, vocabSize: 60, queryLen: 4, targetLen: 6, copyInit }, 1);
-    await trainGenerator(g, train, { batchSize: 32, epochs: 5, seed: 1, schedule: { kind: "inverse-sqrt", peakLr: 3e-3, warmupSteps: 20, totalSteps: 0 } });
+    const g = createGenDecoder(
+      { layers: 1, dModel: 16, heads: 2, vocabSize: 60, queryLen: 4, targetLen: 6, copyInit },
+      1,
+    );
+    await trainGenerator(g, train, {
+      batchSize: 32,
+      epochs: 5,
+      seed: 1,
+      schedule: { kind: "inverse-sqrt", peakLr: 3e-3, warmupSteps: 20, totalSteps: 0 },
+    });
     loss[copyInit] = avg(await pairNll(g, test));
     g.dispose();
   }

@@ -6,7 +6,17 @@ import { cglCeiling } from "../../src/genret/cgl";
 import { createGenDecoder, genTierConfig, trainGenerator } from "../../src/genret/decoder";
 import type { GenPair } from "../../src/genret/pairs";
 import {
-  GENRET_CONFIGS, beamSweep, fitGenretJointLaw, fitGenretLaw, genretCgl, genretSchedule, genretTrainingPairs, prepareGenretData, trainAndMeasure, type GenretConfig, type GenretDatasetLike,
+  GENRET_CONFIGS,
+  beamSweep,
+  fitGenretJointLaw,
+  fitGenretLaw,
+  genretCgl,
+  genretSchedule,
+  genretTrainingPairs,
+  prepareGenretData,
+  trainAndMeasure,
+  type GenretConfig,
+  type GenretDatasetLike,
 } from "../../src/genret/experiment";
 
 before(async () => {
@@ -16,10 +26,27 @@ before(async () => {
 /** A tiny dataset: 40 passages of words w5…w44, 12 training and 4 test queries (each from its own passage). */
 function tinyDataset(): GenretDatasetLike {
   const r = createRng(3);
-  const docs = Array.from({ length: 40 }, (_, i) => ({ docno: `D${i}`, text: Array.from({ length: 14 }, () => `w${5 + r.int(40)}`).join(" ") }));
-  const mk = (split: string, from: number, n: number) => Array.from({ length: n }, (_, i) => ({ qid: `${split}${i}`, text: docs[from + i].text.split(" ").slice(2, 5).join(" ") }));
-  const train = mk("tr", 0, 12), testQ = mk("te", 20, 4);
-  const qrels = (qs: { qid: string }[], from: number) => new Map(qs.map((q, i) => [q.qid, new Map([[`D${from + i}`, 3], [`D${(from + i + 1) % 40}`, 1]])]));
+  const docs = Array.from({ length: 40 }, (_, i) => ({
+    docno: `D${i}`,
+    text: Array.from({ length: 14 }, () => `w${5 + r.int(40)}`).join(" "),
+  }));
+  const mk = (split: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      qid: `${split}${i}`,
+      text: docs[from + i].text.split(" ").slice(2, 5).join(" "),
+    }));
+  const train = mk("tr", 0, 12),
+    testQ = mk("te", 20, 4);
+  const qrels = (qs: { qid: string }[], from: number) =>
+    new Map(
+      qs.map((q, i) => [
+        q.qid,
+        new Map([
+          [`D${from + i}`, 3],
+          [`D${(from + i + 1) % 40}`, 1],
+        ]),
+      ]),
+    );
   return {
     docs,
     queries: { train: train, test: testQ },
@@ -31,15 +58,29 @@ function tinyDataset(): GenretDatasetLike {
 
 const cfg: GenretConfig = {
   ...GENRET_CONFIGS.smoke,
-  tiers: ["g0"], fractions: [0.5, 1], dataTier: "g0", beams: [1, 3],
-  queryLen: 4, spanLen: 5, trainSpans: 2, idSpans: 2, cglQueries: 4, negatives: 8, retrievalQueries: 4, epochs: 1, warmupSteps: 2,
+  tiers: ["g0"],
+  fractions: [0.5, 1],
+  dataTier: "g0",
+  beams: [1, 3],
+  queryLen: 4,
+  spanLen: 5,
+  trainSpans: 2,
+  idSpans: 2,
+  cglQueries: 4,
+  negatives: 8,
+  retrievalQueries: 4,
+  epochs: 1,
+  warmupSteps: 2,
   docids: { branching: 4, leafSize: 4, iterations: 3, dim: 8 },
 };
 
 test("data preparation: positives at the top grade only, docids unique, index over every passage", () => {
   const data = prepareGenretData(tinyDataset(), cfg);
   assert.equal(data.train.length, 12);
-  assert.deepEqual(data.train.map((q) => q.positives), Array.from({ length: 12 }, (_, i) => [i]));
+  assert.deepEqual(
+    data.train.map((q) => q.positives),
+    Array.from({ length: 12 }, (_, i) => [i]),
+  );
   assert.deepEqual(data.test[1].positives, [21]);
   assert.equal(data.index.numDocs, 40);
   assert.equal(data.index.numTokens, 40 * 14);
@@ -69,7 +110,8 @@ test("training pairs are nested across fractions pair by pair (same spans for th
   const full = new Set(genretTrainingPairs(data, cfg, "ngram", 1).pairs.map(key));
   const half = genretTrainingPairs(data, cfg, "ngram", 0.5).pairs;
   assert.equal(half.length, 6 * 2);
-  for (const p of half) assert.ok(full.has(key(p)), `pair ${key(p)} of the 50% set is missing from the 100% set`);
+  for (const p of half)
+    assert.ok(full.has(key(p)), `pair ${key(p)} of the 50% set is missing from the 100% set`);
 });
 
 test("stopwords of the query do not steer span sampling", () => {
@@ -80,19 +122,35 @@ test("stopwords of the query do not steer span sampling", () => {
   // (Counted as a match, "the" gives the first windows overlap 1 as well, and about half the spans
   // would be function-word spans.)
   const words = ["the", "the", "the", "w30", "w31", "w32", "w33", "w40", "w41"];
-  const docs = [{ docno: "D0", text: words.join(" ") }, ...Array.from({ length: 3 }, (_, i) => ({ docno: `D${i + 1}`, text: `w${20 + i} w${24 + i} w${28 + i}` }))];
+  const docs = [
+    { docno: "D0", text: words.join(" ") },
+    ...Array.from({ length: 3 }, (_, i) => ({
+      docno: `D${i + 1}`,
+      text: `w${20 + i} w${24 + i} w${28 + i}`,
+    })),
+  ];
   const ds: GenretDatasetLike = {
     docs,
     queries: { train: [{ qid: "q0", text: "the w40" }], test: [{ qid: "q1", text: "w21" }] },
     qrels: { train: new Map([["q0", new Map([["D0", 3]])]]), test: new Map([["q1", new Map([["D2", 3]])]]) },
-    tokenizer: { encode: (t: string) => t.split(" ").map((w) => (w === "the" ? 5 : Number(w.slice(1)))), vocabSize: 45 },
+    tokenizer: {
+      encode: (t: string) => t.split(" ").map((w) => (w === "the" ? 5 : Number(w.slice(1)))),
+      vocabSize: 45,
+    },
   };
-  const c = { ...cfg, spanLen: 3, trainSpans: 2, temperature: 0.01, docids: { branching: 2, leafSize: 2, iterations: 2, dim: 4 } };
+  const c = {
+    ...cfg,
+    spanLen: 3,
+    trainSpans: 2,
+    temperature: 0.01,
+    docids: { branching: 2, leafSize: 2, iterations: 2, dim: 4 },
+  };
   const data = prepareGenretData(ds, c);
   assert.ok(data.stopIds.has(5));
   const { pairs } = genretTrainingPairs(data, c, "ngram", 1);
   assert.equal(pairs.length, 2);
-  for (const p of pairs) assert.ok(Array.from(p.target).includes(40), `span ${Array.from(p.target)} does not hold w40`);
+  for (const p of pairs)
+    assert.ok(Array.from(p.target).includes(40), `span ${Array.from(p.target)} does not hold w40`);
 });
 
 test("sanity: a generator that memorised its queries' passages retrieves them at beam 5 and has CGL far under the ceiling", async () => {
@@ -104,17 +162,31 @@ test("sanity: a generator that memorised its queries' passages retrieves them at
   const pairs: GenPair[] = [];
   data.test.forEach((q, qi) => {
     const doc = data.docTokens[q.positives[0]];
-    for (let s = 0; s + c.spanLen <= doc.length; s++) pairs.push({ query: q.tokens, target: doc.subarray(s, s + c.spanLen), doc: q.positives[0], queryIndex: qi });
+    for (let s = 0; s + c.spanLen <= doc.length; s++)
+      pairs.push({
+        query: q.tokens,
+        target: doc.subarray(s, s + c.spanLen),
+        doc: q.positives[0],
+        queryIndex: qi,
+      });
   });
   assert.equal(pairs.length, 4 * 10);
   const model = createGenDecoder(genTierConfig("g1", data.wordVocab, c.queryLen, c.spanLen), 11);
-  const tr = await trainGenerator(model, pairs, { batchSize: 40, epochs: 150, seed: 1, schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 10, totalSteps: 0 } });
+  const tr = await trainGenerator(model, pairs, {
+    batchSize: 40,
+    epochs: 150,
+    seed: 1,
+    schedule: { kind: "constant", peakLr: 1e-2, warmupSteps: 10, totalSteps: 0 },
+  });
   // A passage's windows after the query's prefix are not determined by the query alone (10 windows
   // to choose from), so the memorised loss is about ln 10 / 5 ≈ 0.46 per token at best; well under
   // the untrained ln 45 ≈ 3.8.
   assert.ok(tr.losses[tr.losses.length - 1] < 1.0, `train loss ${tr.losses[tr.losses.length - 1]}`);
   const cg = await genretCgl(model, data, c, "ngram");
-  assert.ok(cg.meanPositiveLoss < 0.5 * cg.meanNegativeLoss, `L+ ${cg.meanPositiveLoss} L- ${cg.meanNegativeLoss}`);
+  assert.ok(
+    cg.meanPositiveLoss < 0.5 * cg.meanNegativeLoss,
+    `L+ ${cg.meanPositiveLoss} L- ${cg.meanNegativeLoss}`,
+  );
   assert.ok(cg.cgl < 0.5 * cg.ceiling, `CGL ${cg.cgl} vs ceiling ${cg.ceiling}`);
   const { points, runs } = await beamSweep(model, data, c);
   const run = runs.get(5)!;
@@ -132,20 +204,44 @@ test("train and measure end to end: finite CGL near the ceiling for an untrained
     assert.ok(Number.isFinite(result.cgl) && result.cgl > 0);
     // One epoch of a 3-thousand-parameter model: positives and negatives within a factor 2 of each other,
     // so CGL = log(1 + L⁺/S⁻) lies between log(1 + 1/16) and log(1 + 2/8).
-    assert.ok(result.cgl > Math.log(1 + 1 / 16) && result.cgl < Math.log(1 + 2 / 8), `${method}: ${result.cgl}`);
+    assert.ok(
+      result.cgl > Math.log(1 + 1 / 16) && result.cgl < Math.log(1 + 2 / 8),
+      `${method}: ${result.cgl}`,
+    );
     assert.equal(result.params, 3312);
     // The per-query values behind the mean, and their standard error.
     assert.equal(result.cglPerQuery.length, data.test.slice(0, cfg.cglQueries).length);
-    assert.ok(Math.abs(result.cglPerQuery.reduce((a, b) => a + b, 0) / result.cglPerQuery.length - result.cgl) < 1e-15);
+    assert.ok(
+      Math.abs(result.cglPerQuery.reduce((a, b) => a + b, 0) / result.cglPerQuery.length - result.cgl) <
+        1e-15,
+    );
     assert.ok(result.cglStdErr > 0 && result.cglStdErr < result.cgl, `stdErr ${result.cglStdErr}`);
   }
 });
 
 test("schedule of a model: the tier's peak rate and the run's own length", () => {
-  const c: GenretConfig = { ...cfg, schedule: "cosine", peakLr: 5e-3, peakLrByTier: { g3: 2.5e-3 }, batchSize: 32, epochs: 3, warmupSteps: 30 };
+  const c: GenretConfig = {
+    ...cfg,
+    schedule: "cosine",
+    peakLr: 5e-3,
+    peakLrByTier: { g3: 2.5e-3 },
+    batchSize: 32,
+    epochs: 3,
+    warmupSteps: 30,
+  };
   // 100 pairs in batches of 32 = 4 steps per epoch (the last one of 4 pairs), × 3 epochs = 12.
-  assert.deepEqual(genretSchedule(c, "g3", 100), { kind: "cosine", peakLr: 2.5e-3, warmupSteps: 30, totalSteps: 12 });
-  assert.deepEqual(genretSchedule(c, "g2", 96), { kind: "cosine", peakLr: 5e-3, warmupSteps: 30, totalSteps: 9 });
+  assert.deepEqual(genretSchedule(c, "g3", 100), {
+    kind: "cosine",
+    peakLr: 2.5e-3,
+    warmupSteps: 30,
+    totalSteps: 12,
+  });
+  assert.deepEqual(genretSchedule(c, "g2", 96), {
+    kind: "cosine",
+    peakLr: 5e-3,
+    warmupSteps: 30,
+    totalSteps: 9,
+  });
   // mini: only the widest tier gets the smaller rate.
   assert.equal(genretSchedule(GENRET_CONFIGS.mini, "g3", 1).peakLr, 2.5e-3);
   assert.equal(genretSchedule(GENRET_CONFIGS.mini, "g2", 1).peakLr, 5e-3);
@@ -165,7 +261,8 @@ test("the joint law E + A/N^α + B/D^β recovers known parameters from a size sw
   // The experiment's design: 4 sizes at full data (D = 10186 pairs) and 4 smaller fractions of the
   // third size, generated from E = 0.0028, A = 0.004, α = 0.3, B = 0.08, β = 0.45.
   const law = (N: number, D: number) => 0.0028 + 0.004 * Math.pow(N, -0.3) + 0.08 * Math.pow(D, -0.45);
-  const sizes = [3312, 12768, 50112, 198528], full = 10186;
+  const sizes = [3312, 12768, 50112, 198528],
+    full = 10186;
   const points = [
     ...sizes.map((N) => ({ N, D: full, cgl: law(N, full) })),
     ...[2044, 4078, 6108, 8146].map((D) => ({ N: 50112, D, cgl: law(50112, D) })),

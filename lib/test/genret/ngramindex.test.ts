@@ -11,7 +11,8 @@ function randomCorpus(seed: number, numDocs: number, maxLen: number, vocab: numb
 
 /** Brute force: occurrences of every continuation of `g` and the documents containing `g`. */
 function scan(docs: number[][], g: number[]): { ext: Map<number, number>; docs: Map<number, number> } {
-  const ext = new Map<number, number>(), dd = new Map<number, number>();
+  const ext = new Map<number, number>(),
+    dd = new Map<number, number>();
   docs.forEach((d, di) => {
     for (let i = 0; i + g.length <= d.length; i++) {
       if (g.every((t, j) => d[i + j] === t)) {
@@ -29,7 +30,7 @@ function compareSuffixes(t: Int32Array, a: number, b: number): number {
     a++;
     b++;
   }
-  return (t.length - a) - (t.length - b);
+  return t.length - a - (t.length - b);
 }
 
 test("suffix array equals a naive sort of all suffixes, LCP equals a naive scan", () => {
@@ -37,7 +38,9 @@ test("suffix array equals a naive sort of all suffixes, LCP equals a naive scan"
     const r = createRng(seed);
     const text = Int32Array.from({ length: 300 }, () => r.int(4));
     const sa = suffixArray(text, 4);
-    const naive = Array.from({ length: text.length }, (_, i) => i).sort((a, b) => compareSuffixes(text, a, b));
+    const naive = Array.from({ length: text.length }, (_, i) => i).sort((a, b) =>
+      compareSuffixes(text, a, b),
+    );
     assert.deepEqual(Array.from(sa), naive);
     // LCP without separators (no zeros in the text would stop it): shift to 1..4 to test the plain case.
     const t1 = Int32Array.from(text, (x) => x + 1);
@@ -45,14 +48,19 @@ test("suffix array equals a naive sort of all suffixes, LCP equals a naive scan"
     const lcp = lcpArray(t1, sa1);
     for (let i = 1; i < sa1.length; i++) {
       let h = 0;
-      while (sa1[i] + h < t1.length && sa1[i - 1] + h < t1.length && t1[sa1[i] + h] === t1[sa1[i - 1] + h]) h++;
+      while (sa1[i] + h < t1.length && sa1[i - 1] + h < t1.length && t1[sa1[i] + h] === t1[sa1[i - 1] + h])
+        h++;
       assert.equal(lcp[i], h, `lcp[${i}]`);
     }
   }
 });
 
 test("extensions and documents agree with a brute-force scan on random corpora", () => {
-  for (const [seed, vocab] of [[11, 3], [12, 5], [13, 20]] as const) {
+  for (const [seed, vocab] of [
+    [11, 3],
+    [12, 5],
+    [13, 20],
+  ] as const) {
     const docs = randomCorpus(seed, 40, 25, vocab);
     const idx = buildNgramIndex(docs);
     const r = createRng(seed + 100);
@@ -71,7 +79,8 @@ test("extensions and documents agree with a brute-force scan on random corpora",
       const gotExt = new Map<number, number>();
       got.tokens.forEach((t, i) => gotExt.set(t, got.counts[i]));
       assert.deepEqual(gotExt, want.ext, `extensions of [${g}]`);
-      for (let i = 1; i < got.tokens.length; i++) assert.ok(got.tokens[i] > got.tokens[i - 1], "ascending tokens");
+      for (let i = 1; i < got.tokens.length; i++)
+        assert.ok(got.tokens[i] > got.tokens[i - 1], "ascending tokens");
       if (g.length > 0) {
         const dd = idx.documents(g);
         const gotDocs = new Map<number, number>();
@@ -88,7 +97,10 @@ test("extensions and documents agree with a brute-force scan on random corpora",
 
 test("n-grams never cross a document boundary", () => {
   // "1 2" occurs only across the boundary of doc 0 = [0, 1] and doc 1 = [2, 3].
-  const idx = new NgramIndex([[0, 1], [2, 3]]);
+  const idx = new NgramIndex([
+    [0, 1],
+    [2, 3],
+  ]);
   assert.equal(idx.count([1, 2]), 0);
   assert.deepEqual(Array.from(idx.extensions([1]).tokens), []);
   assert.deepEqual(Array.from(idx.extensions([]).tokens), [0, 1, 2, 3]);

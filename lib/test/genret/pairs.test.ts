@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../../src/util/rng";
-import { buildDocidPairs, buildSpanPairs, nestedFraction, sampleSpans, spanOverlap } from "../../src/genret/pairs";
+import {
+  buildDocidPairs,
+  buildSpanPairs,
+  nestedFraction,
+  sampleSpans,
+  spanOverlap,
+} from "../../src/genret/pairs";
 
 test("span overlap counts matched query unigrams, bigrams and trigrams", () => {
   // query 1 2 3; span 9 1 2 3: unigrams {1,2,3} → 3, bigrams (1,2),(2,3) → 2, trigram (1,2,3) → 1: total 6.
@@ -30,13 +36,23 @@ test("spans are drawn with softmax weights on the overlap", () => {
   const all = sampleSpans([9, 9, 1, 2], [1, 2], { spanLen: 3, count: 2, temperature: 1 }, r);
   assert.deepEqual([...all.starts].sort(), [0, 1]);
   const short = sampleSpans([4, 5], [4], { spanLen: 10, count: 3, temperature: 1 }, r);
-  assert.deepEqual(short.spans.map((s) => Array.from(s)), [[4, 5], [4, 5], [4, 5]]);
+  assert.deepEqual(
+    short.spans.map((s) => Array.from(s)),
+    [
+      [4, 5],
+      [4, 5],
+      [4, 5],
+    ],
+  );
 });
 
 test("training pairs: one per sampled span of each positive, spans are substrings of their document", () => {
   const r = createRng(1);
   const docs = Array.from({ length: 10 }, () => Array.from({ length: 20 }, () => r.int(30)));
-  const queries = [{ tokens: docs[2].slice(3, 6), positives: [2] }, { tokens: [1, 2], positives: [4, 7] }];
+  const queries = [
+    { tokens: docs[2].slice(3, 6), positives: [2] },
+    { tokens: [1, 2], positives: [4, 7] },
+  ];
   const pairs = buildSpanPairs(queries, docs, { spanLen: 5, count: 3, temperature: 1 }, createRng(2));
   assert.equal(pairs.length, 3 + 6);
   for (const p of pairs) {
@@ -47,7 +63,10 @@ test("training pairs: one per sampled span of each positive, spans are substring
   }
   const codes = docs.map((_, i) => Int32Array.from([100 + i, 200]));
   const dp = buildDocidPairs(queries, codes);
-  assert.deepEqual(dp.map((p) => p.doc), [2, 4, 7]);
+  assert.deepEqual(
+    dp.map((p) => p.doc),
+    [2, 4, 7],
+  );
   assert.deepEqual(Array.from(dp[1].target), [104, 200]);
 });
 

@@ -16,8 +16,16 @@ before(async () => {
 // docid g0, n-gram g0 on half the data).
 const cfg: GenretConfig = {
   ...GENRET_CONFIGS.smoke,
-  tiers: ["g0"], fractions: [0.5, 1], dataTier: "g0", beams: [1, 3],
-  cglQueries: 4, negatives: 8, retrievalQueries: 4, epochs: 1, trainSpans: 1, idSpans: 1,
+  tiers: ["g0"],
+  fractions: [0.5, 1],
+  dataTier: "g0",
+  beams: [1, 3],
+  cglQueries: 4,
+  negatives: 8,
+  retrievalQueries: 4,
+  epochs: 1,
+  trainSpans: 1,
+  idSpans: 1,
   docids: { branching: 8, leafSize: 8, iterations: 2, dim: 8 },
 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-genret-run-"));
@@ -27,36 +35,61 @@ test("jobs: every tier × method on all data, the other fractions on dataTier, b
   assert.equal(jobs.length, 4 * 2 + 4);
   assert.deepEqual(jobs[0], { method: "ngram", tier: "g3", fraction: 1, beams: true });
   assert.deepEqual(jobs.filter((j) => j.beams).length, 1);
-  assert.deepEqual(jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`), ["g2:0.8", "g2:0.6", "g2:0.4", "g2:0.2"]);
+  assert.deepEqual(
+    jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`),
+    ["g2:0.8", "g2:0.6", "g2:0.4", "g2:0.2"],
+  );
 });
 
 test("two worker processes give the same results as one process, and a rerun resumes from the job files", async () => {
   // the collection the workers load (GenretConfig.collection), so both paths see the same data
   const ds = await prepareDataset({ profile: "smoke", generator: cfg.collection });
   const data = prepareGenretData(ds, cfg);
-  const a = tmp(), b = tmp();
+  const a = tmp(),
+    b = tmp();
   const inProcess = await runGenretExperiment(data, cfg, { profile: "smoke", dir: a, jobs: 1 });
   const inWorkers = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 2 });
   assert.deepEqual(inWorkers, inProcess);
   assert.equal(inProcess.size.length, 2);
-  assert.deepEqual(inProcess.data.map((r) => r.fraction), [0.5, 1]);
-  assert.deepEqual(inProcess.beams.map((p) => p.beam), [1, 3]);
+  assert.deepEqual(
+    inProcess.data.map((r) => r.fraction),
+    [0.5, 1],
+  );
+  assert.deepEqual(
+    inProcess.beams.map((p) => p.beam),
+    [1, 3],
+  );
   assert.deepEqual(fs.readdirSync(b).sort(), ["docid-g0-100.json", "ngram-g0-100.json", "ngram-g0-50.json"]);
 
   // Resume: remove one result; only that job runs again, and the assembled results are unchanged.
   fs.rmSync(path.join(b, "ngram-g0-50.json"));
   const lines: string[] = [];
-  const resumed = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines.push(m) });
+  const resumed = await runGenretExperiment(data, cfg, {
+    profile: "smoke",
+    dir: b,
+    jobs: 1,
+    log: (m) => lines.push(m),
+  });
   assert.deepEqual(resumed, inProcess);
-  assert.ok(lines.some((l) => l.includes("2 of 3 models already measured")), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => l.includes("2 of 3 models already measured")),
+    lines.join("\n"),
+  );
   assert.equal(lines.filter((l) => l.startsWith("ngram g0")).length, 1);
 
   // Workers build their data from the config's collection; data from another collection is refused.
   const other = prepareGenretData(await prepareDataset({ profile: "smoke" }), cfg);
-  await assert.rejects(runGenretExperiment(other, cfg, { profile: "smoke", dir: tmp(), jobs: 2 }), /parent's data .*prepareDataset\(\{ profile, generator: config.collection \}\)/);
+  await assert.rejects(
+    runGenretExperiment(other, cfg, { profile: "smoke", dir: tmp(), jobs: 2 }),
+    /parent's data .*prepareDataset\(\{ profile, generator: config.collection \}\)/,
+  );
 
   // A changed setting invalidates the saved results (nothing is read back under another key).
   const lines2: string[] = [];
-  await runGenretExperiment(data, { ...cfg, beams: [1] }, { profile: "smoke", dir: b, jobs: 1, log: (m) => lines2.push(m) });
+  await runGenretExperiment(
+    data,
+    { ...cfg, beams: [1] },
+    { profile: "smoke", dir: b, jobs: 1, log: (m) => lines2.push(m) },
+  );
   assert.ok(!lines2.some((l) => l.includes("already measured")), lines2.join("\n"));
 });

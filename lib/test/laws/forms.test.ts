@@ -23,17 +23,28 @@ test("every built-in analytic gradient matches central differences", () => {
     form.grad!(p, x, g);
     for (let j = 0; j < p.length; j++) {
       const h = 1e-6 * Math.abs(p[j]);
-      const up = p.slice(), dn = p.slice();
-      up[j] += h; dn[j] -= h;
+      const up = p.slice(),
+        dn = p.slice();
+      up[j] += h;
+      dn[j] -= h;
       const fd = (form.f(up, x) - form.f(dn, x)) / (2 * h);
-      assert.ok(Math.abs(fd - g[j]) <= 1e-6 * Math.max(Math.abs(g[j]), 1e-12), `${form.name} ∂/∂${form.params[j]}: ${g[j]} vs ${fd}`);
+      assert.ok(
+        Math.abs(fd - g[j]) <= 1e-6 * Math.max(Math.abs(g[j]), 1e-12),
+        `${form.name} ∂/∂${form.params[j]}: ${g[j]} vs ${fd}`,
+      );
     }
   }
 });
 
 test("built-in forms carry the paper's bounds and valid transforms", () => {
   const r = powerLaw("rising");
-  assert.deepEqual([r.lower, r.upper], [[0, -Infinity, -5], [1, 0, 0]]);
+  assert.deepEqual(
+    [r.lower, r.upper],
+    [
+      [0, -Infinity, -5],
+      [1, 0, 0],
+    ],
+  );
   const j = jointPowerLaw("falling");
   assert.deepEqual(j.lower, [0, 0, -5, 0, -5]);
   for (const f of builtinForms()) validateForm(f);

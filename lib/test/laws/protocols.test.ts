@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dataLawForecast, groupRuns, jointLawForecast, leaveOneTierOut, metricDirection, modelLawForecast, protocolWindows } from "../../src/laws";
+import {
+  dataLawForecast,
+  groupRuns,
+  jointLawForecast,
+  leaveOneTierOut,
+  metricDirection,
+  modelLawForecast,
+  protocolWindows,
+} from "../../src/laws";
 import { PROFILE_TRAIN_CONFIGS, checkpointSteps } from "../../src/train";
 import { DEFAULT_SYNTHETIC, stepGrid, syntheticRecords } from "../../src/records";
 
@@ -28,7 +36,11 @@ test("joint-law protocol on synthetic records recovers the true law and forecast
     assert.equal(r.points.length, 2 * 10);
     const truth = DEFAULT_SYNTHETIC.metrics["ndcg@10"].laws[r.objective];
     // exponents within 4 standard errors of the truth
-    for (const j of [2, 4]) assert.ok(Math.abs(r.fit.params[j] - truth[j]) < 4 * r.fit.stderr[j], `${r.objective} ${r.fit.form.params[j]} ${r.fit.params[j]} ± ${r.fit.stderr[j]} vs ${truth[j]}`);
+    for (const j of [2, 4])
+      assert.ok(
+        Math.abs(r.fit.params[j] - truth[j]) < 4 * r.fit.stderr[j],
+        `${r.objective} ${r.fit.form.params[j]} ${r.fit.params[j]} ± ${r.fit.stderr[j]} vs ${truth[j]}`,
+      );
     // the law is right, so forecast errors are noise-sized (σ = 0.004) plus extrapolation error
     assert.ok(r.errors.mae < 0.012, `${r.objective} MAE ${r.errors.mae}`);
     assert.ok(r.gof.r2 > 0.9, `${r.objective} R² ${r.gof.r2}`);
@@ -54,7 +66,10 @@ test("data-law protocol holds out the last 5 checkpoints of each run", () => {
   assert.equal(res.length, 6);
   for (const r of res) {
     assert.equal(r.train.y.length, 5);
-    assert.deepEqual(r.points.map((p) => p.step), [3000, 3500, 4000, 4500, 5000]);
+    assert.deepEqual(
+      r.points.map((p) => p.step),
+      [3000, 3500, 4000, 4500, 5000],
+    );
     assert.ok(r.errors.mae < 0.02, `${r.trainTiers[0]} MAE ${r.errors.mae}`);
   }
 });
@@ -86,7 +101,9 @@ test("protocol windows: on the mini layout the model law's last 10 are the final
   const log = checkpointSteps({ steps: 400, checkpoints: 10, checkpointSpacing: "log", firstCheckpoint: 25 });
   assert.equal(protocolWindows(log).model.finalShare, 1);
   // the paper's: every 100 steps to 5,000
-  const paper = protocolWindows(checkpointSteps({ steps: 5000, checkpoints: 50, checkpointSpacing: "linear", firstCheckpoint: 100 }));
+  const paper = protocolWindows(
+    checkpointSteps({ steps: 5000, checkpoints: 50, checkpointSpacing: "linear", firstCheckpoint: 100 }),
+  );
   assert.equal(paper.model.finalShare, 0.2);
   assert.equal(paper.data.finalShare, 0.1);
 });

@@ -28,19 +28,43 @@ test("refit of the MINDER-T5 CGL size series reproduces the published refit", ()
 });
 
 const PY = findPython(["numpy", "scipy"]);
-test("SciPy's curve_fit from the published MINDER-T5 refit agrees with ours (live)", { skip: PY === null && pythonHint(["numpy", "scipy"]) }, () => {
-  const s = published.cglSeries.minderT5;
-  const data = { x: s.x.map((v) => [v]), y: s.cgl };
-  const fit = fitLaw(inversePowerLaw(), data, { starts: 64 });
-  const want = published.cglRefit.minderT5;
-  const job = { mode: "fit", tasks: [{ form: "inverse-power", x: data.x, y: data.y, p0: [want.a, want.b, want.c], lower: [0, 0, null], upper: [null, 10, null] }] };
-  const out = spawnSync(PY!, [path.join(__dirname, "scipy_peer.py")], { input: JSON.stringify(job), encoding: "utf8" });
-  assert.equal(out.status, 0, out.stderr);
-  const peer = JSON.parse(out.stdout).results[0] as { params: number[]; sse: number; ok: boolean };
-  assert.ok(peer.ok);
-  assert.ok(fit.sse <= peer.sse * (1 + 1e-9));
-  peer.params.forEach((q, j) => assert.ok(Math.abs(fit.params[j] / q - 1) < 1e-4, `${fit.form.params[j]} ${fit.params[j]} vs SciPy ${q}`));
-});
+test(
+  "SciPy's curve_fit from the published MINDER-T5 refit agrees with ours (live)",
+  { skip: PY === null && pythonHint(["numpy", "scipy"]) },
+  () => {
+    const s = published.cglSeries.minderT5;
+    const data = { x: s.x.map((v) => [v]), y: s.cgl };
+    const fit = fitLaw(inversePowerLaw(), data, { starts: 64 });
+    const want = published.cglRefit.minderT5;
+    const job = {
+      mode: "fit",
+      tasks: [
+        {
+          form: "inverse-power",
+          x: data.x,
+          y: data.y,
+          p0: [want.a, want.b, want.c],
+          lower: [0, 0, null],
+          upper: [null, 10, null],
+        },
+      ],
+    };
+    const out = spawnSync(PY!, [path.join(__dirname, "scipy_peer.py")], {
+      input: JSON.stringify(job),
+      encoding: "utf8",
+    });
+    assert.equal(out.status, 0, out.stderr);
+    const peer = JSON.parse(out.stdout).results[0] as { params: number[]; sse: number; ok: boolean };
+    assert.ok(peer.ok);
+    assert.ok(fit.sse <= peer.sse * (1 + 1e-9));
+    peer.params.forEach((q, j) =>
+      assert.ok(
+        Math.abs(fit.params[j] / q - 1) < 1e-4,
+        `${fit.form.params[j]} ${fit.params[j]} vs SciPy ${q}`,
+      ),
+    );
+  },
+);
 
 test("the LLaMA-7B data series saturates: exponent near 4, asymptote 0.003350", () => {
   const s = published.cglSeries.minderLlama7bData;
@@ -50,5 +74,8 @@ test("the LLaMA-7B data series saturates: exponent near 4, asymptote 0.003350", 
 });
 
 test("a damaged published-numbers file is refused with its path", () => {
-  assert.throws(() => readPublishedLaws(path.join(__dirname, "no-such.json")), (e: unknown) => e instanceof InputError && /cannot read/.test((e as Error).message));
+  assert.throws(
+    () => readPublishedLaws(path.join(__dirname, "no-such.json")),
+    (e: unknown) => e instanceof InputError && /cannot read/.test((e as Error).message),
+  );
 });

@@ -1,16 +1,30 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  bootstrapLaw, deltaMethodIntervals, fitLaw, forecastErrors, goodnessOfFit, jointPowerLaw, quantile, resampleData, type LawForm,
+  bootstrapLaw,
+  deltaMethodIntervals,
+  fitLaw,
+  forecastErrors,
+  goodnessOfFit,
+  jointPowerLaw,
+  quantile,
+  resampleData,
+  type LawForm,
 } from "../../src/laws";
 import { createRng } from "../../src/util/rng";
 
-const close = (a: number, b: number, tol: number, what = "") => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
+const close = (a: number, b: number, tol: number, what = "") =>
+  assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 
 /** A user-defined form without an analytic gradient: the straight line y = a + b·x. */
 const line: LawForm = {
-  name: "line", formula: "y = a + b·x", inputs: ["x"], params: ["a", "b"],
-  lower: [-Infinity, -Infinity], upper: [Infinity, Infinity], transforms: ["linear", "linear"],
+  name: "line",
+  formula: "y = a + b·x",
+  inputs: ["x"],
+  params: ["a", "b"],
+  lower: [-Infinity, -Infinity],
+  upper: [Infinity, Infinity],
+  transforms: ["linear", "linear"],
   f: (p, x) => p[0] + p[1] * x[0],
 };
 // x = 0..3, y = 1, 3, 2, 5. By hand: x̄ = 1.5, ȳ = 2.75, Sxx = 5, Sxy = 5.5 → b = 1.1, a = 2.75 − 1.65 = 1.1;
@@ -72,7 +86,10 @@ test("resampling: groups stay whole, query resampling is shared across points", 
     assert.equal(d.y.length, 4);
     for (let i = 0; i < 4; i += 2) assert.equal(d.y[i + 1] - d.y[i], 1); // pairs (10,11) and (20,21) intact
   }
-  const Q = [[1, 2, 3], [2, 4, 6]]; // point 2 = 2 × point 1 query by query
+  const Q = [
+    [1, 2, 3],
+    [2, 4, 6],
+  ]; // point 2 = 2 × point 1 query by query
   const d = resampleData({ x: [[1], [2]], y: [2, 4] }, { queries: Q }, createRng(9));
   close(d.y[1], 2 * d.y[0], 1e-15);
 });
@@ -89,7 +106,12 @@ test("bootstrap is seeded and its 95% intervals cover the true parameters", () =
   const b = bootstrapLaw(fit, data, { replicates: 200, seed: 5, predictAt: [[1e9, 5000]] });
   assert.deepEqual(a.params, b.params);
   assert.equal(a.failed, 0);
-  a.paramIntervals.forEach((iv, j) => assert.ok(iv.lo <= truth[j] && truth[j] <= iv.hi, `${form.params[j]}: [${iv.lo}, ${iv.hi}] misses ${truth[j]}`));
+  a.paramIntervals.forEach((iv, j) =>
+    assert.ok(
+      iv.lo <= truth[j] && truth[j] <= iv.hi,
+      `${form.params[j]}: [${iv.lo}, ${iv.hi}] misses ${truth[j]}`,
+    ),
+  );
   const p = a.predictionIntervals[0];
   assert.ok(p.lo < p.value && p.value < p.hi);
   const trueAt = form.f(truth, [1e9, 5000]);

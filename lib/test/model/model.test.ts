@@ -2,8 +2,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, selectBackend } from "../../src/backend";
 import {
-  TIERS, tierConfig, countParams, trainFlopsPerExample, forwardFlopsPerExample, createCrossEncoder, countModelWeights,
-  weightSpecs, readWeights, writeWeights, tierTable, exactMatchFlags,
+  TIERS,
+  tierConfig,
+  countParams,
+  trainFlopsPerExample,
+  forwardFlopsPerExample,
+  createCrossEncoder,
+  countModelWeights,
+  weightSpecs,
+  readWeights,
+  writeWeights,
+  tierTable,
+  exactMatchFlags,
 } from "../../src/model";
 
 /** The benchmark's small config (L=2, d=64; the engine comparison in bench/train.notes.md). */
@@ -21,7 +31,9 @@ test("parameter formula, hand-worked for the research configs", () => {
 });
 
 test("the mini grid's tiers: six sizes over ≥ 1.7 decades, the two largest forecast (worked by hand)", () => {
-  const mini = ["t0", "t1", "t2", "t3", "t4", "t5"].map((t) => countParams(tierConfig(t, 2233, 64)).nonEmbedding);
+  const mini = ["t0", "t1", "t2", "t3", "t4", "t5"].map(
+    (t) => countParams(tierConfig(t, 2233, 64)).nonEmbedding,
+  );
   // L = 1: N = 12d² + 16d + 1 for d = 6, 8, 12, 16, 32, 64
   //   6: 432 + 96 + 1 = 529;  8: 768 + 128 + 1 = 897;  12: 1728 + 192 + 1 = 1921;  16: 3072 + 256 + 1 = 3329
   //   32: 12288 + 512 + 1 = 12801;  64: 49152 + 1024 + 1 = 50177
@@ -70,12 +82,15 @@ test("FLOPs per example: formula, hand-worked value and consistency with the wei
   // The dense term counts each non-embedding parameter as one multiply-add per token: split it into
   // the weight matrices (the real matmuls) and the vectors (biases, LayerNorm), read from the specs.
   for (const t of TIERS) {
-    const cc = tierConfig(t, 1000, 64), T = 64;
-    let mats = 0, vecs = 0;
+    const cc = tierConfig(t, 1000, 64),
+      T = 64;
+    let mats = 0,
+      vecs = 0;
     for (const s of weightSpecs(cc)) {
       if (s.name === "tok_emb" || s.name === "pos_emb") continue;
       const n = s.shape.reduce((a, b) => a * b, 1);
-      if (s.shape.length === 2) mats += n; else vecs += n;
+      if (s.shape.length === 2) mats += n;
+      else vecs += n;
     }
     const matmulFlops = 6 * T * mats + 12 * cc.layers * T * T * cc.dModel;
     assert.equal(trainFlopsPerExample(cc) - matmulFlops, 6 * T * vecs, t.name);
@@ -90,7 +105,8 @@ test("padding is masked: padded sequence scores like the unpadded one; weights r
   m.weights.get("head_w")!.assign(tf.linspace(-1, 1, 16).reshape([16, 1]));
   const full = tf.tensor2d([[1, 5, 6, 2, 0, 0, 0, 0]], [1, 8], "int32");
   const short = tf.tensor2d([[1, 5, 6, 2]], [1, 4], "int32");
-  const a = (await m.score(full).data())[0], b = (await m.score(short).data())[0];
+  const a = (await m.score(full).data())[0],
+    b = (await m.score(short).data())[0];
   assert.ok(Math.abs(a - b) < 1e-5, `${a} vs ${b}`);
   // a different non-pad token changes the score
   const c = (await m.score(tf.tensor2d([[1, 5, 7, 2]], [1, 4], "int32")).data())[0];
@@ -113,7 +129,16 @@ test("exact-match flags: a token is flagged when its id occurs in the other segm
   const seg = tf.tensor2d([[0, 0, 0, 0, 1, 1, 1, 1, 1, 1]], [1, 10], "int32");
   assert.deepEqual(Array.from(await exactMatchFlags(ids, seg).data()), [0, 1, 1, 0, 1, 0, 1, 1, 0, 0]);
   // with segment and match embeddings the counts add (2 + 2)·d embedding parameters, checked on real weights
-  const c = { layers: 1, dModel: 8, heads: 2, vocabSize: 20, maxLen: 10, padId: 0, sepId: 3, matchEmbedding: true };
+  const c = {
+    layers: 1,
+    dModel: 8,
+    heads: 2,
+    vocabSize: 20,
+    maxLen: 10,
+    padId: 0,
+    sepId: 3,
+    matchEmbedding: true,
+  };
   const m = createCrossEncoder(c, 1);
   assert.equal(countParams(c).embedding, (20 + 10 + 4) * 8);
   assert.equal(countModelWeights(m).total, countParams(c).total);

@@ -8,7 +8,12 @@ import { decodePng, pngContent } from "../../src/plots/png";
 import { removeStaleFigures } from "../../src/plots/figures";
 
 /** Build a PNG by hand: RGB, 8 bit, with the given filter per row. */
-function makePng(width: number, height: number, pixel: (x: number, y: number) => [number, number, number], filter = 0): Buffer {
+function makePng(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number],
+  filter = 0,
+): Buffer {
   const rows: number[] = [];
   let prev = new Array(width * 3).fill(0);
   for (let y = 0; y < height; y++) {
@@ -27,7 +32,11 @@ function makePng(width: number, height: number, pixel: (x: number, y: number) =>
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
   return Buffer.concat([
     Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
     chunk("IHDR", ihdr),
@@ -56,7 +65,8 @@ test("not a PNG is rejected", () => {
 
 test("stale figures of the same notebook are removed, others kept", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "figs-"));
-  for (const f of ["04_a.svg", "04_a.png", "04_old.png", "05_x.svg", "notes.txt"]) fs.writeFileSync(path.join(dir, f), "x");
+  for (const f of ["04_a.svg", "04_a.png", "04_old.png", "05_x.svg", "notes.txt"])
+    fs.writeFileSync(path.join(dir, f), "x");
   assert.deepEqual(removeStaleFigures(dir, ["04_a"]), ["04_old.png"]);
   assert.deepEqual(fs.readdirSync(dir).sort(), ["04_a.png", "04_a.svg", "05_x.svg", "notes.txt"]);
   fs.rmSync(dir, { recursive: true, force: true });

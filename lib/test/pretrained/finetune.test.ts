@@ -13,7 +13,15 @@ import * as path from "node:path";
 import { tf, selectBackend } from "../../src/backend";
 import { prepareDataset, type Dataset } from "../../src/data/dataset";
 import { loadHfTokenizer } from "../../src/data/tokenizer";
-import { BatchCursor, buildTrainerData, createOptimizer, evaluateModel, objectiveLoss, trainStep, DEFAULT_ADAMW } from "../../src/train";
+import {
+  BatchCursor,
+  buildTrainerData,
+  createOptimizer,
+  evaluateModel,
+  objectiveLoss,
+  trainStep,
+  DEFAULT_ADAMW,
+} from "../../src/train";
 import { readWeights, writeWeights } from "../../src/model/crossencoder";
 import { loadPretrainedEncoder, savePretrainedEncoder } from "../../src/pretrained";
 
@@ -31,7 +39,11 @@ for (const name of ["bert-tiny", "modernbert-tiny"]) {
   test(`${name}: fine-tunes on the smoke collection with the project's trainer steps`, async () => {
     const tok = loadHfTokenizer(path.join(FIX, name, "tokenizer.json"));
     // The dataset's word-level tokenizer is swapped for the checkpoint's (same PairTokenizer surface).
-    const data = buildTrainerData({ ...ds, tokenizer: tok } as unknown as Dataset, { seqLen: 32, evalQueries: 4, depth: 20 });
+    const data = buildTrainerData({ ...ds, tokenizer: tok } as unknown as Dataset, {
+      seqLen: 32,
+      evalQueries: 4,
+      depth: 20,
+    });
     const model = loadPretrainedEncoder(path.join(FIX, name), { seed: 7 });
     assert.equal(data.padId, model.config.padId); // the tokenizer's [PAD] is the config's pad_token_id
     assert.equal(tok.sepId, model.sepId);
@@ -41,20 +53,32 @@ for (const name of ["bert-tiny", "modernbert-tiny"]) {
 
     // The first step's loss is the listwise loss of the loaded checkpoint's scores.
     const first = cursor.next();
-    const expected = tf.tidy(() =>
-      objectiveLoss("listwise", model.score(tf.tensor2d(first.ids, [first.n, first.seqLen], "int32")), tf.tensor1d(first.labels), data.groupSize).dataSync()[0],
+    const expected = tf.tidy(
+      () =>
+        objectiveLoss(
+          "listwise",
+          model.score(tf.tensor2d(first.ids, [first.n, first.seqLen], "int32")),
+          tf.tensor1d(first.labels),
+          data.groupSize,
+        ).dataSync()[0],
     );
     const live = tf.memory().numTensors;
     const r0 = await trainStep(model, opt, "listwise", first, data.groupSize, 1e-3);
     assert.ok(Math.abs(r0.loss - expected) < 1e-5, `first loss ${r0.loss} vs ${expected}`);
     const losses = [r0.loss];
-    for (let s = 0; s < 2; s++) losses.push((await trainStep(model, opt, "listwise", cursor.next(), data.groupSize, 1e-3)).loss);
+    for (let s = 0; s < 2; s++)
+      losses.push((await trainStep(model, opt, "listwise", cursor.next(), data.groupSize, 1e-3)).loss);
     for (const l of losses) assert.ok(Number.isFinite(l));
     assert.equal(tf.memory().numTensors, live, "no tensors leak across steps");
 
     // Every loaded weight moved (fine-tuning, not a frozen backbone).
     const after = await readWeights(model);
-    model.specs.forEach((s, i) => assert.ok(after[i].some((v, j) => v !== loaded[i][j]), `${s.name} did not change`));
+    model.specs.forEach((s, i) =>
+      assert.ok(
+        after[i].some((v, j) => v !== loaded[i][j]),
+        `${s.name} did not change`,
+      ),
+    );
 
     // Evaluation on the BM25 candidates gives finite ranking metrics.
     const { metrics } = await evaluateModel(model, data);
@@ -64,9 +88,15 @@ for (const name of ["bert-tiny", "modernbert-tiny"]) {
     // Overfitting one batch lowers its loss (the gradients reach the loaded weights correctly).
     const batch = cursor.next();
     const fixed: number[] = [];
-    for (let s = 0; s < 6; s++) fixed.push((await trainStep(model, opt, "pointwise", { ...batch }, data.groupSize, 5e-3)).loss);
-    assert.ok(fixed[fixed.length - 1] < fixed[0] - 0.05, `loss on one batch ${fixed.map((x) => x.toFixed(3)).join(" → ")}`);
-    console.log(`# ${name}: listwise ${losses.map((x) => x.toFixed(3)).join(" ")}; one-batch BCE ${fixed[0].toFixed(3)} → ${fixed[fixed.length - 1].toFixed(3)}`);
+    for (let s = 0; s < 6; s++)
+      fixed.push((await trainStep(model, opt, "pointwise", { ...batch }, data.groupSize, 5e-3)).loss);
+    assert.ok(
+      fixed[fixed.length - 1] < fixed[0] - 0.05,
+      `loss on one batch ${fixed.map((x) => x.toFixed(3)).join(" → ")}`,
+    );
+    console.log(
+      `# ${name}: listwise ${losses.map((x) => x.toFixed(3)).join(" ")}; one-batch BCE ${fixed[0].toFixed(3)} → ${fixed[fixed.length - 1].toFixed(3)}`,
+    );
 
     // Saved as a Hugging Face folder and loaded back: every weight is found (nothing fresh), scores are identical.
     const saved = path.join(dir, `saved-${name}`);
@@ -74,7 +104,15 @@ for (const name of ["bert-tiny", "modernbert-tiny"]) {
     const back = loadPretrainedEncoder(saved);
     assert.deepEqual(back.report.initialized, []);
     assert.deepEqual(back.report.unused, []);
-    assert.ok(back.report.loaded.some((l) => l.source === (name === "bert-tiny" ? "bert.encoder.layer.1.output.dense.weight" : "model.layers.2.mlp.Wo.weight")));
+    assert.ok(
+      back.report.loaded.some(
+        (l) =>
+          l.source ===
+          (name === "bert-tiny"
+            ? "bert.encoder.layer.1.output.dense.weight"
+            : "model.layers.2.mlp.Wo.weight"),
+      ),
+    );
     assert.ok(fs.existsSync(path.join(saved, "tokenizer.json")));
     const bIds = tf.tensor2d(batch.ids, [batch.n, batch.seqLen], "int32");
     const [s1, s2] = [tf.tidy(() => model.score(bIds)), tf.tidy(() => back.score(bIds))];

@@ -27,7 +27,8 @@ interface Reference {
   param_counts?: { total: number; embedding: number };
 }
 
-const readRef = (name: string): Reference => JSON.parse(fs.readFileSync(path.join(FIX, name, "reference.json"), "utf8"));
+const readRef = (name: string): Reference =>
+  JSON.parse(fs.readFileSync(path.join(FIX, name, "reference.json"), "utf8"));
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -37,7 +38,11 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Run the model on the reference inputs; returns hidden [B·T·d] and logits [B]. */
-async function run(model: PretrainedEncoder, ref: Reference, explicit: boolean): Promise<{ hidden: Float32Array; logits: Float32Array }> {
+async function run(
+  model: PretrainedEncoder,
+  ref: Reference,
+  explicit: boolean,
+): Promise<{ hidden: Float32Array; logits: Float32Array }> {
   const out = tf.tidy(() => {
     const ids = tf.tensor2d(ref.input_ids, undefined, "int32");
     if (!explicit) return model.forward(ids);
@@ -56,20 +61,34 @@ before(async () => {
   await selectBackend({ prefer: "cpu" });
 });
 
-for (const name of ["bert-tiny", "bert-tiny-sharded", "modernbert-tiny", "modernbert-tiny-bf16", "modernbert-tiny-f16-mlm"]) {
+for (const name of [
+  "bert-tiny",
+  "bert-tiny-sharded",
+  "modernbert-tiny",
+  "modernbert-tiny-bf16",
+  "modernbert-tiny-f16-mlm",
+]) {
   test(`${name}: hidden states and scores match the reference to 1e-4`, async () => {
     const ref = readRef(name);
     // The sharded folder has no tokenizer.json and BertConfig has no sep_token_id, so the [SEP]
     // id that starts segment 1 is passed (without it token types would all be 0).
-    const model = loadPretrainedEncoder(path.join(FIX, name), name === "bert-tiny-sharded" ? { sepId: 3 } : {});
+    const model = loadPretrainedEncoder(
+      path.join(FIX, name),
+      name === "bert-tiny-sharded" ? { sepId: 3 } : {},
+    );
     try {
-      assert.deepEqual([ref.input_ids.length, ref.input_ids[0].length, model.encoderConfig.hiddenSize], ref.hidden_shape);
+      assert.deepEqual(
+        [ref.input_ids.length, ref.input_ids[0].length, model.encoderConfig.hiddenSize],
+        ref.hidden_shape,
+      );
       // Explicit mask and token types from the fixture, and the defaults score() uses (mask = ids ≠ pad,
       // types = 1 after the first [SEP]): both must reproduce the reference.
       for (const explicit of [true, false]) {
         const got = await run(model, ref, explicit);
         const dh = maxAbsDiff(got.hidden, ref.last_hidden_state);
-        console.log(`# ${name} (${explicit ? "explicit mask" : "derived mask"}): max |Δhidden| = ${dh.toExponential(2)}`);
+        console.log(
+          `# ${name} (${explicit ? "explicit mask" : "derived mask"}): max |Δhidden| = ${dh.toExponential(2)}`,
+        );
         assert.ok(dh <= TOL, `${name}: max |Δhidden| ${dh} > ${TOL}`);
         if (ref.logits) {
           const dl = maxAbsDiff(got.logits, ref.logits);
@@ -96,7 +115,11 @@ test("parameter counts read from the weights equal the reference script's counts
   const bert = loadPretrainedEncoder(path.join(FIX, "bert-tiny"));
   const ref = readRef("bert-tiny").param_counts!;
   assert.equal(bert.counts.total, 23425);
-  assert.deepEqual(bert.counts, { total: ref.total, embedding: ref.embedding, nonEmbedding: ref.total - ref.embedding });
+  assert.deepEqual(bert.counts, {
+    total: ref.total,
+    embedding: ref.embedding,
+    nonEmbedding: ref.total - ref.embedding,
+  });
   let vars = 0;
   for (const v of bert.trainableVariables()) vars += v.size;
   assert.equal(vars, bert.counts.total);
@@ -104,7 +127,11 @@ test("parameter counts read from the weights equal the reference script's counts
   for (const name of ["modernbert-tiny", "modernbert-tiny-bf16"]) {
     const m = loadPretrainedEncoder(path.join(FIX, name));
     const r = readRef(name).param_counts!;
-    assert.deepEqual(m.counts, { total: r.total, embedding: r.embedding, nonEmbedding: r.total - r.embedding });
+    assert.deepEqual(m.counts, {
+      total: r.total,
+      embedding: r.embedding,
+      nonEmbedding: r.total - r.embedding,
+    });
     m.dispose();
   }
   // ModernBERT, no biases, V=272, d=32, L=3, I=48: embedding 272·32 = 8704; emb norm 32; layer 0:
@@ -123,8 +150,16 @@ test("load report: loaded, freshly initialised and unused tensors; fresh heads a
   const a = loadPretrainedEncoder(dir, { seed: 1 });
   assert.deepEqual(a.report.initialized, ["classifier.weight", "classifier.bias"]);
   assert.deepEqual(a.report.unused, ["decoder.bias"]);
-  assert.ok(a.report.loaded.some((l) => l.name === "head.dense.weight" && l.source === "head.dense.weight" && l.dtype === "F16"));
-  assert.ok(a.report.loaded.some((l) => l.name === "layers.1.attn.Wqkv.weight" && l.source === "model.layers.1.attn.Wqkv.weight"));
+  assert.ok(
+    a.report.loaded.some(
+      (l) => l.name === "head.dense.weight" && l.source === "head.dense.weight" && l.dtype === "F16",
+    ),
+  );
+  assert.ok(
+    a.report.loaded.some(
+      (l) => l.name === "layers.1.attn.Wqkv.weight" && l.source === "model.layers.1.attn.Wqkv.weight",
+    ),
+  );
   const b = loadPretrainedEncoder(dir, { seed: 1 });
   const c = loadPretrainedEncoder(dir, { seed: 2 });
   const ids = readRef("modernbert-tiny-f16-mlm").input_ids;
@@ -159,31 +194,46 @@ test("load report: loaded, freshly initialised and unused tensors; fresh heads a
   for (const m of [a, b, c, f, s]) m.dispose();
 });
 
-test("a literal \"[SEP]\" in the query text: segments follow the pair template, as Hugging Face's token_type_ids do", async () => {
+test('a literal "[SEP]" in the query text: segments follow the pair template, as Hugging Face\'s token_type_ids do', async () => {
   await selectBackend({ prefer: "wasm" });
   const folder = path.join(FIX, "bert-tiny");
   const tok = loadHfTokenizer(path.join(folder, "tokenizer.json"));
-  const q = "a [SEP] b", d = "c d";
+  const q = "a [SEP] b",
+    d = "c d";
   const qIds = tok.encode(q);
-  assert.ok(qIds.includes(tok.sepId), "the tokenizer turns the literal into the special [SEP] id, as transformers does");
+  assert.ok(
+    qIds.includes(tok.sepId),
+    "the tokenizer turns the literal into the special [SEP] id, as transformers does",
+  );
   // transformers' pair template: token_type_ids = [0] * len([CLS] q [SEP]) + [1] * len(d [SEP])
   const T = 16;
   const b = encodeBatch(tok, [[q, d]], T);
-  const n = b.lengths[0], start = 2 + qIds.length;
+  const n = b.lengths[0],
+    start = 2 + qIds.length;
   assert.equal(pairSegmentStart(qIds.length, T), start);
-  assert.deepEqual(Array.from(b.typeIds.subarray(0, n)), Array.from({ length: n }, (_, j) => (j >= start ? 1 : 0)));
+  assert.deepEqual(
+    Array.from(b.typeIds.subarray(0, n)),
+    Array.from({ length: n }, (_, j) => (j >= start ? 1 : 0)),
+  );
   const model = loadPretrainedEncoder(folder);
-  const [viaStart, viaTypes, viaFirstSep] = await Promise.all([0, 1, 2].map(async (k) => {
-    const t = tf.tidy(() => {
-      const ids = tf.tensor2d(b.ids, [1, T], "int32");
-      if (k === 0) return model.score(ids, tf.tensor1d([start], "int32"));
-      if (k === 1) return model.scoreWithMask(ids, tf.cast(tf.notEqual(ids, 0), "float32") as tf.Tensor2D, tf.tensor2d(b.typeIds, [1, T], "int32"));
-      return model.score(ids);
-    });
-    const v = (await t.data())[0];
-    t.dispose();
-    return v;
-  }));
+  const [viaStart, viaTypes, viaFirstSep] = await Promise.all(
+    [0, 1, 2].map(async (k) => {
+      const t = tf.tidy(() => {
+        const ids = tf.tensor2d(b.ids, [1, T], "int32");
+        if (k === 0) return model.score(ids, tf.tensor1d([start], "int32"));
+        if (k === 1)
+          return model.scoreWithMask(
+            ids,
+            tf.cast(tf.notEqual(ids, 0), "float32") as tf.Tensor2D,
+            tf.tensor2d(b.typeIds, [1, T], "int32"),
+          );
+        return model.score(ids);
+      });
+      const v = (await t.data())[0];
+      t.dispose();
+      return v;
+    }),
+  );
   assert.equal(viaStart, viaTypes);
   assert.notEqual(viaFirstSep, viaTypes); // deriving segments from the first [SEP] would put "b" in segment 1
   model.dispose();

@@ -5,8 +5,15 @@ import { AdamW, learningRate } from "../../src/train";
 
 test("AdamW first and second step worked by hand, decay only where flagged", async () => {
   await selectBackend({ prefer: "cpu" });
-  const a = tf.variable(tf.tensor1d([2])), b = tf.variable(tf.tensor1d([2]));
-  const opt = new AdamW([a, b], [true, false], { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 0 });
+  const a = tf.variable(tf.tensor1d([2])),
+    b = tf.variable(tf.tensor1d([2]));
+  const opt = new AdamW([a, b], [true, false], {
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0.01,
+    clipNorm: 0,
+  });
   // step 1, g = 0.5: m = 0.05, v = 0.00025, m̂ = 0.5, v̂ = 0.25 → m̂/√v̂ = 1
   // a: 2 − 0.1·(1 + 0.01·2) = 1.898 ; b (no decay): 2 − 0.1 = 1.9
   opt.apply([tf.tensor1d([0.5]), tf.tensor1d([0.5])], 0.1).dispose();
@@ -18,7 +25,8 @@ test("AdamW first and second step worked by hand, decay only where flagged", asy
   assert.ok(Math.abs((await b.data())[0] - 1.9052632) < 1e-5, String((await b.data())[0]));
   // state round trip
   const st = await opt.getState();
-  const c = tf.variable(tf.tensor1d([0])), d = tf.variable(tf.tensor1d([0]));
+  const c = tf.variable(tf.tensor1d([0])),
+    d = tf.variable(tf.tensor1d([0]));
   const opt2 = new AdamW([c, d], [true, false]);
   opt2.setState(st);
   assert.equal(opt2.step, 2);

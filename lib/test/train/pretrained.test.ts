@@ -18,7 +18,19 @@ import { prepareDataset, type Dataset } from "../../src/data/dataset";
 import { loadCheckpointRecords, readCheckpointRecords } from "../../src/records/jsonl";
 import { loadPretrainedEncoder } from "../../src/pretrained";
 import {
-  PROFILE_TRAIN_CONFIGS, buildTrainerData, checkpointSteps, evaluateModel, loadTrainedModel, runDir, runGrid, runStatus, sortRecords, trainRun, type RunSpec, type TrainConfig, type TrainerData,
+  PROFILE_TRAIN_CONFIGS,
+  buildTrainerData,
+  checkpointSteps,
+  evaluateModel,
+  loadTrainedModel,
+  runDir,
+  runGrid,
+  runStatus,
+  sortRecords,
+  trainRun,
+  type RunSpec,
+  type TrainConfig,
+  type TrainerData,
 } from "../../src/train";
 
 const FIX = path.join(__dirname, "..", "fixtures", "pretrained");
@@ -28,7 +40,11 @@ let ds: Dataset;
 const dataCache = new Map<string, TrainerData>();
 const dataFor = (folder: string): TrainerData => {
   let d = dataCache.get(folder);
-  if (!d) dataCache.set(folder, (d = buildTrainerData(ds, { seqLen: 32, evalQueries: 4, depth: 20, tokenizerFolder: folder })));
+  if (!d)
+    dataCache.set(
+      folder,
+      (d = buildTrainerData(ds, { seqLen: 32, evalQueries: 4, depth: 20, tokenizerFolder: folder })),
+    );
   return d;
 };
 
@@ -40,9 +56,16 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // 6 steps of 2 groups × 11 rows; checkpoints at steps 3 and 6; a state also every 2 steps.
 const cfg: TrainConfig = {
-  steps: 6, groupsPerStep: 2, pairsPerStep: 8, checkpoints: 2, checkpointSpacing: "linear", firstCheckpoint: 1,
-  schedule: { kind: "constant", peakLr: 1e-3, warmupSteps: 2 }, adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 },
-  saveEverySteps: 2, logEvery: 2,
+  steps: 6,
+  groupsPerStep: 2,
+  pairsPerStep: 8,
+  checkpoints: 2,
+  checkpointSpacing: "linear",
+  firstCheckpoint: 1,
+  schedule: { kind: "constant", peakLr: 1e-3, warmupSteps: 2 },
+  adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 },
+  saveEverySteps: 2,
+  logEvery: 2,
 };
 
 /**
@@ -75,14 +98,24 @@ for (const fx of FIXTURES) {
     const data = dataFor(folder);
     assert.equal(data.tokenizer?.folder, folder);
     const root = path.join(tmp, `run-${fx.name}`);
-    const spec: RunSpec = { profile: "smoke", tier: fx.name, objective: "listwise", seed: 3, pretrained: folder };
+    const spec: RunSpec = {
+      profile: "smoke",
+      tier: fx.name,
+      objective: "listwise",
+      seed: 3,
+      pretrained: folder,
+    };
     const o = await trainRun(spec, data, cfg, { root });
     assert.equal(o.status, "done");
-    assert.deepEqual(o.records.map((r) => r.step), [3, 6]);
+    assert.deepEqual(
+      o.records.map((r) => r.step),
+      [3, 6],
+    );
 
     // The counts are those of the loaded weights (checkpoint + fresh 1-logit head).
     const loaded = loadPretrainedEncoder(folder, { freshHead: true });
-    let total = 0, embedding = 0;
+    let total = 0,
+      embedding = 0;
     for (const s of loaded.specs) {
       const n = loaded.weights.get(s.name)!.size;
       total += n;
@@ -108,8 +141,15 @@ for (const fx of FIXTURES) {
     const dir = runDir(root, spec);
     assert.equal(path.basename(dir), `${fx.name}-listwise-s3`);
     assert.deepEqual(readCheckpointRecords(path.join(dir, "records.jsonl")), o.records);
-    const losses = fs.readFileSync(path.join(dir, "loss.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; loss: number });
-    assert.deepEqual(losses.map((l) => l.step), [2, 4, 6]);
+    const losses = fs
+      .readFileSync(path.join(dir, "loss.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { step: number; loss: number });
+    assert.deepEqual(
+      losses.map((l) => l.step),
+      [2, 4, 6],
+    );
     for (const l of losses) assert.ok(Number.isFinite(l.loss) && l.loss > 0, `loss ${l.loss}`);
     const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
     assert.equal(config.data.tokenizer, data.tokenizer!.sha256);
@@ -128,7 +168,13 @@ for (const fx of FIXTURES) {
   test(`${fx.name}: a pretrained run stopped after a saved state resumes to the records of an uninterrupted run`, async () => {
     const folder = path.join(FIX, fx.name);
     const data = dataFor(folder);
-    const spec: RunSpec = { profile: "smoke", tier: fx.name, objective: "pairwise", seed: 5, pretrained: folder };
+    const spec: RunSpec = {
+      profile: "smoke",
+      tier: fx.name,
+      objective: "pairwise",
+      seed: 5,
+      pretrained: folder,
+    };
     const whole = await trainRun(spec, data, cfg, { root: path.join(tmp, `whole-${fx.name}`) });
     assert.equal(whole.status, "done");
 
@@ -156,17 +202,31 @@ for (const fx of FIXTURES) {
     assert.deepEqual(withoutWall(resumed.records), withoutWall(whole.records));
     // Same weights bit for bit, same loss curve.
     const wholeDir = runDir(path.join(tmp, `whole-${fx.name}`), spec);
-    assert.ok(fs.readFileSync(path.join(dir, "weights.bin")).equals(fs.readFileSync(path.join(wholeDir, "weights.bin"))));
-    assert.equal(fs.readFileSync(path.join(dir, "loss.jsonl"), "utf8"), fs.readFileSync(path.join(wholeDir, "loss.jsonl"), "utf8"));
+    assert.ok(
+      fs
+        .readFileSync(path.join(dir, "weights.bin"))
+        .equals(fs.readFileSync(path.join(wholeDir, "weights.bin"))),
+    );
+    assert.equal(
+      fs.readFileSync(path.join(dir, "loss.jsonl"), "utf8"),
+      fs.readFileSync(path.join(wholeDir, "loss.jsonl"), "utf8"),
+    );
   });
 }
 
 test("a changed tokenizer.json restarts a pretrained run; data from another tokenizer is refused before anything is written", async () => {
   const folder = path.join(tmp, "bert-copy");
   fs.mkdirSync(folder);
-  for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(FIX, "bert-tiny", f), path.join(folder, f));
+  for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
+    fs.copyFileSync(path.join(FIX, "bert-tiny", f), path.join(folder, f));
   const short: TrainConfig = { ...cfg, steps: 2, checkpoints: 1, saveEverySteps: 0 };
-  const spec: RunSpec = { profile: "smoke", tier: "bert-copy", objective: "pointwise", seed: 1, pretrained: folder };
+  const spec: RunSpec = {
+    profile: "smoke",
+    tier: "bert-copy",
+    objective: "pointwise",
+    seed: 1,
+    pretrained: folder,
+  };
   const root = path.join(tmp, "retok");
   const data = buildTrainerData(ds, { seqLen: 32, evalQueries: 4, depth: 20, tokenizerFolder: folder });
   const first = await trainRun(spec, data, short, { root });
@@ -178,12 +238,18 @@ test("a changed tokenizer.json restarts a pretrained run; data from another toke
   const tj = path.join(folder, "tokenizer.json");
   fs.writeFileSync(tj, JSON.stringify(JSON.parse(fs.readFileSync(tj, "utf8")), null, 1));
   assert.equal(runStatus(root, spec, data, short), "new");
-  await assert.rejects(trainRun(spec, data, short, { root }), /tokenised with .*tokenizer\.json .* has sha256/);
+  await assert.rejects(
+    trainRun(spec, data, short, { root }),
+    /tokenised with .*tokenizer\.json .* has sha256/,
+  );
   assert.equal(fs.readFileSync(path.join(runDir(root, spec), "done.json"), "utf8"), doneBefore); // untouched
 
   // Word-level data for a pretrained tier: refused with what to do.
   const wordData = buildTrainerData(ds, { seqLen: 32, evalQueries: 4, depth: 20 });
-  await assert.rejects(trainRun(spec, wordData, short, { root }), /word-level vocabulary; build it with buildTrainerData\(ds, \{ tokenizerFolder/);
+  await assert.rejects(
+    trainRun(spec, wordData, short, { root }),
+    /word-level vocabulary; build it with buildTrainerData\(ds, \{ tokenizerFolder/,
+  );
 
   // Rebuilt with the new tokenizer: trained again from scratch (same ids, so the same records).
   const data2 = buildTrainerData(ds, { seqLen: 32, evalQueries: 4, depth: 20, tokenizerFolder: folder });
@@ -199,12 +265,23 @@ test("runGrid with two workers fine-tunes both pretrained tiers; records sort by
   const root = path.join(tmp, "grid");
   const pretrainedTiers = FIXTURES.map((f) => ({ name: f.name, folder: path.join(FIX, f.name) }));
   const g = await runGrid({ profile: "smoke", pretrainedTiers, objectives: ["listwise"], jobs: 2, root });
-  assert.deepEqual(g.outcomes.map((o) => o.status), ["done", "done"]);
+  assert.deepEqual(
+    g.outcomes.map((o) => o.status),
+    ["done", "done"],
+  );
   // one record per smoke checkpoint; bert-tiny (N 18241) sorts before modernbert-tiny (N 27425)
   const steps = checkpointSteps(PROFILE_TRAIN_CONFIGS.smoke.train);
-  assert.deepEqual(g.records.map((r) => `${r.tier}@${r.step}`), [...steps.map((s) => `bert-tiny@${s}`), ...steps.map((s) => `modernbert-tiny@${s}`)]);
-  assert.deepEqual(g.records.map((r) => r.params), [...steps.map(() => 18241), ...steps.map(() => 27425)]);
-  for (const r of g.records) for (const [k, v] of Object.entries(r.metrics)) assert.ok(Number.isFinite(v), `${r.tier}@${r.step} ${k} = ${v}`);
+  assert.deepEqual(
+    g.records.map((r) => `${r.tier}@${r.step}`),
+    [...steps.map((s) => `bert-tiny@${s}`), ...steps.map((s) => `modernbert-tiny@${s}`)],
+  );
+  assert.deepEqual(
+    g.records.map((r) => r.params),
+    [...steps.map(() => 18241), ...steps.map(() => 27425)],
+  );
+  for (const r of g.records)
+    for (const [k, v] of Object.entries(r.metrics))
+      assert.ok(Number.isFinite(v), `${r.tier}@${r.step} ${k} = ${v}`);
   // the merged file and each run's own file hold the same checkpoints
   assert.deepEqual(readCheckpointRecords(path.join(root, "records.jsonl")), g.records);
   assert.deepEqual(sortRecords(loadCheckpointRecords(root)), g.records);
@@ -212,13 +289,32 @@ test("runGrid with two workers fine-tunes both pretrained tiers; records sort by
 
 test("CLI: npm run train -- --profile smoke --pretrained <folder> fine-tunes it as a tier; a bad folder exits 1 naming it", () => {
   const root = path.join(tmp, "cli");
-  const cli = ["--import", "tsx", path.join(repo, "scripts", "train.ts"), "--profile", "smoke", "--backend", "wasm", "--progress", "lines", "--root", root];
+  const cli = [
+    "--import",
+    "tsx",
+    path.join(repo, "scripts", "train.ts"),
+    "--profile",
+    "smoke",
+    "--backend",
+    "wasm",
+    "--progress",
+    "lines",
+    "--root",
+    root,
+  ];
   const folder = path.join(FIX, "bert-tiny");
-  const r = spawnSync(process.execPath, [...cli, "--pretrained", `bert-ft=${folder}`, "--objectives", "pairwise"], { cwd: repo, encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [...cli, "--pretrained", `bert-ft=${folder}`, "--objectives", "pairwise"],
+    { cwd: repo, encoding: "utf8" },
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /bert-ft\s+pairwise\s+done/);
   const recs = readCheckpointRecords(path.join(root, "records.jsonl"));
-  assert.deepEqual(recs.map((x) => x.step), checkpointSteps(PROFILE_TRAIN_CONFIGS.smoke.train));
+  assert.deepEqual(
+    recs.map((x) => x.step),
+    checkpointSteps(PROFILE_TRAIN_CONFIGS.smoke.train),
+  );
   for (const rec of recs) {
     assert.equal(rec.tier, "bert-ft");
     assert.equal(rec.params, 18241);
@@ -229,7 +325,10 @@ test("CLI: npm run train -- --profile smoke --pretrained <folder> fine-tunes it 
   const missing = path.join(tmp, "no-such-checkpoint");
   const bad = spawnSync(process.execPath, [...cli, "--pretrained", missing], { cwd: repo, encoding: "utf8" });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, new RegExp(`train: ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:0: model folder not found`));
+  assert.match(
+    bad.stderr,
+    new RegExp(`train: ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:0: model folder not found`),
+  );
   const typo = spawnSync(process.execPath, [...cli, "--tiers", "ettin-17m"], { cwd: repo, encoding: "utf8" });
   assert.equal(typo.status, 2); // a bad option: one line, nothing touched
   assert.match(typo.stderr, /unknown tier "ettin-17m"/);

@@ -7,20 +7,38 @@ import { selectBackend } from "../../src/backend";
 import { prepareDataset } from "../../src/data";
 import { TRAINER_METRICS } from "../../src/records";
 import {
-  BatchCursor, PROFILE_TRAIN_CONFIGS, buildTrainerData, checkpointSteps, runMetrics, runStatus, trainRun, type TrainConfig, type TrainerData,
+  BatchCursor,
+  PROFILE_TRAIN_CONFIGS,
+  buildTrainerData,
+  checkpointSteps,
+  runMetrics,
+  runStatus,
+  trainRun,
+  type TrainConfig,
+  type TrainerData,
 } from "../../src/train";
 
 let cached: TrainerData | null = null;
 async function smokeData(): Promise<TrainerData> {
-  if (!cached) cached = buildTrainerData(await prepareDataset({ profile: "smoke", seed: 1 }), { seqLen: 24, evalQueries: 4 });
+  if (!cached)
+    cached = buildTrainerData(await prepareDataset({ profile: "smoke", seed: 1 }), {
+      seqLen: 24,
+      evalQueries: 4,
+    });
   return cached;
 }
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-train-"));
 
 test("checkpoint steps: log spacing hand-worked, linear spacing, always ending at the last step", () => {
   // first 10, last 1000, 3 checkpoints: 10·100^(0/2) = 10, 10·100^(1/2) = 100, 1000
-  assert.deepEqual(checkpointSteps({ steps: 1000, checkpoints: 3, checkpointSpacing: "log", firstCheckpoint: 10 }), [10, 100, 1000]);
-  assert.deepEqual(checkpointSteps({ steps: 500, checkpoints: 5, checkpointSpacing: "linear", firstCheckpoint: 1 }), [100, 200, 300, 400, 500]);
+  assert.deepEqual(
+    checkpointSteps({ steps: 1000, checkpoints: 3, checkpointSpacing: "log", firstCheckpoint: 10 }),
+    [10, 100, 1000],
+  );
+  assert.deepEqual(
+    checkpointSteps({ steps: 500, checkpoints: 5, checkpointSpacing: "linear", firstCheckpoint: 1 }),
+    [100, 200, 300, 400, 500],
+  );
   for (const p of Object.values(PROFILE_TRAIN_CONFIGS)) {
     const c = checkpointSteps(p.train);
     assert.equal(c[c.length - 1], p.train.steps);
@@ -37,7 +55,10 @@ test("batch cursor: groups keep the positive first, every unit once per epoch, r
     assert.equal(b.n, 33);
     for (let g = 0; g < 3; g++) {
       assert.equal(b.labels[g * 11], 1);
-      assert.equal(b.labels.subarray(g * 11 + 1, g * 11 + 11).reduce((x, y) => x + y, 0), 0);
+      assert.equal(
+        b.labels.subarray(g * 11 + 1, g * 11 + 11).reduce((x, y) => x + y, 0),
+        0,
+      );
       seen.add(Array.from(b.ids.subarray(g * 11 * 24, g * 11 * 24 + 24)).join(","));
     }
   }
@@ -46,7 +67,10 @@ test("batch cursor: groups keep the positive first, every unit once per epoch, r
   const next1 = [a.next(), a.next()]; // crosses into epoch 2
   const b = new BatchCursor(data, "group", 3, 5, st);
   const next2 = [b.next(), b.next()];
-  assert.deepEqual(next2.map((x) => Array.from(x.ids)), next1.map((x) => Array.from(x.ids)));
+  assert.deepEqual(
+    next2.map((x) => Array.from(x.ids)),
+    next1.map((x) => Array.from(x.ids)),
+  );
   // the pointwise view: rows, about 1 in 11 positive
   const r = new BatchCursor(data, "row", 110, 5).next();
   const pos = r.labels.reduce((x, y) => x + y, 0);
@@ -62,9 +86,16 @@ test("BM25 baseline through the trainer's evaluation equals the first-stage run'
 });
 
 const tiny: TrainConfig = {
-  steps: 6, groupsPerStep: 2, pairsPerStep: 8, checkpoints: 2, checkpointSpacing: "linear", firstCheckpoint: 1,
-  schedule: { kind: "constant", peakLr: 1e-3, warmupSteps: 2 }, adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 },
-  saveEverySteps: 0, logEvery: 2,
+  steps: 6,
+  groupsPerStep: 2,
+  pairsPerStep: 8,
+  checkpoints: 2,
+  checkpointSpacing: "linear",
+  firstCheckpoint: 1,
+  schedule: { kind: "constant", peakLr: 1e-3, warmupSteps: 2 },
+  adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 },
+  saveEverySteps: 0,
+  logEvery: 2,
 };
 
 test("a run writes one record per checkpoint with the accounting fields, and is skipped when complete", async () => {
@@ -74,7 +105,10 @@ test("a run writes one record per checkpoint with the accounting fields, and is 
   const spec = { profile: "smoke", tier: "t0", objective: "listwise" as const, seed: 3 };
   const o = await trainRun(spec, data, tiny, { root });
   assert.equal(o.status, "done");
-  assert.deepEqual(o.records.map((r) => r.step), [3, 6]);
+  assert.deepEqual(
+    o.records.map((r) => r.step),
+    [3, 6],
+  );
   const r = o.records[1];
   // 6 steps × 2 groups × 11 = 132 examples ; tokens = 132 × 24
   assert.equal(r.examples, 132);
@@ -85,7 +119,10 @@ test("a run writes one record per checkpoint with the accounting fields, and is 
   const again = await trainRun(spec, data, tiny, { root });
   assert.equal(again.seconds, 0);
   assert.deepEqual(again.records, o.records);
-  const lines = fs.readFileSync(path.join(root, "t0-listwise-s3", "records.jsonl"), "utf8").trim().split("\n");
+  const lines = fs
+    .readFileSync(path.join(root, "t0-listwise-s3", "records.jsonl"), "utf8")
+    .trim()
+    .split("\n");
   assert.equal(lines.length, 2);
 });
 
@@ -94,7 +131,12 @@ test("a NaN/Inf loss marks the run failed with a clear message", async () => {
   const data = await smokeData();
   const root = tmp();
   // lr 1e30 with no clipping blows the weights up to Inf within a few steps
-  const cfg = { ...tiny, steps: 20, schedule: { kind: "constant" as const, peakLr: 1e30, warmupSteps: 0 }, adamw: { ...tiny.adamw, clipNorm: 0 } };
+  const cfg = {
+    ...tiny,
+    steps: 20,
+    schedule: { kind: "constant" as const, peakLr: 1e30, warmupSteps: 0 },
+    adamw: { ...tiny.adamw, clipNorm: 0 },
+  };
   const spec = { profile: "smoke", tier: "t0", objective: "pointwise" as const, seed: 1 };
   const o = await trainRun(spec, data, cfg, { root });
   assert.equal(o.status, "failed");

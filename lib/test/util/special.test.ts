@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fSurvival, incompleteBeta, logGamma, studentTCdf, studentTQuantile, studentTTwoSidedP } from "../../src/util/special";
+import {
+  fSurvival,
+  incompleteBeta,
+  logGamma,
+  studentTCdf,
+  studentTQuantile,
+  studentTTwoSidedP,
+} from "../../src/util/special";
 
 const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
