@@ -14,3 +14,4 @@ export * from "./published";
 export * from "./paperfindings";
 export * from "./scorecard";
 export { leastSquares, symmetricPinv } from "./linalg";
+export * from "./lawfits";

@@ -1,13 +1,18 @@
 /**
  * Published scaling-law numbers (the reranker paper's joint NDCG@10 parameters, the allocation
- * exponents they imply, the generative-retrieval paper's CGL series and its refit), read from
- * a JSON data file written by hand from the papers and the authors' repositories (rahulseetharaman/cross-encoder-scaling, HongruCai/SLGR).
- * The file is data of the library, `lib/data/published.json`; tests and notebooks read the same one.
+ * exponents they imply, the generative-retrieval paper's CGL series and its refit), read from a
+ * JSON data file written by hand from the papers (arXiv 2603.04816, arXiv 2503.18941) and the
+ * authors' repositories (rahulseetharaman/cross-encoder-scaling, HongruCai/SLGR). Every block names
+ * its paper and the table or file its numbers come from. The file is data of the library,
+ * `lib/data/published.json`; tests and notebooks read the same one.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../util/fsutil";
 import type { Objective } from "../records/types";
+import { inversePowerLaw } from "./forms";
+import { fitLaw, type LawFit } from "./fit";
+import { goodnessOfFit, type GoodnessOfFit } from "./stats";
 
 /** Joint-law parameters by name. */
 export interface NamedJointParams {
@@ -24,21 +29,37 @@ export interface CglSeries {
   cgl: number[];
 }
 
+/** Where a block of published numbers comes from. */
+export interface PublishedSource {
+  /** The paper: arXiv id and the part of it the numbers belong to. */
+  paper: string;
+  /** The table or file the numbers are copied from, or how they are derived from another block. */
+  table: string;
+  /** Further detail (what x and y are, the fit's settings). */
+  source: string;
+}
+
+/** The blocks of the published numbers file. */
+export const PUBLISHED_BLOCKS = [
+  "rerankerJointNdcg10",
+  "rerankerAllocationExponents",
+  "rerankerEqualCompute",
+  "cglSeries",
+  "cglRefit",
+] as const;
+
 /** The published numbers file. */
 export interface PublishedLaws {
-  rerankerJointNdcg10: Record<Objective, NamedJointParams> & { source: string };
-  rerankerAllocationExponents: Record<Objective, { n: number; d: number }> & { source: string };
-  rerankerEqualCompute: Record<Objective, { small: number; large: number }> & {
-    source: string;
-    small: { params: number; step: number };
-    large: { params: number; step: number };
-  };
-  cglSeries: Record<
-    "minderT5" | "minderLlama" | "minderLlama7bData" | "riporT5" | "riporLlama",
-    CglSeries
-  > & { source: string };
-  cglRefit: {
-    source: string;
+  rerankerJointNdcg10: Record<Objective, NamedJointParams> & PublishedSource;
+  rerankerAllocationExponents: Record<Objective, { n: number; d: number }> & PublishedSource;
+  rerankerEqualCompute: Record<Objective, { small: number; large: number }> &
+    PublishedSource & {
+      small: { params: number; step: number };
+      large: { params: number; step: number };
+    };
+  cglSeries: Record<"minderT5" | "minderLlama" | "minderLlama7bData" | "riporT5" | "riporLlama", CglSeries> &
+    PublishedSource;
+  cglRefit: PublishedSource & {
     minderT5: { a: number; b: number; c: number; r2: number };
     minderT5AuthorsScript: { b: number; c: number };
     minderLlama7bData: { b: number; c: number };
@@ -52,7 +73,8 @@ export function publishedLawsPath(): string {
 
 /**
  * Read and check the published numbers. Throws `InputError(file, 0, problem)` when a block is
- * missing or a number is not finite, or a series has mismatched lengths.
+ * missing or does not name its paper (an arXiv id) and table, when a number is not finite, or when
+ * a series has mismatched lengths.
  */
 export function readPublishedLaws(file: string = publishedLawsPath()): PublishedLaws {
   let v: PublishedLaws;
@@ -65,6 +87,12 @@ export function readPublishedLaws(file: string = publishedLawsPath()): Published
     if (!ok) throw new InputError(file, 0, what);
   };
   const num = (x: unknown) => typeof x === "number" && Number.isFinite(x);
+  for (const name of PUBLISHED_BLOCKS) {
+    const b = v[name] as Partial<PublishedSource> | undefined;
+    need(!!b, `block ${name} is missing`);
+    need(/arXiv \d{4}\.\d{4,5}/.test(b!.paper ?? ""), `${name}.paper must name the paper by arXiv id`);
+    need((b!.table ?? "").trim().length > 0, `${name}.table must name the table or file of its numbers`);
+  }
   for (const o of ["listwise", "pairwise", "pointwise"] as const) {
     const p = v.rerankerJointNdcg10?.[o];
     need(
@@ -77,7 +105,7 @@ export function readPublishedLaws(file: string = publishedLawsPath()): Published
     );
   }
   for (const [name, s] of Object.entries(v.cglSeries ?? {})) {
-    if (name === "source") continue;
+    if (name === "source" || name === "paper" || name === "table") continue;
     const ser = s as CglSeries;
     need(
       Array.isArray(ser.x) &&
@@ -90,4 +118,32 @@ export function readPublishedLaws(file: string = publishedLawsPath()): Published
   }
   need(num(v.cglRefit?.minderT5?.b) && num(v.cglRefit?.minderT5?.c), "cglRefit.minderT5 needs b and c");
   return v;
+}
+
+/** A published CGL series refitted with L(x) = (a/x)^b + c. */
+export interface CglRefit {
+  name: string;
+  /** "size": x = non-embedding parameters; "data": x = training examples. */
+  axis: "size" | "data";
+  series: CglSeries;
+  fit: LawFit;
+  gof: GoodnessOfFit;
+}
+
+/**
+ * Refit the generative-retrieval paper's MINDER CGL series (arXiv 2503.18941; values from
+ * HongruCai/SLGR, eval/laws_minder.py) with L(x) = (a/x)^b + c: the T5 and LLaMA size series and
+ * the LLaMA-7B data series. With 3 points the LLaMA size fit is exact and its status says so.
+ */
+export function cglRefits(published: PublishedLaws, starts = 64): CglRefit[] {
+  const specs: [string, "size" | "data", CglSeries][] = [
+    ["MINDER-T5 (size)", "size", published.cglSeries.minderT5],
+    ["MINDER-LLaMA (size)", "size", published.cglSeries.minderLlama],
+    ["MINDER-LLaMA-7B (data)", "data", published.cglSeries.minderLlama7bData],
+  ];
+  return specs.map(([name, axis, series]) => {
+    const data = { x: series.x.map((v) => [v]), y: series.cgl };
+    const fit = fitLaw(inversePowerLaw(), data, { starts });
+    return { name, axis, series, fit, gof: goodnessOfFit(fit, data) };
+  });
 }

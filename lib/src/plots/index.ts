@@ -3,3 +3,4 @@ export * from "./export";
 export * from "./png";
 export * from "./figures";
 export * from "./laws";
+export * from "./panels";

@@ -5,9 +5,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { fitLaw, goodnessOfFit, inversePowerLaw, publishedLawsPath, readPublishedLaws } from "../../src/laws";
+import {
+  fitLaw,
+  goodnessOfFit,
+  inversePowerLaw,
+  PUBLISHED_BLOCKS,
+  publishedLawsPath,
+  readPublishedLaws,
+} from "../../src/laws";
 import { InputError } from "../../src/util/fsutil";
 import { findPython, pythonHint } from "../../../scripts/python";
 
@@ -78,4 +87,27 @@ test("a damaged published-numbers file is refused with its path", () => {
     () => readPublishedLaws(path.join(__dirname, "no-such.json")),
     (e: unknown) => e instanceof InputError && /cannot read/.test((e as Error).message),
   );
+});
+
+test("every block of the published numbers names its paper and table, and one without is refused", () => {
+  const raw = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Record<string, Record<string, unknown>>;
+  for (const name of PUBLISHED_BLOCKS) {
+    assert.match(String(raw[name].paper), /arXiv \d{4}\.\d{4,5}/, `${name}.paper`);
+    assert.ok(String(raw[name].table).length > 10, `${name}.table`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "published-"));
+  for (const [name, field] of [
+    ["cglRefit", "paper"],
+    ["rerankerEqualCompute", "table"],
+  ]) {
+    const broken = JSON.parse(JSON.stringify(raw));
+    delete broken[name][field];
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(broken));
+    assert.throws(
+      () => readPublishedLaws(file),
+      (e: unknown) => e instanceof InputError && e.message.includes(`${name}.${field}`),
+    );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 });
