@@ -11,3 +11,4 @@ export * from "./tokenizer";
 export * from "./loaders";
 export * from "./paper";
 export * from "./dataset";
+export * from "./stats";

@@ -4,3 +4,4 @@ export * from "./png";
 export * from "./figures";
 export * from "./laws";
 export * from "./panels";
+export * from "./data";

@@ -4,3 +4,4 @@ export * from "./lawstudy";
 export * from "./fitlaws";
 export * from "./forecast";
 export * from "./allocation";
+export * from "./data";
