@@ -5,3 +5,4 @@ export * from "./figures";
 export * from "./laws";
 export * from "./panels";
 export * from "./data";
+export * from "./genret";

@@ -5,3 +5,5 @@ export * from "./fitlaws";
 export * from "./forecast";
 export * from "./allocation";
 export * from "./data";
+export * from "./training";
+export * from "./genret";
