@@ -17,9 +17,39 @@ import { stemmer } from "stemmer";
 
 /** Lucene's default English stop set (`EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`, 33 words). */
 export const LUCENE_ENGLISH_STOPWORDS: readonly string[] = [
-  "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-  "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",
-  "this", "to", "was", "will", "with",
+  "a",
+  "an",
+  "and",
+  "are",
+  "as",
+  "at",
+  "be",
+  "but",
+  "by",
+  "for",
+  "if",
+  "in",
+  "into",
+  "is",
+  "it",
+  "no",
+  "not",
+  "of",
+  "on",
+  "or",
+  "such",
+  "that",
+  "the",
+  "their",
+  "then",
+  "there",
+  "these",
+  "they",
+  "this",
+  "to",
+  "was",
+  "will",
+  "with",
 ];
 
 /** Analyzer settings (defaults in brackets). */
@@ -66,7 +96,10 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     analyze(text: string): string[] {
       const out: string[] = [];
       for (let tok of tokenizeWords(text)) {
-        if (tok.length > 2 && (tok.endsWith("'s") || tok.endsWith("’s") || tok.endsWith("'S") || tok.endsWith("’S"))) {
+        if (
+          tok.length > 2 &&
+          (tok.endsWith("'s") || tok.endsWith("’s") || tok.endsWith("'S") || tok.endsWith("’S"))
+        ) {
           tok = tok.slice(0, -2);
         }
         if (opts.lowercase) tok = tok.toLowerCase();

@@ -86,11 +86,16 @@ class IntBuffer {
  * Two passes over the postings (collect (term, doc, tf) triples, then a counting sort by term),
  * so memory is a few typed arrays of the postings count. Docnos must be unique.
  */
-export function buildBm25Index(docs: ReadonlyArray<{ docno: string; text: string }>, analyzerOptions: AnalyzerOptions = {}): Bm25Index {
+export function buildBm25Index(
+  docs: ReadonlyArray<{ docno: string; text: string }>,
+  analyzerOptions: AnalyzerOptions = {},
+): Bm25Index {
   const analyzer = createAnalyzer(analyzerOptions);
   const termIds = new Map<string, number>();
   const terms: string[] = [];
-  const tTerm = new IntBuffer(), tDoc = new IntBuffer(), tTf = new IntBuffer();
+  const tTerm = new IntBuffer(),
+    tDoc = new IntBuffer(),
+    tTf = new IntBuffer();
   const docLengths = new Int32Array(docs.length);
   const docnos: string[] = new Array(docs.length);
   const seen = new Set<string>();
@@ -120,13 +125,15 @@ export function buildBm25Index(docs: ReadonlyArray<{ docno: string; text: string
       tTf.push(tf);
     }
   }
-  const nTerms = terms.length, nPost = tTerm.length;
+  const nTerms = terms.length,
+    nPost = tTerm.length;
   const df = new Int32Array(nTerms);
   for (let i = 0; i < nPost; i++) df[tTerm.data[i]]++;
   const offsets = new Int32Array(nTerms + 1);
   for (let t = 0; t < nTerms; t++) offsets[t + 1] = offsets[t] + df[t];
   const cursor = offsets.slice(0, nTerms);
-  const docIds = new Int32Array(nPost), tfs = new Int32Array(nPost);
+  const docIds = new Int32Array(nPost),
+    tfs = new Int32Array(nPost);
   // triples were appended in doc order, so each term's postings come out doc-ascending
   for (let i = 0; i < nPost; i++) {
     const p = cursor[tTerm.data[i]]++;
@@ -134,8 +141,17 @@ export function buildBm25Index(docs: ReadonlyArray<{ docno: string; text: string
     tfs[p] = tTf.data[i];
   }
   return {
-    analyzer, docnos, termIds, terms, df, offsets, docIds, tfs, docLengths,
-    avgdl: docs.length ? totalLen / docs.length : 0, numPostings: nPost,
+    analyzer,
+    docnos,
+    termIds,
+    terms,
+    df,
+    offsets,
+    docIds,
+    tfs,
+    docLengths,
+    avgdl: docs.length ? totalLen / docs.length : 0,
+    numPostings: nPost,
   };
 }
 
@@ -156,7 +172,10 @@ export class Bm25Searcher {
   private readonly norm: Float64Array;
   private readonly touched: Int32Array;
 
-  constructor(readonly index: Bm25Index, params: Bm25Params = {}) {
+  constructor(
+    readonly index: Bm25Index,
+    params: Bm25Params = {},
+  ) {
     this.k1 = params.k1 ?? 0.9;
     this.b = params.b ?? 0.4;
     const n = index.docnos.length;
@@ -196,19 +215,23 @@ export class Bm25Searcher {
     }
     const docnos = index.docnos;
     // better(a, b): a ranks above b (score desc, docno desc)
-    const better = (a: number, b: number): boolean => acc[a] > acc[b] || (acc[a] === acc[b] && compareDocnos(docnos[a], docnos[b]) > 0);
+    const better = (a: number, b: number): boolean =>
+      acc[a] > acc[b] || (acc[a] === acc[b] && compareDocnos(docnos[a], docnos[b]) > 0);
     const kk = Math.min(k, nTouched);
     // min-heap (worst at root) of size kk
     const heap = new Int32Array(kk);
     let size = 0;
     const siftDown = (i: number) => {
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let w = i;
         if (l < size && better(heap[w], heap[l])) w = l;
         if (r < size && better(heap[w], heap[r])) w = r;
         if (w === i) return;
-        const tmp = heap[i]; heap[i] = heap[w]; heap[w] = tmp;
+        const tmp = heap[i];
+        heap[i] = heap[w];
+        heap[w] = tmp;
         i = w;
       }
     };
@@ -222,7 +245,9 @@ export class Bm25Searcher {
         while (j > 0) {
           const parent = (j - 1) >> 1;
           if (better(heap[parent], heap[j])) {
-            const tmp = heap[j]; heap[j] = heap[parent]; heap[parent] = tmp;
+            const tmp = heap[j];
+            heap[j] = heap[parent];
+            heap[parent] = tmp;
             j = parent;
           } else break;
         }
@@ -249,7 +274,8 @@ export class Bm25Searcher {
     let s = 0;
     for (const [t, c] of qtf) {
       // binary search the posting list for docIdx
-      let lo = index.offsets[t], hi = index.offsets[t + 1] - 1;
+      let lo = index.offsets[t],
+        hi = index.offsets[t + 1] - 1;
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const v = index.docIds[mid];

@@ -33,10 +33,26 @@ import { rankQuery } from "../eval/ranking";
 import { LUCENE_ENGLISH_STOPWORDS, type AnalyzerOptions } from "./analyzer";
 import { buildBm25Index, bm25Run, type Bm25Params } from "./bm25";
 import {
-  csrRow, generateCollection, generatorConfigFor, relevanceOf, SPLITS,
-  type Csr, type Doc, type GeneratorConfig, type Query, type Split, type SyntheticTruth,
+  csrRow,
+  generateCollection,
+  generatorConfigFor,
+  relevanceOf,
+  SPLITS,
+  type Csr,
+  type Doc,
+  type GeneratorConfig,
+  type Query,
+  type Split,
+  type SyntheticTruth,
 } from "./generator";
-import { buildTrainingGroups, pointwiseView, readGroupsTsv, writeGroupsTsv, type PointwiseExamples, type TrainingGroups } from "./groups";
+import {
+  buildTrainingGroups,
+  pointwiseView,
+  readGroupsTsv,
+  writeGroupsTsv,
+  type PointwiseExamples,
+  type TrainingGroups,
+} from "./groups";
 import { forEachIdTextTsv, readCollectionTsv, readQueriesTsv } from "./loaders";
 import { checkPaperFiles, defaultPaperDir, MissingFilesError } from "./paper";
 import { dataPath } from "../util/paths";
@@ -140,7 +156,12 @@ interface Manifest {
   config: GeneratorConfig | null;
   sourceInfo: Record<string, unknown> | null;
   bm25: Dataset["bm25Params"];
-  groups: { negatives: number; depth: number; excludeMinGrade: number; skipped: Array<{ qid: string; reason: string }> };
+  groups: {
+    negatives: number;
+    depth: number;
+    excludeMinGrade: number;
+    skipped: Array<{ qid: string; reason: string }>;
+  };
   maxLen: number;
   counts: Record<string, number>;
 }
@@ -151,7 +172,11 @@ export const RERANK_DEPTH = 100;
 /** BM25 negatives per training group (1 positive + 10 negatives; arXiv 2603.04816, training setup). */
 export const GROUP_NEGATIVES = 10;
 /** Anserini's default English analysis (see analyzer.ts). */
-const ANALYZER: Required<AnalyzerOptions> = { lowercase: true, stopwords: [...LUCENE_ENGLISH_STOPWORDS], stem: true };
+const ANALYZER: Required<AnalyzerOptions> = {
+  lowercase: true,
+  stopwords: [...LUCENE_ENGLISH_STOPWORDS],
+  stem: true,
+};
 
 /** FNV-1a hash of a string as 8 hex digits (folder names of configuration overrides). */
 function hash8(s: string): string {
@@ -172,7 +197,9 @@ function filesIn(dir: string, synthetic: boolean): DatasetFiles {
     queries: per((s) => path.join(dir, `queries.${s}.tsv`)),
     qrels: per((s) => path.join(dir, `qrels.${s}.txt`)),
     bm25: per((s) => path.join(dir, `bm25.${s}.trec`)),
-    oracle: synthetic ? { dev: path.join(dir, "oracle.dev.trec"), test: path.join(dir, "oracle.test.trec") } : null,
+    oracle: synthetic
+      ? { dev: path.join(dir, "oracle.dev.trec"), test: path.join(dir, "oracle.test.trec") }
+      : null,
     groups: path.join(dir, "groups.train.tsv"),
     vocab: path.join(dir, "vocab.txt"),
     truth: synthetic ? path.join(dir, "truth.json") : null,
@@ -207,7 +234,10 @@ export async function prepareDataset(options: PrepareOptions = {}): Promise<Data
   else {
     const chk = checkPaperFiles(paperDir);
     source = chk.missingRequired.length ? "synthetic" : "msmarco";
-    if (source === "synthetic") (options.log ?? console.log)(`paper profile: real files not found, using the paper-size embedded collection.\n${chk.message}`);
+    if (source === "synthetic")
+      (options.log ?? console.log)(
+        `paper profile: real files not found, using the paper-size embedded collection.\n${chk.message}`,
+      );
   }
   const overrides = options.generator ?? {};
   const config = source === "synthetic" ? generatorConfigFor(profile, overrides) : null;
@@ -215,12 +245,25 @@ export async function prepareDataset(options: PrepareOptions = {}): Promise<Data
   const name = `${profile}${source === "msmarco" ? "-msmarco" : ""}-seed${seed}${hasOverrides ? "-" + hash8(JSON.stringify(config)) : ""}`;
   const dir = path.join(root, name);
   const files = filesIn(dir, source === "synthetic");
-  const sourceInfo = source === "msmarco" ? { paperDir: path.resolve(paperDir), maxTrainQueries: options.maxTrainQueries ?? 100000, maxDocs: options.maxDocs ?? null } : null;
+  const sourceInfo =
+    source === "msmarco"
+      ? {
+          paperDir: path.resolve(paperDir),
+          maxTrainQueries: options.maxTrainQueries ?? 100000,
+          maxDocs: options.maxDocs ?? null,
+        }
+      : null;
 
   if (!options.rebuild && fs.existsSync(files.manifest)) {
     try {
       const m = JSON.parse(fs.readFileSync(files.manifest, "utf8")) as Manifest;
-      if (m.format === DATASET_FORMAT && m.source === source && m.seed === seed && JSON.stringify(m.config) === JSON.stringify(config) && JSON.stringify(m.sourceInfo) === JSON.stringify(sourceInfo)) {
+      if (
+        m.format === DATASET_FORMAT &&
+        m.source === source &&
+        m.seed === seed &&
+        JSON.stringify(m.config) === JSON.stringify(config) &&
+        JSON.stringify(m.sourceInfo) === JSON.stringify(sourceInfo)
+      ) {
         log(`loading ${dir}`);
         return loadDatasetDir(dir, profile);
       }
@@ -230,7 +273,8 @@ export async function prepareDataset(options: PrepareOptions = {}): Promise<Data
     }
   }
   log(`building ${dir}`);
-  const built = source === "synthetic" ? buildSynthetic(config!, seed, log) : buildReal(paperDir, seed, options, log);
+  const built =
+    source === "synthetic" ? buildSynthetic(config!, seed, log) : buildReal(paperDir, seed, options, log);
   const ds: Dataset = finish(built, profile, seed, source, dir, files, false, config, log);
   writeDatasetDir(ds, sourceInfo, log);
   return ds;
@@ -245,7 +289,9 @@ interface Built {
 
 function buildSynthetic(config: GeneratorConfig, seed: number, log: (m: string) => void): Built {
   const col = generateCollection(config, seed);
-  log(`generated ${col.docs.length} passages, ${SPLITS.map((s) => `${col.queries[s].length} ${s}`).join(", ")} queries`);
+  log(
+    `generated ${col.docs.length} passages, ${SPLITS.map((s) => `${col.queries[s].length} ${s}`).join(", ")} queries`,
+  );
   return { docs: col.docs, queries: col.queries, qrels: col.qrels, truth: col.truth };
 }
 
@@ -263,7 +309,10 @@ function buildReal(dir: string, seed: number, options: PrepareOptions, log: (m: 
   const maxTrain = options.maxTrainQueries ?? 100000;
   if (train.length > maxTrain) {
     const rng = createRng(deriveSeed(seed, "msmarco-train-sample"));
-    const idx = rng.shuffle(train.map((_, i) => i)).slice(0, maxTrain).sort((a, b) => a - b);
+    const idx = rng
+      .shuffle(train.map((_, i) => i))
+      .slice(0, maxTrain)
+      .sort((a, b) => a - b);
     train = idx.map((i) => train[i]);
   }
   const queries = {
@@ -275,19 +324,31 @@ function buildReal(dir: string, seed: number, options: PrepareOptions, log: (m: 
 }
 
 /** Oracle reranking of a candidate run (embedded collection). */
-function oracleRun(truth: SyntheticTruth, split: Split, queries: Query[], cand: Run, docIndex: Map<string, number>): Run {
+function oracleRun(
+  truth: SyntheticTruth,
+  split: Split,
+  queries: Query[],
+  cand: Run,
+  docIndex: Map<string, number>,
+): Run {
   const out: Run = new Map();
   queries.forEach((q, i) => {
     const c = cand.get(q.qid)!;
     const Q = csrRow(truth.queryConcepts[split], i);
     const scores = Float64Array.from(c.docnos, (dn) => relevanceOf(truth, Q, docIndex.get(dn)!).oracle);
     const order = rankQuery({ docnos: c.docnos, scores });
-    out.set(q.qid, { docnos: Array.from(order, (j) => c.docnos[j]), scores: Float64Array.from(order, (j) => scores[j]) });
+    out.set(q.qid, {
+      docnos: Array.from(order, (j) => c.docnos[j]),
+      scores: Float64Array.from(order, (j) => scores[j]),
+    });
   });
   return out;
 }
 
-function recommendedMaxLen(tok: WordTokenizer, ds: { queries: Record<Split, Query[]>; docs: Doc[]; groups: TrainingGroups }): number {
+function recommendedMaxLen(
+  tok: WordTokenizer,
+  ds: { queries: Record<Split, Query[]>; docs: Doc[]; groups: TrainingGroups },
+): number {
   const lens: number[] = [];
   const qlen = ds.queries.train.map((q) => tok.encode(q.text).length);
   const dlen = new Map<number, number>();
@@ -307,8 +368,15 @@ function recommendedMaxLen(tok: WordTokenizer, ds: { queries: Record<Split, Quer
 }
 
 function finish(
-  b: Built, profile: ProfileName, seed: number, source: "synthetic" | "msmarco", dir: string, files: DatasetFiles,
-  fromCache: boolean, config: GeneratorConfig | null, log: (m: string) => void,
+  b: Built,
+  profile: ProfileName,
+  seed: number,
+  source: "synthetic" | "msmarco",
+  dir: string,
+  files: DatasetFiles,
+  fromCache: boolean,
+  config: GeneratorConfig | null,
+  log: (m: string) => void,
 ): Dataset {
   const docIndex = new Map<string, number>();
   b.docs.forEach((d, i) => docIndex.set(d.docno, i));
@@ -317,7 +385,11 @@ function finish(
   const bm25 = {} as Record<Split, Run>;
   for (const s of SPLITS) bm25[s] = bm25Run(index, b.queries[s], RERANK_DEPTH, BM25);
   log("retrieved BM25 top-100 for every split");
-  const groups = buildTrainingGroups(b.queries.train, bm25.train, b.qrels.train, docIndex, { negatives: GROUP_NEGATIVES, depth: RERANK_DEPTH, seed: deriveSeed(seed, "negatives") });
+  const groups = buildTrainingGroups(b.queries.train, bm25.train, b.qrels.train, docIndex, {
+    negatives: GROUP_NEGATIVES,
+    depth: RERANK_DEPTH,
+    seed: deriveSeed(seed, "negatives"),
+  });
   log(`sampled ${groups.count} training groups (${groups.skipped.length} queries skipped)`);
   const tokenizer = buildVocabulary(
     (function* () {
@@ -327,18 +399,40 @@ function finish(
     { maxWords: source === "msmarco" ? 50000 : undefined, minCount: source === "msmarco" ? 2 : 1 },
   );
   log(`vocabulary: ${tokenizer.vocabSize} tokens`);
-  const oracle = b.truth ? { dev: oracleRun(b.truth, "dev", b.queries.dev, bm25.dev, docIndex), test: oracleRun(b.truth, "test", b.queries.test, bm25.test, docIndex) } : null;
+  const oracle = b.truth
+    ? {
+        dev: oracleRun(b.truth, "dev", b.queries.dev, bm25.dev, docIndex),
+        test: oracleRun(b.truth, "test", b.queries.test, bm25.test, docIndex),
+      }
+    : null;
   const partial = { queries: b.queries, docs: b.docs, groups };
   return {
-    profile, seed, source, dir, files, fromCache, docs: b.docs, docIndex, queries: b.queries, qrels: b.qrels, bm25, oracle, groups,
-    pointwise: pointwiseView(groups), tokenizer, maxLen: recommendedMaxLen(tokenizer, partial), config, truth: b.truth,
+    profile,
+    seed,
+    source,
+    dir,
+    files,
+    fromCache,
+    docs: b.docs,
+    docIndex,
+    queries: b.queries,
+    qrels: b.qrels,
+    bm25,
+    oracle,
+    groups,
+    pointwise: pointwiseView(groups),
+    tokenizer,
+    maxLen: recommendedMaxLen(tokenizer, partial),
+    config,
+    truth: b.truth,
     bm25Params: { ...BM25, depth: RERANK_DEPTH, analyzer: ANALYZER },
   };
 }
 
 /** Check a field can be written to TSV (no tab or newline). */
 function tsvSafe(s: string, what: string): string {
-  if (/[\t\n\r]/.test(s)) throw new RangeError(`${what} contains a tab or newline: ${JSON.stringify(s.slice(0, 40))}`);
+  if (/[\t\n\r]/.test(s))
+    throw new RangeError(`${what} contains a tab or newline: ${JSON.stringify(s.slice(0, 40))}`);
   return s;
 }
 
@@ -351,15 +445,17 @@ export function writeIdTextTsv(file: string, rows: ReadonlyArray<{ id: string; t
 function truthToJson(t: SyntheticTruth): string {
   const csr = (c: Csr) => ({ offsets: Array.from(c.offsets), ids: Array.from(c.ids) });
   const per = <T>(f: (s: Split) => T) => ({ train: f("train"), dev: f("dev"), test: f("test") });
-  return JSON.stringify({
-    conceptForms: t.conceptForms,
-    conceptTopic: Array.from(t.conceptTopic),
-    docTopic: Array.from(t.docTopic),
-    docSalient: csr(t.docSalient),
-    docMentioned: csr(t.docMentioned),
-    queryConcepts: per((s) => csr(t.queryConcepts[s])),
-    querySource: per((s) => Array.from(t.querySource[s])),
-  }) + "\n";
+  return (
+    JSON.stringify({
+      conceptForms: t.conceptForms,
+      conceptTopic: Array.from(t.conceptTopic),
+      docTopic: Array.from(t.docTopic),
+      docSalient: csr(t.docSalient),
+      docMentioned: csr(t.docMentioned),
+      queryConcepts: per((s) => csr(t.queryConcepts[s])),
+      querySource: per((s) => Array.from(t.querySource[s])),
+    }) + "\n"
+  );
 }
 
 function truthFromJson(file: string, config: GeneratorConfig): SyntheticTruth {
@@ -387,14 +483,24 @@ function truthFromJson(file: string, config: GeneratorConfig): SyntheticTruth {
 }
 
 /** Write the dataset folder atomically: build in `<dir>.tmp-<pid>`, then rename into place. */
-function writeDatasetDir(ds: Dataset, sourceInfo: Record<string, unknown> | null, log: (m: string) => void): void {
+function writeDatasetDir(
+  ds: Dataset,
+  sourceInfo: Record<string, unknown> | null,
+  log: (m: string) => void,
+): void {
   const final = ds.dir;
   const tmp = `${final}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const f = filesIn(tmp, ds.source === "synthetic");
-  writeIdTextTsv(f.collection, ds.docs.map((d) => ({ id: d.docno, text: d.text })));
+  writeIdTextTsv(
+    f.collection,
+    ds.docs.map((d) => ({ id: d.docno, text: d.text })),
+  );
   for (const s of SPLITS) {
-    writeIdTextTsv(f.queries[s], ds.queries[s].map((q) => ({ id: q.qid, text: q.text })));
+    writeIdTextTsv(
+      f.queries[s],
+      ds.queries[s].map((q) => ({ id: q.qid, text: q.text })),
+    );
     writeTrecQrels(f.qrels[s], ds.qrels[s]);
     writeTrecRun(f.bm25[s], ds.bm25[s], "bm25");
   }
@@ -402,15 +508,34 @@ function writeDatasetDir(ds: Dataset, sourceInfo: Record<string, unknown> | null
     writeTrecRun(f.oracle.dev, ds.oracle.dev, "oracle");
     writeTrecRun(f.oracle.test, ds.oracle.test, "oracle");
   }
-  writeGroupsTsv(f.groups, ds.groups, ds.docs.map((d) => d.docno));
+  writeGroupsTsv(
+    f.groups,
+    ds.groups,
+    ds.docs.map((d) => d.docno),
+  );
   writeFileAtomic(f.vocab, ds.tokenizer.toVocabText());
   if (ds.truth && f.truth) writeFileAtomic(f.truth, truthToJson(ds.truth));
   const manifest: Manifest = {
-    format: DATASET_FORMAT, profile: ds.profile, seed: ds.seed, source: ds.source, config: ds.config, sourceInfo,
-    bm25: ds.bm25Params, groups: { negatives: GROUP_NEGATIVES, depth: RERANK_DEPTH, excludeMinGrade: 1, skipped: ds.groups.skipped }, maxLen: ds.maxLen,
+    format: DATASET_FORMAT,
+    profile: ds.profile,
+    seed: ds.seed,
+    source: ds.source,
+    config: ds.config,
+    sourceInfo,
+    bm25: ds.bm25Params,
+    groups: {
+      negatives: GROUP_NEGATIVES,
+      depth: RERANK_DEPTH,
+      excludeMinGrade: 1,
+      skipped: ds.groups.skipped,
+    },
+    maxLen: ds.maxLen,
     counts: {
-      docs: ds.docs.length, ...Object.fromEntries(SPLITS.map((s) => [`queries.${s}`, ds.queries[s].length])),
-      groups: ds.groups.count, groupsSkipped: ds.groups.skipped.length, vocab: ds.tokenizer.vocabSize,
+      docs: ds.docs.length,
+      ...Object.fromEntries(SPLITS.map((s) => [`queries.${s}`, ds.queries[s].length])),
+      groups: ds.groups.count,
+      groupsSkipped: ds.groups.skipped.length,
+      vocab: ds.tokenizer.vocabSize,
     },
   };
   writeJsonAtomic(f.manifest, manifest);
@@ -437,13 +562,16 @@ export function loadDatasetDir(dir: string, profile?: ProfileName): Dataset {
   } catch (e) {
     throw new InputError(mfile, 0, `cannot read manifest (${(e as Error).message})`);
   }
-  if (m.format !== DATASET_FORMAT) throw new InputError(mfile, 0, `dataset format ${m.format}, expected ${DATASET_FORMAT}`);
+  if (m.format !== DATASET_FORMAT)
+    throw new InputError(mfile, 0, `dataset format ${m.format}, expected ${DATASET_FORMAT}`);
   const files = filesIn(dir, m.source === "synthetic");
   const docs: Doc[] = [];
   forEachIdTextTsv(files.collection, "collection", (docno, text) => docs.push({ docno, text }));
   const docIndex = new Map<string, number>();
   docs.forEach((d, i) => docIndex.set(d.docno, i));
-  const queries = {} as Record<Split, Query[]>, qrels = {} as Record<Split, Qrels>, bm25 = {} as Record<Split, Run>;
+  const queries = {} as Record<Split, Query[]>,
+    qrels = {} as Record<Split, Qrels>,
+    bm25 = {} as Record<Split, Run>;
   const fill = (run: Run, qs: Query[]): Run => {
     const out: Run = new Map();
     const empty: RunQuery = { docnos: [], scores: new Float64Array(0) };
@@ -455,13 +583,35 @@ export function loadDatasetDir(dir: string, profile?: ProfileName): Dataset {
     qrels[s] = readTrecQrels(files.qrels[s]);
     bm25[s] = fill(readTrecRun(files.bm25[s]), queries[s]);
   }
-  const oracle = files.oracle ? { dev: fill(readTrecRun(files.oracle.dev), queries.dev), test: fill(readTrecRun(files.oracle.test), queries.test) } : null;
+  const oracle = files.oracle
+    ? {
+        dev: fill(readTrecRun(files.oracle.dev), queries.dev),
+        test: fill(readTrecRun(files.oracle.test), queries.test),
+      }
+    : null;
   const groups = readGroupsTsv(files.groups, queries.train, docIndex);
   groups.skipped = m.groups?.skipped ?? [];
   const tokenizer = WordTokenizer.fromVocabFile(files.vocab);
   const truth = files.truth && m.config ? truthFromJson(files.truth, m.config) : null;
   return {
-    profile: profile ?? m.profile, seed: m.seed, source: m.source, dir, files, fromCache: true, docs, docIndex, queries, qrels, bm25, oracle,
-    groups, pointwise: pointwiseView(groups), tokenizer, maxLen: m.maxLen, config: m.config, truth, bm25Params: m.bm25,
+    profile: profile ?? m.profile,
+    seed: m.seed,
+    source: m.source,
+    dir,
+    files,
+    fromCache: true,
+    docs,
+    docIndex,
+    queries,
+    qrels,
+    bm25,
+    oracle,
+    groups,
+    pointwise: pointwiseView(groups),
+    tokenizer,
+    maxLen: m.maxLen,
+    config: m.config,
+    truth,
+    bm25Params: m.bm25,
   };
 }

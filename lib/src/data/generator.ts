@@ -103,7 +103,10 @@ export interface GeneratorConfig {
  * With 1,500 concepts, Zipf 0.5 and forms [0.6, 0.3, 0.1] BM25 scores 0.567, the oracle 0.945, and
  * the same rerankers 0.681, 0.687, 0.694, each wider model ahead at every checkpoint.
  */
-export const DEFAULT_GENERATOR: Omit<GeneratorConfig, "numDocs" | "numQueries" | "numConcepts" | "numTopics"> = {
+export const DEFAULT_GENERATOR: Omit<
+  GeneratorConfig,
+  "numDocs" | "numQueries" | "numConcepts" | "numTopics"
+> = {
   generalFraction: 0.05,
   conceptZipf: 0.5,
   topicZipf: 0.7,
@@ -119,17 +122,33 @@ export const DEFAULT_GENERATOR: Omit<GeneratorConfig, "numDocs" | "numQueries" |
 };
 
 /** Collection sizes per profile. */
-export const GENERATOR_SIZES: Record<"smoke" | "mini" | "paper", Pick<GeneratorConfig, "numDocs" | "numQueries" | "numConcepts" | "numTopics">> = {
+export const GENERATOR_SIZES: Record<
+  "smoke" | "mini" | "paper",
+  Pick<GeneratorConfig, "numDocs" | "numQueries" | "numConcepts" | "numTopics">
+> = {
   // seconds: unit tests and notebook smoke runs
   smoke: { numDocs: 600, numQueries: { train: 200, dev: 50, test: 50 }, numConcepts: 500, numTopics: 4 },
   // minutes on a 2-core CPU for the whole training grid
-  mini: { numDocs: 10000, numQueries: { train: 5000, dev: 900, test: 300 }, numConcepts: 1500, numTopics: 20 },
+  mini: {
+    numDocs: 10000,
+    numQueries: { train: 5000, dev: 900, test: 300 },
+    numConcepts: 1500,
+    numTopics: 20,
+  },
   // GPU-sized synthetic stand-in for MS MARCO
-  paper: { numDocs: 200000, numQueries: { train: 100000, dev: 2000, test: 2000 }, numConcepts: 15000, numTopics: 200 },
+  paper: {
+    numDocs: 200000,
+    numQueries: { train: 100000, dev: 2000, test: 2000 },
+    numConcepts: 15000,
+    numTopics: 200,
+  },
 };
 
 /** The full generator configuration of a profile size, with optional overrides. */
-export function generatorConfigFor(size: "smoke" | "mini" | "paper", overrides: Partial<GeneratorConfig> = {}): GeneratorConfig {
+export function generatorConfigFor(
+  size: "smoke" | "mini" | "paper",
+  overrides: Partial<GeneratorConfig> = {},
+): GeneratorConfig {
   return { ...DEFAULT_GENERATOR, ...GENERATOR_SIZES[size], ...overrides };
 }
 
@@ -183,23 +202,59 @@ export interface SyntheticCollection {
 
 /** English function words with rough relative frequencies (used as filler, many are stopwords). */
 const FUNCTION_WORDS: readonly string[] = [
-  "the", "of", "and", "in", "to", "a", "is", "for", "on", "with", "as", "by", "that", "from",
-  "at", "was", "are", "which", "this", "or", "its", "into", "also", "their", "has", "can",
+  "the",
+  "of",
+  "and",
+  "in",
+  "to",
+  "a",
+  "is",
+  "for",
+  "on",
+  "with",
+  "as",
+  "by",
+  "that",
+  "from",
+  "at",
+  "was",
+  "are",
+  "which",
+  "this",
+  "or",
+  "its",
+  "into",
+  "also",
+  "their",
+  "has",
+  "can",
 ];
-const QUERY_PREFIXES: readonly string[] = ["what is", "how", "define", "what are the", "why", "where is the", "meaning of"];
+const QUERY_PREFIXES: readonly string[] = [
+  "what is",
+  "how",
+  "define",
+  "what are the",
+  "why",
+  "where is the",
+  "meaning of",
+];
 const CONNECTIVES: readonly string[] = ["of", "in", "for", "and"];
 
 /** Draws from a fixed discrete distribution by binary search on the cumulative weights. */
 class Categorical {
   private readonly cum: Float64Array;
-  constructor(readonly items: Int32Array, weights: ArrayLike<number>) {
+  constructor(
+    readonly items: Int32Array,
+    weights: ArrayLike<number>,
+  ) {
     this.cum = new Float64Array(items.length);
     let s = 0;
     for (let i = 0; i < items.length; i++) this.cum[i] = s += weights[i];
   }
   sample(rng: Rng): number {
     const u = rng.next() * this.cum[this.cum.length - 1];
-    let lo = 0, hi = this.cum.length - 1;
+    let lo = 0,
+      hi = this.cum.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.cum[mid] > u) hi = mid;
@@ -225,7 +280,8 @@ const CODAS = ["", "", "", "", "n", "r", "l"];
 export function makeWords(count: number, rng: Rng): string[] {
   const reserved = new Set<string>([...FUNCTION_WORDS, ...LUCENE_ENGLISH_STOPWORDS]);
   const words: string[] = [];
-  const seen = new Set<string>(), stems = new Set<string>();
+  const seen = new Set<string>(),
+    stems = new Set<string>();
   let attempts = 0;
   while (words.length < count) {
     if (++attempts > count * 200) throw new Error(`makeWords: could not make ${count} distinct words`);
@@ -266,24 +322,39 @@ function padId(prefix: string, i: number, n: number): string {
 export function validateGeneratorConfig(c: GeneratorConfig): void {
   const nq = c.numQueries.train + c.numQueries.dev + c.numQueries.test;
   if (!(c.numDocs >= 1)) throw new RangeError("numDocs must be ≥ 1");
-  if (nq > c.numDocs) throw new RangeError(`numQueries total ${nq} exceeds numDocs ${c.numDocs} (each query needs its own source passage)`);
+  if (nq > c.numDocs)
+    throw new RangeError(
+      `numQueries total ${nq} exceeds numDocs ${c.numDocs} (each query needs its own source passage)`,
+    );
   if (!(c.numTopics >= 1)) throw new RangeError("numTopics must be ≥ 1");
   const nGeneral = Math.floor(c.numConcepts * c.generalFraction);
-  if ((c.numConcepts - nGeneral) / c.numTopics < c.salientPerDoc[1] + 2) throw new RangeError("too few concepts per topic for salientPerDoc");
-  if (c.queryConcepts[0] < 2 || c.queryConcepts[1] > c.salientPerDoc[0] + (c.salientPerDoc[1] - c.salientPerDoc[0])) throw new RangeError("queryConcepts must be within [2, max salientPerDoc]");
-  if (c.queryConcepts[0] > c.salientPerDoc[0]) throw new RangeError("queryConcepts min must be ≤ salientPerDoc min");
+  if ((c.numConcepts - nGeneral) / c.numTopics < c.salientPerDoc[1] + 2)
+    throw new RangeError("too few concepts per topic for salientPerDoc");
+  if (
+    c.queryConcepts[0] < 2 ||
+    c.queryConcepts[1] > c.salientPerDoc[0] + (c.salientPerDoc[1] - c.salientPerDoc[0])
+  )
+    throw new RangeError("queryConcepts must be within [2, max salientPerDoc]");
+  if (c.queryConcepts[0] > c.salientPerDoc[0])
+    throw new RangeError("queryConcepts min must be ≤ salientPerDoc min");
   if (nGeneral < 1) throw new RangeError("generalFraction × numConcepts must be ≥ 1");
 }
 
-/**
- * Generate the embedded collection (steps 1–5 of the module comment). Deterministic: the same
- * configuration and seed always give identical documents, queries and qrels.
- */
-export function generateCollection(config: GeneratorConfig, seed: number): SyntheticCollection {
-  validateGeneratorConfig(config);
-  const C = config.numConcepts, T = config.numTopics;
+/** Step 1: concept popularity w_r ∝ (r+2)^−s, the general concepts, topics and their samplers. */
+interface ConceptModel {
+  conceptWeight: Float64Array;
+  nGeneral: number;
+  /** Topic of each concept, −1 for general ones. */
+  conceptTopic: Int32Array;
+  topicMembers: number[][];
+  general: Categorical;
+  topicDists: Categorical[];
+  topicDist: Categorical;
+}
 
-  // 1. concepts, popularity, topics
+function conceptModel(config: GeneratorConfig): ConceptModel {
+  const C = config.numConcepts,
+    T = config.numTopics;
   const conceptWeight = new Float64Array(C);
   for (let r = 0; r < C; r++) conceptWeight[r] = 1 / Math.pow(r + 2, config.conceptZipf);
   const nGeneral = Math.floor(C * config.generalFraction);
@@ -297,12 +368,30 @@ export function generateCollection(config: GeneratorConfig, seed: number): Synth
       topicMembers[t].push(r);
     }
   }
-  const general = new Categorical(Int32Array.from({ length: nGeneral }, (_, i) => i), conceptWeight.subarray(0, nGeneral));
-  const topicDists = topicMembers.map((m) => new Categorical(Int32Array.from(m), m.map((r) => conceptWeight[r])));
+  const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+  const general = new Categorical(ids(nGeneral), conceptWeight.subarray(0, nGeneral));
+  const topicDists = topicMembers.map(
+    (m) =>
+      new Categorical(
+        Int32Array.from(m),
+        m.map((r) => conceptWeight[r]),
+      ),
+  );
   const topicW = Float64Array.from({ length: T }, (_, t) => 1 / Math.pow(t + 1, config.topicZipf));
-  const topicDist = new Categorical(Int32Array.from({ length: T }, (_, t) => t), topicW);
+  return {
+    conceptWeight,
+    nGeneral,
+    conceptTopic,
+    topicMembers,
+    general,
+    topicDists,
+    topicDist: new Categorical(ids(T), topicW),
+  };
+}
 
-  // 2. surface forms
+/** Step 2: 1–3 surface forms per concept (general concepts one), made-up words dealt in rank order. */
+function surfaceForms(config: GeneratorConfig, seed: number, nGeneral: number): string[][] {
+  const C = config.numConcepts;
   const formRng = createRng(deriveSeed(seed, "forms"));
   const nForms = new Int32Array(C);
   for (let r = 0; r < C; r++) {
@@ -310,127 +399,206 @@ export function generateCollection(config: GeneratorConfig, seed: number): Synth
     nForms[r] = u < config.formCounts[0] ? 1 : u < config.formCounts[0] + config.formCounts[1] ? 2 : 3;
     if (r < nGeneral) nForms[r] = 1; // general words are unambiguous background
   }
-  let totalForms = 0;
-  for (let r = 0; r < C; r++) totalForms += nForms[r];
-  const words = makeWords(totalForms, createRng(deriveSeed(seed, "words")));
+  const words = makeWords(
+    nForms.reduce((a, b) => a + b, 0),
+    createRng(deriveSeed(seed, "words")),
+  );
   // frequent concepts take the early (shorter) words: deal words in rank order
-  const conceptForms: string[][] = [];
   let wi = 0;
-  for (let r = 0; r < C; r++) {
-    const f: string[] = [];
-    for (let j = 0; j < nForms[r]; j++) f.push(words[wi++]);
-    conceptForms.push(f);
-  }
-  const pickForm = (rng: Rng, c: number, preferred: number, bias: number): string => {
-    const f = conceptForms[c];
-    if (f.length === 1) return f[0];
-    if (rng.next() < bias) return f[preferred];
-    let j = rng.int(f.length - 1);
-    if (j >= preferred) j++;
-    return f[j];
-  };
+  return Array.from(nForms, (n) => words.slice(wi, (wi += n)));
+}
 
-  // 3. documents
-  const docRng = createRng(deriveSeed(seed, "docs"));
-  const fw = new Categorical(Int32Array.from(FUNCTION_WORDS, (_, i) => i), FUNCTION_WORDS.map((_, i) => 1 / (i + 1)));
+/** A form of a concept: the `preferred` one with probability `bias`, else one of the others uniformly. */
+function pickForm(rng: Rng, forms: readonly string[], preferred: number, bias: number): string {
+  if (forms.length === 1) return forms[0];
+  if (rng.next() < bias) return forms[preferred];
+  let j = rng.int(forms.length - 1);
+  if (j >= preferred) j++;
+  return forms[j];
+}
+
+const FN = -1; // a function-word slot
+
+/** A function-word slot before an item with probability functionWordRate, then the item (the lead sentence). */
+function leadSlots(rng: Rng, config: GeneratorConfig, lead: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const c of lead) {
+    if (rng.next() < config.functionWordRate) out.push(FN);
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The word slots of a passage's body: max(R, |body|) slots, each a function word with probability
+ * functionWordRate (turned into content slots until the extra salient mentions in `body` fit);
+ * the remaining content slots take background concepts (from the topic, else the general ones,
+ * never a salient one), all in random order.
+ */
+function bodySlots(
+  rng: Rng,
+  config: GeneratorConfig,
+  model: ConceptModel,
+  doc: { topic: number; salient: readonly number[]; body: number[]; slots: number },
+  addForm: (c: number) => void,
+): number[] {
+  const { body, salient } = doc;
+  const R = Math.max(doc.slots, body.length);
+  const isFn: boolean[] = [];
+  let nContent = 0;
+  for (let j = 0; j < R; j++) {
+    const f = rng.next() < config.functionWordRate;
+    isFn.push(f);
+    if (!f) nContent++;
+  }
+  for (let j = 0; j < R && nContent < body.length; j++)
+    if (isFn[j]) {
+      isFn[j] = false;
+      nContent++;
+    }
+  while (body.length < nContent) {
+    let c: number;
+    if (rng.next() < config.topicBackground) {
+      c = model.topicDists[doc.topic].sample(rng);
+      if (salient.includes(c)) continue;
+    } else c = model.general.sample(rng);
+    addForm(c);
+    body.push(c);
+  }
+  rng.shuffle(body);
+  let bi = 0;
+  return isFn.map((f) => (f ? FN : body[bi++]));
+}
+
+/** Body sentences of 6–11 slots (no stub of fewer than 3 at the end), each closed by " .". */
+function bodySentences(rng: Rng, slots: readonly number[], word: (c: number) => string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < slots.length) {
+    let len = Math.min(slots.length - i, 6 + rng.int(6));
+    if (slots.length - i - len < 3) len = slots.length - i;
+    out.push(
+      slots
+        .slice(i, i + len)
+        .map(word)
+        .join(" ") + " .",
+    );
+    i += len;
+  }
+  return out;
+}
+
+/** One generated passage: its text, topic, salient and mentioned concepts. */
+interface GeneratedDoc {
+  text: string;
+  topic: number;
+  salient: number[];
+  mentioned: number[];
+}
+
+/**
+ * Step 3, one passage: a topic; 3–5 distinct salient concepts drawn from it by popularity, each in
+ * one form and mentioned 2–3 times, first in the lead sentence; background concepts once each and
+ * function words up to 30–50 words in all.
+ */
+function generateDoc(
+  rng: Rng,
+  config: GeneratorConfig,
+  model: ConceptModel,
+  forms: readonly string[][],
+  fw: Categorical,
+): GeneratedDoc {
+  const topic = model.topicDist.sample(rng);
+  const m = Math.min(intIn(rng, config.salientPerDoc), model.topicMembers[topic].length);
+  const salient: number[] = [];
+  while (salient.length < m) {
+    const c = model.topicDists[topic].sample(rng);
+    if (!salient.includes(c)) salient.push(c);
+  }
+  const form = new Map<number, string>();
+  const addForm = (c: number) => {
+    if (!form.has(c)) form.set(c, pickForm(rng, forms[c], 0, config.docFormBias));
+  };
+  salient.forEach(addForm);
+  const L = intIn(rng, config.docWords);
+  const lead = rng.shuffle(salient.slice());
+  const body: number[] = [];
+  for (const c of salient) for (let j = 1 + rng.int(2); j > 0; j--) body.push(c); // extra mentions: 2–3 in all
+  const leadPart = leadSlots(rng, config, lead);
+  const slots = bodySlots(rng, config, model, { topic, salient, body, slots: L - leadPart.length }, addForm);
+  const word = (c: number) => (c === FN ? FUNCTION_WORDS[fw.sample(rng)] : form.get(c)!);
+  const text = [leadPart.map(word).join(" ") + " .", ...bodySentences(rng, slots, word)].join(" ");
+  return { text, topic, salient, mentioned: [...form.keys()].sort((a, b) => a - b) };
+}
+
+/** Step 3: every passage, with its topic and its salient and mentioned concepts as CSR rows. */
+function generateDocs(
+  config: GeneratorConfig,
+  seed: number,
+  model: ConceptModel,
+  forms: readonly string[][],
+) {
+  const rng = createRng(deriveSeed(seed, "docs"));
+  const fw = new Categorical(
+    Int32Array.from(FUNCTION_WORDS, (_, i) => i),
+    FUNCTION_WORDS.map((_, i) => 1 / (i + 1)),
+  );
   const docs: Doc[] = [];
   const docTopic = new Int32Array(config.numDocs);
-  const salientRows: number[][] = [], mentionedRows: number[][] = [];
+  const salientRows: number[][] = [],
+    mentionedRows: number[][] = [];
   for (let d = 0; d < config.numDocs; d++) {
-    const t = topicDist.sample(docRng);
-    docTopic[d] = t;
-    const m = Math.min(intIn(docRng, config.salientPerDoc), topicMembers[t].length);
-    const salient: number[] = [];
-    while (salient.length < m) {
-      const c = topicDists[t].sample(docRng);
-      if (!salient.includes(c)) salient.push(c);
-    }
-    const form = new Map<number, string>();
-    for (const c of salient) form.set(c, pickForm(docRng, c, 0, config.docFormBias));
-    const L = intIn(docRng, config.docWords);
-    // lead sentence: every salient concept once
-    const lead = docRng.shuffle(salient.slice());
-    const body: number[] = [];
-    for (const c of salient) {
-      const extra = 1 + docRng.int(2); // total mentions 2–3
-      for (let j = 0; j < extra; j++) body.push(c);
-    }
-    const mentioned = new Set<number>(salient);
-    const FN = -1;
-    // lead sentence: every salient concept once, function words interleaved
-    const leadSlots: number[] = [];
-    for (const c of lead) {
-      if (docRng.next() < config.functionWordRate) leadSlots.push(FN);
-      leadSlots.push(c);
-    }
-    // body: exactly L − |lead| word slots (at least the extra mentions); each slot is a function
-    // word with probability functionWordRate, content slots hold the extra salient mentions and
-    // background concepts in random order
-    const R = Math.max(L - leadSlots.length, body.length);
-    const isFn: boolean[] = [];
-    let nContent = 0;
-    for (let j = 0; j < R; j++) {
-      const f = docRng.next() < config.functionWordRate;
-      isFn.push(f);
-      if (!f) nContent++;
-    }
-    for (let j = 0; j < R && nContent < body.length; j++) if (isFn[j]) { isFn[j] = false; nContent++; }
-    while (body.length < nContent) {
-      let c: number;
-      if (docRng.next() < config.topicBackground) {
-        c = topicDists[t].sample(docRng);
-        if (salient.includes(c)) continue;
-      } else c = general.sample(docRng);
-      if (!form.has(c)) form.set(c, pickForm(docRng, c, 0, config.docFormBias));
-      mentioned.add(c);
-      body.push(c);
-    }
-    docRng.shuffle(body);
-    const bodySlots: number[] = [];
-    let bi = 0;
-    for (let j = 0; j < R; j++) bodySlots.push(isFn[j] ? FN : body[bi++]);
-    const word = (c: number) => (c === FN ? FUNCTION_WORDS[fw.sample(docRng)] : form.get(c)!);
-    const sentences: string[] = [leadSlots.map(word).join(" ") + " ."];
-    let i = 0;
-    while (i < bodySlots.length) {
-      let len = Math.min(bodySlots.length - i, 6 + docRng.int(6));
-      if (bodySlots.length - i - len < 3) len = bodySlots.length - i; // no stub sentences
-      sentences.push(bodySlots.slice(i, i + len).map(word).join(" ") + " .");
-      i += len;
-    }
-    docs.push({ docno: padId("D", d, config.numDocs), text: sentences.join(" ") });
-    salientRows.push(salient);
-    mentionedRows.push(Array.from(mentioned).sort((a, b) => a - b));
+    const g = generateDoc(rng, config, model, forms, fw);
+    docs.push({ docno: padId("D", d, config.numDocs), text: g.text });
+    docTopic[d] = g.topic;
+    salientRows.push(g.salient);
+    mentionedRows.push(g.mentioned);
   }
-  const docSalient = toCsr(salientRows), docMentioned = toCsr(mentionedRows);
+  return { docs, docTopic, docSalient: toCsr(salientRows), docMentioned: toCsr(mentionedRows) };
+}
 
-  // 4. queries
-  const qRng = createRng(deriveSeed(seed, "queries"));
-  const order = qRng.shuffle(Array.from({ length: config.numDocs }, (_, i) => i));
+/**
+ * Step 4: each query from its own source passage (a shuffled order, split into train / dev /
+ * test): k of its salient concepts mostly in their query form, in random order, sometimes a
+ * background term of the source, a connective or a question prefix.
+ */
+function generateQueries(
+  config: GeneratorConfig,
+  seed: number,
+  conceptTopic: Int32Array,
+  forms: readonly string[][],
+  docs: { docSalient: Csr; docMentioned: Csr },
+) {
+  const rng = createRng(deriveSeed(seed, "queries"));
+  const order = rng.shuffle(Array.from({ length: config.numDocs }, (_, i) => i));
   const queries = {} as Record<Split, Query[]>;
   const queryConcepts = {} as Record<Split, Csr>;
   const querySource = {} as Record<Split, Int32Array>;
-  let next = 0;
-  let qn = 0;
+  const pick = (c: number) => pickForm(rng, forms[c], 1, config.queryFormBias);
   const totalQ = config.numQueries.train + config.numQueries.dev + config.numQueries.test;
+  let next = 0,
+    qn = 0;
   for (const split of SPLITS) {
     const n = config.numQueries[split];
-    const qs: Query[] = [], rows: number[][] = [];
+    const qs: Query[] = [],
+      rows: number[][] = [];
     const src = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      const d = order[next++];
-      src[i] = d;
-      const sal = Array.from(csrRow(docSalient, d));
-      const k = Math.min(intIn(qRng, config.queryConcepts), sal.length);
-      const concepts = qRng.shuffle(sal.slice()).slice(0, k);
-      const parts: string[] = concepts.map((c) => pickForm(qRng, c, 1, config.queryFormBias));
-      if (qRng.next() < config.contextTermRate) {
-        const bg = Array.from(csrRow(docMentioned, d)).filter((c) => !sal.includes(c) && conceptTopic[c] >= 0);
-        if (bg.length) parts.push(pickForm(qRng, bg[qRng.int(bg.length)], 1, config.queryFormBias));
+      const d = (src[i] = order[next++]);
+      const sal = Array.from(csrRow(docs.docSalient, d));
+      const k = Math.min(intIn(rng, config.queryConcepts), sal.length);
+      const concepts = rng.shuffle(sal.slice()).slice(0, k);
+      const parts = concepts.map(pick);
+      if (rng.next() < config.contextTermRate) {
+        const bg = Array.from(csrRow(docs.docMentioned, d)).filter(
+          (c) => !sal.includes(c) && conceptTopic[c] >= 0,
+        );
+        if (bg.length) parts.push(pick(bg[rng.int(bg.length)]));
       }
-      qRng.shuffle(parts);
-      if (parts.length > 1 && qRng.next() < 0.25) parts.splice(1 + qRng.int(parts.length - 1), 0, CONNECTIVES[qRng.int(CONNECTIVES.length)]);
-      const prefix = qRng.next() < 0.5 ? QUERY_PREFIXES[qRng.int(QUERY_PREFIXES.length)] + " " : "";
+      rng.shuffle(parts);
+      if (parts.length > 1 && rng.next() < 0.25)
+        parts.splice(1 + rng.int(parts.length - 1), 0, CONNECTIVES[rng.int(CONNECTIVES.length)]);
+      const prefix = rng.next() < 0.5 ? QUERY_PREFIXES[rng.int(QUERY_PREFIXES.length)] + " " : "";
       qs.push({ qid: padId("Q", qn++, totalQ), text: prefix + parts.join(" ") });
       rows.push(concepts.sort((a, b) => a - b));
     }
@@ -438,34 +606,38 @@ export function generateCollection(config: GeneratorConfig, seed: number): Synth
     queryConcepts[split] = toCsr(rows);
     querySource[split] = src;
   }
+  return { queries, queryConcepts, querySource };
+}
 
-  const truth: SyntheticTruth = { conceptForms, conceptTopic, conceptWeight, docTopic, docSalient, docMentioned, queryConcepts, querySource };
-  // 5. graded qrels
+/**
+ * Step 5: graded qrels. Grade ≥ 1 needs at least k − 1 of the query's k concepts salient in the
+ * passage, so candidates are counted per passage through the concept → passages index; each
+ * candidate is graded by {@link relevanceOf} and listed when its grade is ≥ 1.
+ */
+function gradeQrels(
+  truth: SyntheticTruth,
+  docs: readonly Doc[],
+  queries: Record<Split, Query[]>,
+  numConcepts: number,
+): Record<Split, Qrels> {
   const qrels = {} as Record<Split, Qrels>;
-  const salientDocs = invertCsr(docSalient, C);
-  // grade ≥ 1 needs s ≥ k − 1 salient matches: count matches per passage with a dense counter
-  const hits = new Int32Array(config.numDocs);
-  const touched = new Int32Array(config.numDocs);
+  const salientDocs = invertCsr(truth.docSalient, numConcepts);
+  const hits = new Int32Array(docs.length);
+  const touched = new Int32Array(docs.length);
   for (const split of SPLITS) {
     const qr: Qrels = new Map();
-    const qc = queryConcepts[split];
     queries[split].forEach((q, i) => {
-      const Q = csrRow(qc, i);
+      const Q = csrRow(truth.queryConcepts[split], i);
       let nt = 0;
-      for (const c of Q) {
-        for (const d of csrRow(salientDocs, c)) {
-          if (hits[d]++ === 0) touched[nt++] = d;
-        }
-      }
+      for (const c of Q) for (const d of csrRow(salientDocs, c)) if (hits[d]++ === 0) touched[nt++] = d;
       const cands: number[] = [];
       for (let j = 0; j < nt; j++) {
         const d = touched[j];
         if (hits[d] >= Q.length - 1) cands.push(d);
         hits[d] = 0;
       }
-      cands.sort((a, b) => a - b);
       const judged = new Map<string, number>();
-      for (const d of cands) {
+      for (const d of cands.sort((a, b) => a - b)) {
         const g = relevanceOf(truth, Q, d).grade;
         if (g > 0) judged.set(docs[d].docno, g);
       }
@@ -473,7 +645,32 @@ export function generateCollection(config: GeneratorConfig, seed: number): Synth
     });
     qrels[split] = qr;
   }
-  return { config, seed, docs, queries, qrels, truth };
+  return qrels;
+}
+
+/**
+ * Generate the embedded collection (steps 1–5 of the module comment). Deterministic: the same
+ * configuration and seed always give identical documents, queries and qrels (each step draws from
+ * its own stream, `deriveSeed(seed, "forms" | "words" | "docs" | "queries")`).
+ */
+export function generateCollection(config: GeneratorConfig, seed: number): SyntheticCollection {
+  validateGeneratorConfig(config);
+  const model = conceptModel(config);
+  const conceptForms = surfaceForms(config, seed, model.nGeneral);
+  const { docs, docTopic, docSalient, docMentioned } = generateDocs(config, seed, model, conceptForms);
+  const q = generateQueries(config, seed, model.conceptTopic, conceptForms, { docSalient, docMentioned });
+  const truth: SyntheticTruth = {
+    conceptForms,
+    conceptTopic: model.conceptTopic,
+    conceptWeight: model.conceptWeight,
+    docTopic,
+    docSalient,
+    docMentioned,
+    queryConcepts: q.queryConcepts,
+    querySource: q.querySource,
+  };
+  const qrels = gradeQrels(truth, docs, q.queries, config.numConcepts);
+  return { config, seed, docs, queries: q.queries, qrels, truth };
 }
 
 /** Transpose a CSR (rows → columns), e.g. document → salient concepts into concept → documents. */
@@ -485,12 +682,14 @@ export function invertCsr(csr: Csr, numCols: number): Csr {
   const ids = new Int32Array(csr.ids.length);
   const cur = counts.slice(0, numCols);
   const nRows = csr.offsets.length - 1;
-  for (let r = 0; r < nRows; r++) for (let p = csr.offsets[r]; p < csr.offsets[r + 1]; p++) ids[cur[csr.ids[p]]++] = r;
+  for (let r = 0; r < nRows; r++)
+    for (let p = csr.offsets[r]; p < csr.offsets[r + 1]; p++) ids[cur[csr.ids[p]]++] = r;
   return { offsets, ids };
 }
 
 function sortedHas(a: Int32Array, v: number): boolean {
-  let lo = 0, hi = a.length - 1;
+  let lo = 0,
+    hi = a.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (a[mid] === v) return true;
@@ -505,9 +704,15 @@ function sortedHas(a: Int32Array, v: number): boolean {
  * module comment): salient matches s, mentioned-only matches men, the grade 0–3, and the oracle
  * score 10·grade + s + 0.4·men.
  */
-export function relevanceOf(truth: SyntheticTruth, Q: ArrayLike<number>, d: number): { s: number; men: number; grade: number; oracle: number } {
-  const sal = csrRow(truth.docSalient, d), ment = csrRow(truth.docMentioned, d);
-  let s = 0, men = 0;
+export function relevanceOf(
+  truth: SyntheticTruth,
+  Q: ArrayLike<number>,
+  d: number,
+): { s: number; men: number; grade: number; oracle: number } {
+  const sal = csrRow(truth.docSalient, d),
+    ment = csrRow(truth.docMentioned, d);
+  let s = 0,
+    men = 0;
   let missingMentioned = false;
   for (let i = 0; i < Q.length; i++) {
     const c = Q[i];

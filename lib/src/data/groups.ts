@@ -15,7 +15,8 @@ import { compareDocnos, rankQuery } from "../eval/ranking";
 /** True when the candidates are already in trec_eval's rank order (score desc, docno desc). */
 function inRankOrder(q: RunQuery): boolean {
   for (let i = 1; i < q.docnos.length; i++) {
-    const a = q.scores[i - 1], b = q.scores[i];
+    const a = q.scores[i - 1],
+      b = q.scores[i];
     if (a < b || (a === b && compareDocnos(q.docnos[i - 1], q.docnos[i]) < 0)) return false;
   }
   return true;
@@ -86,17 +87,24 @@ export function buildTrainingGroups(
   docIndex: ReadonlyMap<string, number>,
   options: GroupOptions = {},
 ): TrainingGroups {
-  const nNeg = options.negatives ?? 10, depth = options.depth ?? 100;
-  const excl = options.excludeMinGrade ?? 1, seed = options.seed ?? 0;
+  const nNeg = options.negatives ?? 10,
+    depth = options.depth ?? 100;
+  const excl = options.excludeMinGrade ?? 1,
+    seed = options.seed ?? 0;
   const size = 1 + nNeg;
-  const qids: string[] = [], qIdx: number[] = [], rows: number[] = [];
+  const qids: string[] = [],
+    qIdx: number[] = [],
+    rows: number[] = [];
   const skipped: Array<{ qid: string; reason: string }> = [];
   queries.forEach((q, qi) => {
     const judged = qrels.get(q.qid) ?? new Map<string, number>();
     let maxG = 0;
     for (const g of judged.values()) maxG = Math.max(maxG, g);
     const posMin = options.positiveMinGrade ?? Math.max(1, maxG);
-    const positives = Array.from(judged).filter(([dn, g]) => g >= posMin && docIndex.has(dn)).map(([dn]) => dn).sort();
+    const positives = Array.from(judged)
+      .filter(([dn, g]) => g >= posMin && docIndex.has(dn))
+      .map(([dn]) => dn)
+      .sort();
     if (positives.length === 0) {
       skipped.push({ qid: q.qid, reason: "no judged positive in the collection" });
       return;
@@ -125,14 +133,23 @@ export function buildTrainingGroups(
     const take = Math.min(nNeg, pool.length);
     for (let i = 0; i < take; i++) {
       const j = i + rng.int(pool.length - i);
-      const t = pool[i]; pool[i] = pool[j]; pool[j] = t;
+      const t = pool[i];
+      pool[i] = pool[j];
+      pool[j] = t;
       rows.push(docIndex.get(pool[i])!);
     }
     for (let i = take; i < nNeg; i++) rows.push(docIndex.get(pool[rng.int(pool.length)])!);
     qids.push(q.qid);
     qIdx.push(qi);
   });
-  return { size, count: qids.length, qids, queryIdx: Int32Array.from(qIdx), docIdx: Int32Array.from(rows), skipped };
+  return {
+    size,
+    count: qids.length,
+    qids,
+    queryIdx: Int32Array.from(qIdx),
+    docIdx: Int32Array.from(rows),
+    skipped,
+  };
 }
 
 /**
@@ -141,7 +158,9 @@ export function buildTrainingGroups(
  */
 export function pointwiseView(groups: TrainingGroups): PointwiseExamples {
   const n = groups.count * groups.size;
-  const group = new Int32Array(n), queryIdx = new Int32Array(n), label = new Uint8Array(n);
+  const group = new Int32Array(n),
+    queryIdx = new Int32Array(n),
+    label = new Uint8Array(n);
   for (let g = 0; g < groups.count; g++) {
     for (let j = 0; j < groups.size; j++) {
       const r = g * groups.size + j;
@@ -172,19 +191,27 @@ export function writeGroupsTsv(file: string, groups: TrainingGroups, docnos: rea
  * columns (≥ 3), a qid from `queries` (once), and docnos from `docIndex`; else InputError.
  * `skipped` is empty in the result (the file only holds the groups).
  */
-export function readGroupsTsv(file: string, queries: ReadonlyArray<{ qid: string }>, docIndex: ReadonlyMap<string, number>): TrainingGroups {
+export function readGroupsTsv(
+  file: string,
+  queries: ReadonlyArray<{ qid: string }>,
+  docIndex: ReadonlyMap<string, number>,
+): TrainingGroups {
   const qpos = new Map<string, number>();
   queries.forEach((q, i) => qpos.set(q.qid, i));
   const f = new Int32Array(2 * 1024);
   let size = -1;
-  const qids: string[] = [], qIdx: number[] = [], rows: number[] = [];
+  const qids: string[] = [],
+    qIdx: number[] = [],
+    rows: number[] = [];
   const seen = new Set<string>();
   forEachLine(file, (buf, s, e, line) => {
     const n = splitTabs(buf, s, e, f);
     if (n === 0) return;
-    if (n < 3 || n > 1024) throw new InputError(file, line, `groups: expected qid and at least 2 docnos, found ${n} columns`);
+    if (n < 3 || n > 1024)
+      throw new InputError(file, line, `groups: expected qid and at least 2 docnos, found ${n} columns`);
     if (size === -1) size = n - 1;
-    else if (n - 1 !== size) throw new InputError(file, line, `groups: expected ${size + 1} columns like line 1, found ${n}`);
+    else if (n - 1 !== size)
+      throw new InputError(file, line, `groups: expected ${size + 1} columns like line 1, found ${n}`);
     const qid = fieldString(buf, f[0], f[1], file, line);
     const qi = qpos.get(qid);
     if (qi === undefined) throw new InputError(file, line, `groups: unknown query ${qid}`);
@@ -199,5 +226,12 @@ export function readGroupsTsv(file: string, queries: ReadonlyArray<{ qid: string
     qids.push(qid);
     qIdx.push(qi);
   });
-  return { size: Math.max(size, 0), count: qids.length, qids, queryIdx: Int32Array.from(qIdx), docIdx: Int32Array.from(rows), skipped: [] };
+  return {
+    size: Math.max(size, 0),
+    count: qids.length,
+    qids,
+    queryIdx: Int32Array.from(qIdx),
+    docIdx: Int32Array.from(rows),
+    skipped: [],
+  };
 }

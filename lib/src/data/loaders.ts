@@ -28,10 +28,15 @@ function tsvFields(file: string, cols: number, what: string, idCols: number[]): 
   const f = new Int32Array(2 * (cols + 1));
   return (buf, s, e, line) => {
     let blank = true;
-    for (let i = s; i < e; i++) if (buf[i] !== 32 && buf[i] !== 9 && buf[i] !== 13) { blank = false; break; }
+    for (let i = s; i < e; i++)
+      if (buf[i] !== 32 && buf[i] !== 9 && buf[i] !== 13) {
+        blank = false;
+        break;
+      }
     if (blank) return null;
     const n = splitTabs(buf, s, e, f);
-    if (n !== cols) throw new InputError(file, line, `${what}: expected ${cols} tab-separated columns, found ${n}`);
+    if (n !== cols)
+      throw new InputError(file, line, `${what}: expected ${cols} tab-separated columns, found ${n}`);
     const out: string[] = [];
     for (let k = 0; k < cols; k++) out.push(fieldString(buf, f[2 * k], f[2 * k + 1], file, line));
     for (const k of idCols) {
@@ -46,7 +51,11 @@ function tsvFields(file: string, cols: number, what: string, idCols: number[]): 
  * Stream an MS MARCO style id–text TSV (`id<TAB>text`): calls `onRow(id, text, line)` per line.
  * Ids must be non-empty, without whitespace, and unique in the file.
  */
-export function forEachIdTextTsv(file: string, what: string, onRow: (id: string, text: string, line: number) => void): number {
+export function forEachIdTextTsv(
+  file: string,
+  what: string,
+  onRow: (id: string, text: string, line: number) => void,
+): number {
   const fields = tsvFields(file, 2, what, [0]);
   const seen = new Set<string>();
   let n = 0;
@@ -96,7 +105,11 @@ export interface Triple {
  * calling `onTriple` per line; stops after `limit` triples. Returns the number read. The file is
  * ~27 GB, so it is never held in memory.
  */
-export function forEachTriple(file: string, onTriple: (t: Triple, line: number) => void, limit = Infinity): number {
+export function forEachTriple(
+  file: string,
+  onTriple: (t: Triple, line: number) => void,
+  limit = Infinity,
+): number {
   const fields = tsvFields(file, 3, "triples", []);
   let n = 0;
   try {
@@ -104,7 +117,8 @@ export function forEachTriple(file: string, onTriple: (t: Triple, line: number) 
       if (n >= limit) throw STOP;
       const r = fields(buf, s, e, line);
       if (!r) return;
-      for (let k = 0; k < 3; k++) if (r[k].trim() === "") throw new InputError(file, line, `triples: column ${k + 1} is empty`);
+      for (let k = 0; k < 3; k++)
+        if (r[k].trim() === "") throw new InputError(file, line, `triples: column ${k + 1} is empty`);
       onTriple({ query: r[0], positive: r[1], negative: r[2] }, line);
       n++;
     });
@@ -131,10 +145,12 @@ export interface Top1000 {
  */
 export function readTop1000Tsv(file: string): Top1000 {
   const fields = tsvFields(file, 4, "top1000", [0, 1]);
-  const qText = new Map<string, string>(), dText = new Map<string, string>();
+  const qText = new Map<string, string>(),
+    dText = new Map<string, string>();
   const candidates = new Map<string, string[]>();
   const pairs = new Set<string>();
-  const queries: Query[] = [], docs: Doc[] = [];
+  const queries: Query[] = [],
+    docs: Doc[] = [];
   forEachLine(file, (buf, s, e, line) => {
     const r = fields(buf, s, e, line);
     if (!r) return;
@@ -144,14 +160,17 @@ export function readTop1000Tsv(file: string): Top1000 {
       qText.set(qid, q);
       queries.push({ qid, text: q });
       candidates.set(qid, []);
-    } else if (oq !== q) throw new InputError(file, line, `top1000: query ${qid} has a different text than on its first line`);
+    } else if (oq !== q)
+      throw new InputError(file, line, `top1000: query ${qid} has a different text than on its first line`);
     const od = dText.get(pid);
     if (od === undefined) {
       dText.set(pid, p);
       docs.push({ docno: pid, text: p });
-    } else if (od !== p) throw new InputError(file, line, `top1000: passage ${pid} has a different text than on its first line`);
+    } else if (od !== p)
+      throw new InputError(file, line, `top1000: passage ${pid} has a different text than on its first line`);
     const key = qid + "\t" + pid;
-    if (pairs.has(key)) throw new InputError(file, line, `top1000: duplicate pair (query ${qid}, passage ${pid})`);
+    if (pairs.has(key))
+      throw new InputError(file, line, `top1000: duplicate pair (query ${qid}, passage ${pid})`);
     pairs.add(key);
     candidates.get(qid)!.push(pid);
   });
@@ -159,25 +178,38 @@ export function readTop1000Tsv(file: string): Top1000 {
 }
 
 /** Parse one JSON-lines record with required string fields; throws InputError naming what is wrong. */
-function jsonRecord(file: string, line: number, text: string, required: string[], what: string): Record<string, unknown> {
+function jsonRecord(
+  file: string,
+  line: number,
+  text: string,
+  required: string[],
+  what: string,
+): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
     throw new InputError(file, line, `${what}: invalid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InputError(file, line, `${what}: a line must be a JSON object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new InputError(file, line, `${what}: a line must be a JSON object`);
   const o = v as Record<string, unknown>;
   for (const k of required) {
     if (!(k in o)) throw new InputError(file, line, `${what}: missing field "${k}"`);
     if (typeof o[k] !== "string") throw new InputError(file, line, `${what}: field "${k}" must be a string`);
   }
   const id = o["_id"] as string;
-  if (id.trim() === "" || /\s/.test(id)) throw new InputError(file, line, `${what}: "_id" is empty or contains whitespace`);
+  if (id.trim() === "" || /\s/.test(id))
+    throw new InputError(file, line, `${what}: "_id" is empty or contains whitespace`);
   return o;
 }
 
-function forEachJsonl(file: string, required: string[], what: string, onRec: (o: Record<string, unknown>, line: number) => void): void {
+function forEachJsonl(
+  file: string,
+  required: string[],
+  what: string,
+  onRec: (o: Record<string, unknown>, line: number) => void,
+): void {
   const seen = new Set<string>();
   forEachLine(file, (buf, s, e, line) => {
     const text = fieldString(buf, s, e, file, line);
@@ -199,8 +231,12 @@ export function readBeirCorpus(file: string, joinTitle = true): Doc[] {
   const docs: Doc[] = [];
   forEachJsonl(file, ["_id", "text"], "BEIR corpus", (o, line) => {
     const title = o["title"];
-    if (title !== undefined && typeof title !== "string") throw new InputError(file, line, 'BEIR corpus: field "title" must be a string');
-    const t = joinTitle && typeof title === "string" && title.trim() !== "" ? `${title} ${o["text"] as string}` : (o["text"] as string);
+    if (title !== undefined && typeof title !== "string")
+      throw new InputError(file, line, 'BEIR corpus: field "title" must be a string');
+    const t =
+      joinTitle && typeof title === "string" && title.trim() !== ""
+        ? `${title} ${o["text"] as string}`
+        : (o["text"] as string);
     docs.push({ docno: o["_id"] as string, text: t });
   });
   return docs;
@@ -209,6 +245,8 @@ export function readBeirCorpus(file: string, joinTitle = true): Doc[] {
 /** Read a BEIR `queries.jsonl` (`{"_id": ..., "text": ...}` per line). */
 export function readBeirQueries(file: string): Query[] {
   const out: Query[] = [];
-  forEachJsonl(file, ["_id", "text"], "BEIR queries", (o) => out.push({ qid: o["_id"] as string, text: o["text"] as string }));
+  forEachJsonl(file, ["_id", "text"], "BEIR queries", (o) =>
+    out.push({ qid: o["_id"] as string, text: o["text"] as string }),
+  );
   return out;
 }

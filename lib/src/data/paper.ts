@@ -33,7 +33,8 @@ export interface PaperFile {
   source: string;
 }
 
-const MSMARCO_PAGE = "MS MARCO passage ranking, https://microsoft.github.io/msmarco/Datasets (collectionandqueries.tar.gz)";
+const MSMARCO_PAGE =
+  "MS MARCO passage ranking, https://microsoft.github.io/msmarco/Datasets (collectionandqueries.tar.gz)";
 
 /** The files of the paper layout (see the module comment). */
 export const PAPER_FILES: readonly PaperFile[] = [
@@ -42,12 +43,38 @@ export const PAPER_FILES: readonly PaperFile[] = [
   { path: "queries.dev.small.tsv", required: true, source: MSMARCO_PAGE },
   { path: "qrels.train.tsv", required: true, source: MSMARCO_PAGE },
   { path: "qrels.dev.small.tsv", required: true, source: MSMARCO_PAGE },
-  { path: "trec-dl-2019/msmarco-test2019-queries.tsv", required: true, source: "TREC DL 2019 passage topics, https://microsoft.github.io/msmarco/TREC-Deep-Learning-2019 (msmarco-test2019-queries.tsv.gz, gunzip)" },
-  { path: "trec-dl-2019/2019qrels-pass.txt", required: true, source: "TREC DL 2019 passage qrels, https://trec.nist.gov/data/deep/2019qrels-pass.txt" },
-  { path: "top1000.dev.tsv", required: false, source: MSMARCO_PAGE.replace("collectionandqueries.tar.gz", "top1000.dev.tar.gz") },
-  { path: "triples.train.small.tsv", required: false, source: MSMARCO_PAGE.replace("collectionandqueries.tar.gz", "triples.train.small.tar.gz") },
-  { path: "trec-dl-2020/msmarco-test2020-queries.tsv", required: false, source: "TREC DL 2020 passage topics, https://microsoft.github.io/msmarco/TREC-Deep-Learning-2020 (msmarco-test2020-queries.tsv.gz, gunzip)" },
-  { path: "trec-dl-2020/2020qrels-pass.txt", required: false, source: "TREC DL 2020 passage qrels, https://trec.nist.gov/data/deep/2020qrels-pass.txt" },
+  {
+    path: "trec-dl-2019/msmarco-test2019-queries.tsv",
+    required: true,
+    source:
+      "TREC DL 2019 passage topics, https://microsoft.github.io/msmarco/TREC-Deep-Learning-2019 (msmarco-test2019-queries.tsv.gz, gunzip)",
+  },
+  {
+    path: "trec-dl-2019/2019qrels-pass.txt",
+    required: true,
+    source: "TREC DL 2019 passage qrels, https://trec.nist.gov/data/deep/2019qrels-pass.txt",
+  },
+  {
+    path: "top1000.dev.tsv",
+    required: false,
+    source: MSMARCO_PAGE.replace("collectionandqueries.tar.gz", "top1000.dev.tar.gz"),
+  },
+  {
+    path: "triples.train.small.tsv",
+    required: false,
+    source: MSMARCO_PAGE.replace("collectionandqueries.tar.gz", "triples.train.small.tar.gz"),
+  },
+  {
+    path: "trec-dl-2020/msmarco-test2020-queries.tsv",
+    required: false,
+    source:
+      "TREC DL 2020 passage topics, https://microsoft.github.io/msmarco/TREC-Deep-Learning-2020 (msmarco-test2020-queries.tsv.gz, gunzip)",
+  },
+  {
+    path: "trec-dl-2020/2020qrels-pass.txt",
+    required: false,
+    source: "TREC DL 2020 passage qrels, https://trec.nist.gov/data/deep/2020qrels-pass.txt",
+  },
 ];
 
 /** The paper directory: `SCALERANK_MSMARCO_DIR`, else `<repo>/data/msmarco`. */
@@ -57,7 +84,10 @@ export function defaultPaperDir(): string {
 
 /** Raised when required files of the paper layout are missing; the message lists them. */
 export class MissingFilesError extends Error {
-  constructor(readonly dir: string, readonly missing: PaperFile[]) {
+  constructor(
+    readonly dir: string,
+    readonly missing: PaperFile[],
+  ) {
     super(describeMissing(dir, missing));
     this.name = "MissingFilesError";
   }
@@ -71,9 +101,22 @@ function describeMissing(dir: string, missing: PaperFile[]): string {
 }
 
 /** Which files of the layout exist in `dir`: `{ present, missing, missingRequired, message }`. */
-export function checkPaperFiles(dir = defaultPaperDir()): { present: PaperFile[]; missing: PaperFile[]; missingRequired: PaperFile[]; message: string } {
-  const present: PaperFile[] = [], missing: PaperFile[] = [];
+export function checkPaperFiles(dir = defaultPaperDir()): {
+  present: PaperFile[];
+  missing: PaperFile[];
+  missingRequired: PaperFile[];
+  message: string;
+} {
+  const present: PaperFile[] = [],
+    missing: PaperFile[] = [];
   for (const f of PAPER_FILES) (fs.existsSync(path.join(dir, f.path)) ? present : missing).push(f);
   const missingRequired = missing.filter((f) => f.required);
-  return { present, missing, missingRequired, message: missingRequired.length ? describeMissing(dir, missingRequired) : `all required paper files present in ${dir}` };
+  return {
+    present,
+    missing,
+    missingRequired,
+    message: missingRequired.length
+      ? describeMissing(dir, missingRequired)
+      : `all required paper files present in ${dir}`,
+  };
 }

@@ -50,7 +50,8 @@ export interface RankFrequency {
 /** {@link RankFrequency} of a dataset: word counts over the passages (the slope over ranks 10…min(2000, V)). */
 export function rankFrequency(ds: Dataset): RankFrequency {
   const counts = new Map<string, number>();
-  for (const d of ds.docs) for (const w of wordPieces(d.text)) if (w !== ".") counts.set(w, (counts.get(w) ?? 0) + 1);
+  for (const d of ds.docs)
+    for (const w of wordPieces(d.text)) if (w !== ".") counts.set(w, (counts.get(w) ?? 0) + 1);
   const freq = Array.from(counts.values()).sort((a, b) => b - a);
   const lo = 10,
     hi = Math.min(2000, freq.length);
@@ -130,7 +131,11 @@ export interface RunMeasures {
 export function runMeasures(qrels: Qrels, run: Run): RunMeasures {
   const a = evaluate(qrels, run, ["ndcg_cut.10", "recall.100"]);
   const b = evaluate(qrels, run, ["recip_rank"], { maxDepth: 10 });
-  return { "NDCG@10": a.means["ndcg_cut_10"], "MRR@10": b.means["recip_rank"], "Recall@100": a.means["recall_100"] };
+  return {
+    "NDCG@10": a.means["ndcg_cut_10"],
+    "MRR@10": b.means["recip_rank"],
+    "Recall@100": a.means["recall_100"],
+  };
 }
 
 /** Vocabulary mismatch on dev: examples, the share of multi-form concepts written alike, BM25 NDCG@10 by mismatch count. */
@@ -171,7 +176,14 @@ export function vocabularyMismatch(ds: Dataset): VocabularyMismatch | null {
       if (i < 4) {
         const forms = t.conceptForms[c].join(" / ");
         const match = qw === dw ? "yes" : "NO";
-        examples.push({ query: first ? q.text : "", concept: c, forms, "query writes": qw, "passage writes": dw, match });
+        examples.push({
+          query: first ? q.text : "",
+          concept: c,
+          forms,
+          "query writes": qw,
+          "passage writes": dw,
+          match,
+        });
       }
       first = false;
     }

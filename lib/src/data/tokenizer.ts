@@ -16,7 +16,11 @@ import { InputError } from "../util/fsutil";
 export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
 /** Ids of the special tokens of {@link WordTokenizer}: [PAD]=0 (so zero-filled id arrays are padding), [UNK]=1, [CLS]=2, [SEP]=3, [MASK]=4. */
 export const SPECIAL_IDS = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 } as const;
-const PAD_ID = SPECIAL_IDS.pad, UNK_ID = SPECIAL_IDS.unk, CLS_ID = SPECIAL_IDS.cls, SEP_ID = SPECIAL_IDS.sep, MASK_ID = SPECIAL_IDS.mask;
+const PAD_ID = SPECIAL_IDS.pad,
+  UNK_ID = SPECIAL_IDS.unk,
+  CLS_ID = SPECIAL_IDS.cls,
+  SEP_ID = SPECIAL_IDS.sep,
+  MASK_ID = SPECIAL_IDS.mask;
 
 /** What a cross-encoder needs from a tokenizer. */
 export interface PairTokenizer {
@@ -49,7 +53,13 @@ export function pairSegmentStart(queryTokens: number, maxLen: number): number {
  * Lay out `[CLS] q [SEP] d [SEP]` from token ids with the truncation rule of
  * {@link PairTokenizer.encodePair}. Throws for maxLen < 3.
  */
-export function layoutPair(q: ArrayLike<number>, d: ArrayLike<number>, maxLen: number, clsId: number, sepId: number): Int32Array {
+export function layoutPair(
+  q: ArrayLike<number>,
+  d: ArrayLike<number>,
+  maxLen: number,
+  clsId: number,
+  sepId: number,
+): Int32Array {
   if (!(maxLen >= 3)) throw new RangeError(`encodePair: maxLen must be ≥ 3, got ${maxLen}`);
   const budget = maxLen - 3;
   const nq = Math.min(q.length, budget);
@@ -78,9 +88,15 @@ export interface EncodedBatch {
  * Encode and pad many pairs at once (see {@link PairTokenizer.encodePair}); segment ids switch to
  * 1 where the pair template's document part starts ({@link pairSegmentStart}).
  */
-export function encodeBatch(tok: PairTokenizer, pairs: ReadonlyArray<readonly [string, string]>, maxLen: number): EncodedBatch {
+export function encodeBatch(
+  tok: PairTokenizer,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  maxLen: number,
+): EncodedBatch {
   const n = pairs.length;
-  const ids = new Int32Array(n * maxLen), typeIds = new Int32Array(n * maxLen), lengths = new Int32Array(n);
+  const ids = new Int32Array(n * maxLen),
+    typeIds = new Int32Array(n * maxLen),
+    lengths = new Int32Array(n);
   if (tok.padId !== 0) ids.fill(tok.padId);
   for (let i = 0; i < n; i++) {
     const row = tok.encodePair(pairs[i][0], pairs[i][1], maxLen);
@@ -124,7 +140,10 @@ export class WordTokenizer implements PairTokenizer {
   private readonly ids: Map<string, number>;
 
   /** @param tokens the full id → token table; its first five entries must be the specials. */
-  constructor(readonly tokens: readonly string[], readonly lowercase = true) {
+  constructor(
+    readonly tokens: readonly string[],
+    readonly lowercase = true,
+  ) {
     SPECIAL_TOKENS.forEach((s, i) => {
       if (tokens[i] !== s) throw new Error(`WordTokenizer: token ${i} must be ${s}, got ${tokens[i]}`);
     });
@@ -170,7 +189,8 @@ export class WordTokenizer implements PairTokenizer {
     const lines = fs.readFileSync(file, "utf8").split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     SPECIAL_TOKENS.forEach((s, i) => {
-      if (lines[i] !== s) throw new InputError(file, i + 1, `expected special token ${s}, got "${lines[i] ?? ""}"`);
+      if (lines[i] !== s)
+        throw new InputError(file, i + 1, `expected special token ${s}, got "${lines[i] ?? ""}"`);
     });
     const seen = new Set<string>();
     lines.forEach((t, i) => {
@@ -188,7 +208,8 @@ export class WordTokenizer implements PairTokenizer {
  * maxWords, and put the five special tokens first.
  */
 export function buildVocabulary(texts: Iterable<string>, options: VocabOptions = {}): WordTokenizer {
-  const minCount = options.minCount ?? 1, lower = options.lowercase ?? true;
+  const minCount = options.minCount ?? 1,
+    lower = options.lowercase ?? true;
   const counts = new Map<string, number>();
   for (const t of texts) for (const w of wordPieces(t, lower)) counts.set(w, (counts.get(w) ?? 0) + 1);
   const specials = new Set<string>(SPECIAL_TOKENS);
@@ -218,8 +239,10 @@ export class HfPairTokenizer implements PairTokenizer {
       }
       return undefined;
     };
-    const cls = id("[CLS]", "<s>"), sep = id("[SEP]", "</s>");
-    if (cls === undefined || sep === undefined) throw new Error("tokenizer.json has neither [CLS]/[SEP] nor <s>/</s>");
+    const cls = id("[CLS]", "<s>"),
+      sep = id("[SEP]", "</s>");
+    if (cls === undefined || sep === undefined)
+      throw new Error("tokenizer.json has neither [CLS]/[SEP] nor <s>/</s>");
     this.clsId = cls;
     this.sepId = sep;
     this.padId = id("[PAD]", "<pad>") ?? 0;

@@ -198,216 +198,267 @@ interface Sink {
   off: number[]; // off[specIndex] = index of the spec's first output value
 }
 
+/** A query's run as evalQuery reads it. */
+type QueryRun = { docnos: string[]; scores: Float64Array };
+
+/** Gain of grade g: g (trec_eval's linear gain) or 2^g − 1 (Burges et al.); 0 for g ≤ 0. */
+function gainOf(g: number, burges: boolean): number {
+  return g > 0 ? (burges ? 2 ** g - 1 : g) : 0;
+}
+
+/**
+ * relevanceLevel ≤ −1: every retrieved document can be relevant, so rank all of them (full sort)
+ * and keep the top `depth`. rel bit 0: relevant for the measures; bit 1: counted by num_rel_ret,
+ * which trec_eval (form_res_rels.c) counts over judged documents (grade ≥ 0) only.
+ */
+function collectAllRetrieved(
+  q: QueryRun,
+  m: Map<string, number>,
+  o: Required<EvalOptions>,
+  depth: number,
+): number {
+  const burges = o.gain === "burges";
+  const order = rankQuery(q);
+  for (let r = 0; r < depth; r++) {
+    const i = order[r];
+    const g0 = m.get(q.docnos[i]);
+    const eff = g0 === undefined ? -1 : g0 >= 0 ? g0 : -2;
+    SCR_IDX[r] = i;
+    SCR_RANK[r] = r + 1;
+    SCR_REL[r] = eff >= o.relevanceLevel ? (eff >= 0 ? 3 : 1) : 0;
+    SCR_GAIN[r] = gainOf(eff, burges);
+  }
+  return depth;
+}
+
+/**
+ * The retrieved documents that are relevant or carry gain. Without `order`, in run order with
+ * ranks still to be computed; with `order` (the run ranked), the top `depth` in rank order with
+ * their ranks.
+ */
+function collectJudged(
+  q: QueryRun,
+  m: Map<string, number>,
+  o: Required<EvalOptions>,
+  order?: ArrayLike<number>,
+  depth = 0,
+): number {
+  const burges = o.gain === "burges";
+  const n = order ? depth : q.docnos.length;
+  let k = 0;
+  for (let r = 0; r < n; r++) {
+    const i = order ? order[r] : r;
+    const g = m.get(q.docnos[i]);
+    if (g === undefined || g < 0) continue;
+    const isRel = g >= o.relevanceLevel;
+    if (!isRel && g <= 0) continue;
+    SCR_IDX[k] = i;
+    SCR_RANK[k] = r + 1;
+    SCR_REL[k] = isRel ? 3 : 0;
+    SCR_GAIN[k] = gainOf(g, burges);
+    k++;
+  }
+  return k;
+}
+
+/** rank(d) = 1 + #{e : s_e > s_d} + #{e : s_e = s_d, docno_e > docno_d}, counted for each of the k collected docs. */
+function countRanks(q: QueryRun, k: number): void {
+  const d = q.docnos,
+    s = q.scores,
+    n = d.length;
+  for (let j = 0; j < k; j++) {
+    const i = SCR_IDX[j];
+    const sj = s[i];
+    let r = 1;
+    for (let e = 0; e < n; e++) {
+      const se = s[e];
+      if (se > sj) r++;
+      else if (se === sj && e !== i && compareDocnos(d[e], d[i]) > 0) r++;
+    }
+    SCR_RANK[j] = r;
+  }
+}
+
+/** Insertion sort of the k collected docs (and their rel and gain) by rank. */
+function sortByRank(k: number): void {
+  for (let a = 1; a < k; a++) {
+    const ri = SCR_RANK[a],
+      ii = SCR_IDX[a],
+      li = SCR_REL[a],
+      gi = SCR_GAIN[a];
+    let b = a - 1;
+    while (b >= 0 && SCR_RANK[b] > ri) {
+      SCR_RANK[b + 1] = SCR_RANK[b];
+      SCR_IDX[b + 1] = SCR_IDX[b];
+      SCR_REL[b + 1] = SCR_REL[b];
+      SCR_GAIN[b + 1] = SCR_GAIN[b];
+      b--;
+    }
+    SCR_RANK[b + 1] = ri;
+    SCR_IDX[b + 1] = ii;
+    SCR_REL[b + 1] = li;
+    SCR_GAIN[b + 1] = gi;
+  }
+}
+
+/**
+ * The judged docs with their ranks, sorted by rank and cut at `depth`: ranks by counting when
+ * there are at most COUNT_LIMIT of them, else from a full sort of the run.
+ */
+function rankJudged(q: QueryRun, m: Map<string, number>, o: Required<EvalOptions>, depth: number): number {
+  let k = collectJudged(q, m, o);
+  if (k > 0 && k <= COUNT_LIMIT) {
+    countRanks(q, k);
+    sortByRank(k);
+  } else if (k > COUNT_LIMIT) {
+    k = collectJudged(q, m, o, rankQuery(q), depth);
+  }
+  while (k > 0 && SCR_RANK[k - 1] > depth) k--; // drop documents below the depth cut
+  return k;
+}
+
+/** AP = (1/R) Σ_{relevant d retrieved} (relevant at or above d) / rank(d); 0 if none retrieved. */
+function averagePrecision(k: number, numRel: number): number {
+  let sum = 0,
+    so = 0;
+  for (let j = 0; j < k; j++)
+    if (SCR_REL[j]) {
+      so++;
+      sum += so / SCR_RANK[j];
+    }
+  return so ? sum / numRel : 0;
+}
+
+/** nDCG@cut for each cutoff: Σ_{rank ≤ cut} gain/log2(rank+1) ÷ the ideal ordering's; DCG itself when the ideal is 0. */
+function ndcgCuts(
+  spec: MeasureSpec,
+  k: number,
+  ideal: Float64Array,
+  L: Float64Array,
+  out: Float64Array,
+  o0: number,
+) {
+  let j = 0,
+    dcg = 0,
+    i = 0,
+    idcg = 0;
+  for (let ci = 0; ci < spec.cutoffs.length; ci++) {
+    const cut = spec.cutoffs[ci];
+    while (j < k && SCR_RANK[j] <= cut) {
+      if (SCR_GAIN[j] > 0) dcg += SCR_GAIN[j] / L[SCR_RANK[j]];
+      j++;
+    }
+    const lim = Math.min(cut, ideal.length);
+    if (L.length <= lim) discounts(lim);
+    for (; i < lim; i++) idcg += ideal[i] / LOG2[i + 1];
+    out[o0 + ci] = idcg > 0 ? dcg / idcg : dcg;
+  }
+}
+
+/** nDCG = Σ_{retrieved} gain(d)/log2(rank+1) ÷ Σ_{i≥1} ideal_i/log2(i+1); 0 without relevant docs. */
+function ndcgFull(k: number, ideal: Float64Array, L: Float64Array): number {
+  if (ideal.length === 0) return 0;
+  let dcg = 0,
+    idcg = 0;
+  for (let j = 0; j < k; j++) if (SCR_GAIN[j] !== 0) dcg += SCR_GAIN[j] / L[SCR_RANK[j]];
+  for (let i = 0; i < ideal.length; i++) idcg += ideal[i] / L[i + 1];
+  return idcg > 0 ? dcg / idcg : 0;
+}
+
+/** P@k = hits/k and recall@k = hits/R for each cutoff. */
+function cutoffCounts(spec: MeasureSpec, k: number, numRel: number, out: Float64Array, o0: number): void {
+  const isP = spec.base === "P";
+  let j = 0,
+    cnt = 0;
+  for (let ci = 0; ci < spec.cutoffs.length; ci++) {
+    const cut = spec.cutoffs[ci];
+    while (j < k && SCR_RANK[j] <= cut) cnt += SCR_REL[j++] & 1;
+    out[o0 + ci] = isP ? cnt / cut : numRel === 0 ? 0 : cnt / numRel;
+  }
+}
+
+/** The value(s) of one measure from the k ranked judged docs, written at out[o0…]. */
+function writeMeasure(
+  spec: MeasureSpec,
+  k: number,
+  depth: number,
+  facts: QrelsFacts,
+  L: Float64Array,
+  out: Float64Array,
+  o0: number,
+): void {
+  const numRel = facts.numRel;
+  switch (spec.base as Base) {
+    case "num_q":
+      out[o0] = 1;
+      return;
+    case "num_ret":
+      out[o0] = depth;
+      return;
+    case "num_rel":
+      out[o0] = numRel;
+      return;
+    case "num_rel_ret": {
+      let cnt = 0;
+      for (let j = 0; j < k; j++) cnt += SCR_REL[j] >> 1;
+      out[o0] = cnt;
+      return;
+    }
+    case "map":
+      out[o0] = averagePrecision(k, numRel);
+      return;
+    case "Rprec": {
+      // R-precision = (relevant in top min(R, num_ret)) / R
+      const look = Math.min(depth, numRel);
+      let cnt = 0;
+      for (let j = 0; j < k && SCR_RANK[j] <= look; j++) cnt += SCR_REL[j] & 1;
+      out[o0] = look === 0 ? 0 : cnt / numRel;
+      return;
+    }
+    case "recip_rank": {
+      let j = 0;
+      while (j < k && !SCR_REL[j]) j++;
+      out[o0] = j < k ? 1 / SCR_RANK[j] : 0;
+      return;
+    }
+    case "P":
+    case "recall":
+      cutoffCounts(spec, k, numRel, out, o0);
+      return;
+    case "ndcg":
+      out[o0] = ndcgFull(k, facts.ideal, L);
+      return;
+    case "ndcg_cut":
+      ndcgCuts(spec, k, facts.ideal, L, out, o0);
+      return;
+  }
+}
+
 /**
  * Evaluate one query. Ranks are computed only for retrieved documents that are relevant or carry
  * gain ("interesting" docs): by counting the documents ranked above each one when there are few,
- * else by a full sort. rank(d) = 1 + #{e : s_e > s_d} + #{e : s_e = s_d, docno_e > docno_d}.
+ * else by a full sort (see {@link rankJudged}); then every requested measure is written.
  */
 function evalQuery(
-  q: { docnos: string[]; scores: Float64Array } | null,
+  q: QueryRun | null,
   m: Map<string, number>,
   facts: QrelsFacts,
   o: Required<EvalOptions>,
   sink: Sink,
   out: Float64Array,
 ): void {
-  const level = o.relevanceLevel;
-  const burges = o.gain === "burges";
   const n = q ? q.docnos.length : 0;
   const depth = Math.min(n, o.maxDepth);
   ensureScratch(n + 1);
-  const idx = SCR_IDX,
-    rank = SCR_RANK,
-    rel = SCR_REL,
-    gain = SCR_GAIN;
-  let k = 0; // interesting docs found, kept sorted by rank at the end
-
+  let k = 0;
   if (q && n > 0) {
-    const d = q.docnos;
-    const s = q.scores;
-    for (let i = 0; i < n; i++) if (s[i] !== s[i]) throw new RangeError(`NaN score for docno ${d[i]}`);
-    if (level <= -1) {
-      // Every retrieved doc can be relevant: rank them all.
-      const order = rankQuery(q);
-      for (let r = 0; r < depth; r++) {
-        const i = order[r];
-        const g0 = m.get(d[i]);
-        const eff = g0 === undefined ? -1 : g0 >= 0 ? g0 : -2;
-        idx[k] = i;
-        rank[k] = r + 1;
-        // bit 0: relevant for the measures; bit 1: counted by num_rel_ret, which trec_eval
-        // (form_res_rels.c) counts over judged docs (grade >= 0) only.
-        rel[k] = eff >= level ? (eff >= 0 ? 3 : 1) : 0;
-        gain[k] = eff > 0 ? (burges ? 2 ** eff - 1 : eff) : 0;
-        k++;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const g = m.get(d[i]);
-        if (g === undefined || g < 0) continue;
-        const isRel = g >= level;
-        if (!isRel && g <= 0) continue;
-        idx[k] = i;
-        rel[k] = isRel ? 3 : 0;
-        gain[k] = g > 0 ? (burges ? 2 ** g - 1 : g) : 0;
-        k++;
-      }
-      if (k > 0 && k <= COUNT_LIMIT) {
-        for (let j = 0; j < k; j++) {
-          const i = idx[j];
-          const sj = s[i];
-          let r = 1;
-          for (let e = 0; e < n; e++) {
-            const se = s[e];
-            if (se > sj) r++;
-            else if (se === sj && e !== i && compareDocnos(d[e], d[i]) > 0) r++;
-          }
-          rank[j] = r;
-        }
-        // Insertion sort of the k interesting docs by rank.
-        for (let a = 1; a < k; a++) {
-          const ri = rank[a],
-            ii = idx[a],
-            li = rel[a],
-            gi = gain[a];
-          let b = a - 1;
-          while (b >= 0 && rank[b] > ri) {
-            rank[b + 1] = rank[b];
-            idx[b + 1] = idx[b];
-            rel[b + 1] = rel[b];
-            gain[b + 1] = gain[b];
-            b--;
-          }
-          rank[b + 1] = ri;
-          idx[b + 1] = ii;
-          rel[b + 1] = li;
-          gain[b + 1] = gi;
-        }
-      } else if (k > COUNT_LIMIT) {
-        const order = rankQuery(q);
-        k = 0;
-        for (let r = 0; r < depth; r++) {
-          const i = order[r];
-          const g = m.get(d[i]);
-          if (g === undefined || g < 0) continue;
-          const isRel = g >= level;
-          if (!isRel && g <= 0) continue;
-          idx[k] = i;
-          rank[k] = r + 1;
-          rel[k] = isRel ? 3 : 0;
-          gain[k] = g > 0 ? (burges ? 2 ** g - 1 : g) : 0;
-          k++;
-        }
-      }
-      // Drop documents below the depth cut (already sorted by rank).
-      while (k > 0 && rank[k - 1] > depth) k--;
-    }
+    for (let i = 0; i < n; i++)
+      if (q.scores[i] !== q.scores[i]) throw new RangeError(`NaN score for docno ${q.docnos[i]}`);
+    k = o.relevanceLevel <= -1 ? collectAllRetrieved(q, m, o, depth) : rankJudged(q, m, o, depth);
   }
-
-  const numRel = facts.numRel;
   const L = discounts(Math.max(depth, facts.ideal.length, 1));
-  const { specs, off } = sink;
-  for (let si = 0; si < specs.length; si++) {
-    const spec = specs[si];
-    const o0 = off[si];
-    switch (spec.base as Base) {
-      case "num_q":
-        out[o0] = 1;
-        break;
-      case "num_ret":
-        out[o0] = depth;
-        break;
-      case "num_rel":
-        out[o0] = numRel;
-        break;
-      case "num_rel_ret": {
-        let cnt = 0;
-        for (let j = 0; j < k; j++) cnt += rel[j] >> 1;
-        out[o0] = cnt;
-        break;
-      }
-      case "map": {
-        // AP = (1/R) Σ_{relevant d retrieved} (relevant at or above d) / rank(d)
-        let sum = 0;
-        let so = 0;
-        for (let j = 0; j < k; j++) {
-          if (rel[j]) {
-            so++;
-            sum += so / rank[j];
-          }
-        }
-        out[o0] = so ? sum / numRel : 0;
-        break;
-      }
-      case "Rprec": {
-        // R-precision = (relevant in top min(R, num_ret)) / R
-        const look = Math.min(depth, numRel);
-        let cnt = 0;
-        for (let j = 0; j < k && rank[j] <= look; j++) cnt += rel[j] & 1;
-        out[o0] = look === 0 ? 0 : cnt / numRel;
-        break;
-      }
-      case "recip_rank": {
-        let v = 0;
-        for (let j = 0; j < k; j++) {
-          if (rel[j]) {
-            v = 1 / rank[j];
-            break;
-          }
-        }
-        out[o0] = v;
-        break;
-      }
-      case "P":
-      case "recall": {
-        const isP = spec.base === "P";
-        let j = 0;
-        let cnt = 0;
-        for (let ci = 0; ci < spec.cutoffs.length; ci++) {
-          const cut = spec.cutoffs[ci];
-          while (j < k && rank[j] <= cut) cnt += rel[j++] & 1;
-          out[o0 + ci] = isP ? cnt / cut : numRel === 0 ? 0 : cnt / numRel;
-        }
-        break;
-      }
-      case "ndcg": {
-        // nDCG = Σ_{retrieved} gain(d)/log2(rank+1) ÷ Σ_{i≥1} ideal_i/log2(i+1)
-        const ideal = facts.ideal;
-        if (ideal.length === 0) {
-          out[o0] = 0;
-          break;
-        }
-        let dcg = 0;
-        for (let j = 0; j < k; j++) if (gain[j] !== 0) dcg += gain[j] / L[rank[j]];
-        let idcg = 0;
-        for (let i = 0; i < ideal.length; i++) idcg += ideal[i] / L[i + 1];
-        out[o0] = idcg > 0 ? dcg / idcg : 0;
-        break;
-      }
-      case "ndcg_cut": {
-        const ideal = facts.ideal;
-        let j = 0;
-        let dcg = 0;
-        let i = 0;
-        let idcg = 0;
-        for (let ci = 0; ci < spec.cutoffs.length; ci++) {
-          const cut = spec.cutoffs[ci];
-          while (j < k && rank[j] <= cut) {
-            if (gain[j] > 0) dcg += gain[j] / L[rank[j]];
-            j++;
-          }
-          const lim = Math.min(cut, ideal.length);
-          if (L.length <= lim) discounts(lim);
-          while (i < lim) {
-            idcg += ideal[i] / LOG2[i + 1];
-            i++;
-          }
-          out[o0 + ci] = idcg > 0 ? dcg / idcg : dcg;
-        }
-        break;
-      }
-    }
-  }
+  for (let si = 0; si < sink.specs.length; si++)
+    writeMeasure(sink.specs[si], k, depth, facts, L, out, sink.off[si]);
 }
 
 /**

@@ -287,6 +287,168 @@ function genericStarts(form: LawForm, lo: Float64Array, hi: Float64Array, count:
   return boxGrid(count, a, b).map((u) => toNatural(form, u));
 }
 
+/** The best refined start: its optimiser coordinates, objective and how the core stopped. */
+interface BestStart {
+  u: Float64Array;
+  cost: number;
+  reason: LsqReason;
+  converged: boolean;
+  iterations: number;
+}
+
+/** Starting points in natural coordinates: `options.initial`, then the form's own grid or a Halton grid over the box. */
+function startingPoints(
+  form: LawForm,
+  data: LawData,
+  options: FitOptions,
+  lo: Float64Array,
+  hi: Float64Array,
+) {
+  const count = options.starts ?? 32;
+  const candidates: number[][] = [...(options.initial ?? []).map((s) => s.slice())];
+  if (count > 0)
+    candidates.push(...(form.starts ? form.starts(data, count) : genericStarts(form, lo, hi, count)));
+  return candidates;
+}
+
+/**
+ * Refine every start with the least-squares core and keep the lowest objective (ties: a converged
+ * one); the objectives of all finite starts and how many converged, for the start statistics.
+ */
+function bestOfStarts(
+  form: LawForm,
+  problem: LsqProblem,
+  candidates: readonly number[][],
+  bounds: { lower: readonly number[]; upper: readonly number[] },
+  solve: typeof dampedLeastSquares,
+  lsqOpts: Parameters<typeof dampedLeastSquares>[2],
+): { best: BestStart | null; costs: number[]; converged: number } {
+  let best: BestStart | null = null;
+  const costs: number[] = [];
+  let converged = 0;
+  for (const s of candidates) {
+    if (s.length !== form.params.length || !s.every(Number.isFinite)) continue;
+    const u0 = toInternal(
+      form,
+      s.map((v, j) => Math.min(Math.max(v, bounds.lower[j]), bounds.upper[j])),
+    );
+    if (!u0.every((v) => !Number.isNaN(v))) continue;
+    const res = solve(problem, u0, lsqOpts);
+    if (!Number.isFinite(res.cost)) continue;
+    costs.push(res.cost);
+    if (res.converged) converged++;
+    const better =
+      !best ||
+      res.cost < best.cost * (1 - 1e-12) ||
+      (res.cost <= best.cost && res.converged && !best.converged);
+    if (better) best = res;
+  }
+  return { best, costs, converged };
+}
+
+/** The result when no start gave a finite objective. */
+function failedFit(
+  form: LawForm,
+  n: number,
+  loss: FitOptions["loss"],
+  solver: string,
+  tried: number,
+): LawFit {
+  const k = form.params.length;
+  return {
+    form,
+    params: new Array(k).fill(NaN),
+    named: Object.fromEntries(form.params.map((nm) => [nm, NaN])),
+    n,
+    objective: NaN,
+    sse: NaN,
+    loss: loss ?? "l2",
+    solver: solver as LawFit["solver"],
+    status: "failed",
+    converged: false,
+    reason: "non-finite",
+    iterations: 0,
+    atBound: [],
+    weak: [],
+    warnings: ["no starting point gave a finite objective"],
+    startStats: { tried, converged: 0, nearBest: 0 },
+    covariance: null,
+    stderr: new Array(k).fill(NaN),
+    condition: NaN,
+  };
+}
+
+/**
+ * Parameters on a bound: within `tol` (relative) of a natural bound, or, for a log-scale
+ * parameter, at the optimiser box's edge or with a Jacobian column that vanished (the term no
+ * longer affects the fit).
+ */
+function paramsAtBound(
+  form: LawForm,
+  problem: LsqProblem,
+  data: LawData,
+  best: BestStart,
+  params: number[],
+  box: {
+    lower: readonly number[];
+    upper: readonly number[];
+    lo: Float64Array;
+    hi: Float64Array;
+    tol: number;
+  },
+): string[] {
+  const k = form.params.length,
+    n = data.y.length;
+  const J = new Float64Array(n * k);
+  problem.jacobian(best.u, J);
+  let rNorm = 0;
+  for (const y of data.y) rNorm += y * y;
+  const atBound: string[] = [];
+  for (let j = 0; j < k; j++) {
+    const v = params[j];
+    const near = (b: number) => Number.isFinite(b) && Math.abs(v - b) <= box.tol * Math.max(1, Math.abs(b));
+    let colNorm = 0;
+    for (let i = 0; i < n; i++) colNorm += J[i * k + j] ** 2;
+    const collapsed =
+      form.transforms[j] !== "linear" &&
+      (best.u[j] <= box.lo[j] + 1e-9 ||
+        best.u[j] >= box.hi[j] - 1e-9 ||
+        Math.sqrt(colNorm) < 1e-12 * Math.sqrt(rNorm));
+    if (near(box.lower[j]) || near(box.upper[j]) || collapsed) atBound.push(form.params[j]);
+  }
+  return atBound;
+}
+
+/** The fit's warnings, in the order a reader needs them. */
+function fitWarnings(
+  form: LawForm,
+  fit: { best: BestStart; params: number[]; atBound: string[]; weak: string[]; stderr: number[] },
+  n: number,
+  starts: { nearBest: number; tried: number },
+): string[] {
+  const { best, params, atBound, weak, stderr } = fit;
+  const k = form.params.length;
+  const at = (nm: string) => params[form.params.indexOf(nm)];
+  const warnings: string[] = [];
+  if (!best.converged)
+    warnings.push(`best start did not converge (${best.reason} after ${best.iterations} iterations)`);
+  if (atBound.length)
+    warnings.push(
+      `on a bound: ${atBound.map((nm) => `${nm}=${at(nm).toPrecision(4)}`).join(", ")} (not identified by the data)`,
+    );
+  if (n <= k) warnings.push(`${n} points for ${k} parameters: the fit interpolates, parameters mean nothing`);
+  if (starts.nearBest < 2 && starts.tried > 1)
+    warnings.push("only one start reached the best objective: the optimum may be fragile");
+  if (weak.length) {
+    const t = studentTQuantile(0.975, Math.max(1, n - k));
+    const intervals = weak.map(
+      (nm) => `${nm}=${at(nm).toPrecision(4)} ± ${(t * stderr[form.params.indexOf(nm)]).toPrecision(2)}`,
+    );
+    warnings.push(`weakly identified: ${intervals.join(", ")} (95% interval wider than the estimate)`);
+  }
+  return warnings;
+}
+
 /**
  * Fit a law to data (see the module comment). Starting points: `options.initial`, then the
  * form's own grid (variable projection for the built-in forms) or a Halton grid over the box;
@@ -304,11 +466,7 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
     solver = options.solver ?? "lm";
   const { lo, hi } = internalBounds(form, lower, upper);
   const problem = lawProblem(form, data, loss, options.weights);
-  const count = options.starts ?? 32;
-  const candidates: number[][] = [...(options.initial ?? []).map((s) => s.slice())];
-  if (count > 0)
-    candidates.push(...(form.starts ? form.starts(data, count) : genericStarts(form, lo, hi, count)));
-  const solve = solver === "mljs" ? mljsLeastSquares : dampedLeastSquares;
+  const candidates = startingPoints(form, data, options, lo, hi);
   // Σr² below (1e-14)²·Σ(scale)² is an exact fit to machine precision
   const scale2 =
     loss === "l2"
@@ -320,110 +478,37 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
     maxIterations: options.maxIterations ?? 500,
     costFloor: 1e-28 * scale2,
   };
-  let best: {
-    u: Float64Array;
-    cost: number;
-    reason: LsqReason;
-    converged: boolean;
-    iterations: number;
-  } | null = null;
-  const costs: number[] = [];
-  let convergedCount = 0;
-  for (const s of candidates) {
-    if (s.length !== k || !s.every(Number.isFinite)) continue;
-    const u0 = toInternal(
-      form,
-      s.map((v, j) => Math.min(Math.max(v, lower[j]), upper[j])),
-    );
-    if (!u0.every((v) => !Number.isNaN(v))) continue;
-    const res = solve(problem, u0, lsqOpts);
-    if (!Number.isFinite(res.cost)) continue;
-    costs.push(res.cost);
-    if (res.converged) convergedCount++;
-    const better =
-      !best ||
-      res.cost < best.cost * (1 - 1e-12) ||
-      (res.cost <= best.cost && res.converged && !best.converged);
-    if (better) best = res;
-  }
-  const warnings: string[] = [];
-  if (!best) {
-    return {
-      form,
-      params: new Array(k).fill(NaN),
-      named: Object.fromEntries(form.params.map((nm) => [nm, NaN])),
-      n,
-      objective: NaN,
-      sse: NaN,
-      loss,
-      solver,
-      status: "failed",
-      converged: false,
-      reason: "non-finite",
-      iterations: 0,
-      atBound: [],
-      weak: [],
-      warnings: ["no starting point gave a finite objective"],
-      startStats: { tried: candidates.length, converged: 0, nearBest: 0 },
-      covariance: null,
-      stderr: new Array(k).fill(NaN),
-      condition: NaN,
-    };
-  }
+  const solve = solver === "mljs" ? mljsLeastSquares : dampedLeastSquares;
+  const { best, costs, converged } = bestOfStarts(
+    form,
+    problem,
+    candidates,
+    { lower, upper },
+    solve,
+    lsqOpts,
+  );
+  if (!best) return failedFit(form, n, loss, solver, candidates.length);
   const params = toNatural(form, best.u);
-  const nearBest = costs.filter((c) => c <= best!.cost * (1 + 1e-6) + 1e-300).length;
-  // bound detection
-  const tol = options.boundTolerance ?? 1e-6;
-  const atBound: string[] = [];
-  const J = new Float64Array(n * k);
-  problem.jacobian(best.u, J);
-  let rNorm = 0;
-  for (const y of data.y) rNorm += y * y;
-  for (let j = 0; j < k; j++) {
-    const v = params[j];
-    const near = (b: number) => Number.isFinite(b) && Math.abs(v - b) <= tol * Math.max(1, Math.abs(b));
-    let colNorm = 0;
-    for (let i = 0; i < n; i++) colNorm += J[i * k + j] ** 2;
-    const collapsed =
-      form.transforms[j] !== "linear" &&
-      (best.u[j] <= lo[j] + 1e-9 ||
-        best.u[j] >= hi[j] - 1e-9 ||
-        Math.sqrt(colNorm) < 1e-12 * Math.sqrt(rNorm));
-    if (near(lower[j]) || near(upper[j]) || collapsed) atBound.push(form.params[j]);
-  }
-  if (!best.converged)
-    warnings.push(`best start did not converge (${best.reason} after ${best.iterations} iterations)`);
-  if (atBound.length)
-    warnings.push(
-      `on a bound: ${atBound.map((nm) => `${nm}=${params[form.params.indexOf(nm)].toPrecision(4)}`).join(", ")} (not identified by the data)`,
-    );
-  if (n <= k) warnings.push(`${n} points for ${k} parameters: the fit interpolates, parameters mean nothing`);
-  if (nearBest < 2 && candidates.length > 1)
-    warnings.push("only one start reached the best objective: the optimum may be fragile");
+  const nearBest = costs.filter((c) => c <= best.cost * (1 + 1e-6) + 1e-300).length;
+  const box = { lower, upper, lo, hi, tol: options.boundTolerance ?? 1e-6 };
+  const atBound = paramsAtBound(form, problem, data, best, params, box);
   let sse = 0;
   for (let i = 0; i < n; i++) sse += (form.f(params, data.x[i]) - data.y[i]) ** 2;
-  const covr = options.covariance === false ? null : parameterCovariance(form, data, params);
+  const withCov = options.covariance !== false;
+  const covr = withCov ? parameterCovariance(form, data, params) : null;
   const stderr = covr ? covr.cov.map((row, j) => Math.sqrt(Math.max(row[j], 0))) : new Array(k).fill(NaN);
   const checked = new Set(form.exponents ?? form.params);
   const weak = weaklyIdentified(form.params, params, stderr, n).filter((nm) => checked.has(nm));
-  if (weak.length && options.covariance !== false)
-    warnings.push(
-      `weakly identified: ${weak
-        .map((nm) => {
-          const j = form.params.indexOf(nm);
-          return `${nm}=${params[j].toPrecision(4)} ± ${(studentTQuantile(0.975, Math.max(1, n - k)) * stderr[j]).toPrecision(2)}`;
-        })
-        .join(", ")} (95% interval wider than the estimate)`,
-    );
+  const startStats = { tried: candidates.length, converged, nearBest };
+  const fitted = { best, params, atBound, weak: withCov ? weak : [], stderr };
+  const warnings = fitWarnings(form, fitted, n, startStats);
   const status: FitStatus = !best.converged
     ? "not-converged"
     : atBound.length
       ? "at-bound"
-      : weak.length && options.covariance !== false
+      : (weak.length && withCov) || n <= k
         ? "weakly-identified"
-        : n <= k
-          ? "weakly-identified"
-          : "ok";
+        : "ok";
   return {
     form,
     params,
@@ -440,7 +525,7 @@ export function fitLaw(form: LawForm, data: LawData, options: FitOptions = {}): 
     atBound,
     weak,
     warnings,
-    startStats: { tried: candidates.length, converged: convergedCount, nearBest },
+    startStats,
     covariance: covr ? covr.cov : null,
     stderr,
     condition: covr ? covr.cond : NaN,

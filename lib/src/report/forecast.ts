@@ -133,108 +133,85 @@ export interface ForecastResults {
   leaveOneOut: readonly ProtocolResult[];
 }
 
-function forecastTables(study: LawStudy, r: ForecastResults): SummaryTable[] {
-  const main = study.mainMetric;
-  const errRow = (name: string, x: ProtocolResult): Cell[] => [
-    name,
-    x.metric,
-    x.objective,
-    x.gof.r2,
-    finite(x.testR2),
-    x.errors.mae,
-    x.errors.rmse,
-    x.errors.bias,
-    x.errors.conservative,
-    finite(x.errors.pT),
-    x.fit.status,
-  ];
-  const objectives = [...new Set(r.model.map((x) => x.objective))];
-  const consFlags = (rs: readonly ProtocolResult[], o: string) =>
-    rs.filter((x) => x.objective === o).flatMap((x) => x.points.map((p) => isConservative(x, p)));
-  const tiers = study.testTiers.join(", ");
-  return [
-    {
-      title: `Model law: forecast vs actual for ${tiers} (mean ± sd of the last 10 checkpoints)`,
-      columns: [
-        "metric",
-        "objective",
-        "tier",
-        "forecast",
-        "delta 95% lo",
-        "delta 95% hi",
+function modelForecastTable(study: LawStudy, r: ForecastResults): SummaryTable {
+  return {
+    title: `Model law: forecast vs actual for ${study.testTiers.join(", ")} (mean ± sd of the last 10 checkpoints)`,
+    columns: [
+      ...["metric", "objective", "tier", "forecast", "delta 95% lo", "delta 95% hi"],
+      ...[
         "bootstrap 95% lo",
         "bootstrap 95% hi",
         "actual (mean of last 10)",
         "actual sd",
         "error (actual − forecast)",
       ],
-      rows: r.model.flatMap((x) =>
-        x.points.map((p) => [
-          x.metric,
-          x.objective,
-          p.tier,
-          p.forecast,
-          p.delta.lo,
-          p.delta.hi,
+    ],
+    rows: r.model.flatMap((x) =>
+      x.points.map((p) => [
+        ...[x.metric, x.objective, p.tier, p.forecast, p.delta.lo, p.delta.hi],
+        ...[
           p.bootstrap ? p.bootstrap.lo : null,
           p.bootstrap ? p.bootstrap.hi : null,
           p.actual,
           p.actualSd,
           p.error,
-        ]),
-      ),
-    },
-    {
-      title: "Forecast errors of the model and joint laws",
-      columns: [
-        "protocol",
-        "metric",
-        "objective",
-        "train R²",
-        "test R²",
-        "MAE",
-        "RMSE",
-        "bias (actual − forecast)",
-        "conservative share",
-        "p(t)",
-        "fit status",
-      ],
-      rows: [...r.model.map((x) => errRow("model law", x)), ...r.joint.map((x) => errRow("joint law", x))],
-      digits: 3,
-    },
-    {
-      title: "Conservativeness: share of forecasts on the safe side, per objective",
-      columns: [
-        "objective",
-        "model-law cases (metric × tier)",
-        "conservative (model law)",
-        "joint-law forecasts",
-        "conservative (joint law)",
-      ],
-      rows: objectives.map((o) => {
-        const m = consFlags(r.model, o),
-          j = consFlags(r.joint, o);
-        return [o, m.length, share(m), j.length, share(j)];
-      }),
-      digits: 3,
-    },
-    {
-      title: `Data law (${metricLabel(main)}): fitted on all but the last 5 checkpoints of each run`,
-      columns: ["tier", "objective", "c (data exponent)", "train R²", "MAE (last 5)", "bias", "fit status"],
-      rows: r.data
-        .filter((x) => x.metric === main)
-        .map((x) => [
-          x.trainTiers[0],
-          x.objective,
-          x.fit.named.c,
-          x.gof.r2,
-          x.errors.mae,
-          x.errors.bias,
-          x.fit.status,
-        ]),
-      digits: 3,
-    },
+        ],
+      ]),
+    ),
+  };
+}
+
+function errorTable(r: ForecastResults): SummaryTable {
+  const row = (name: string, x: ProtocolResult): Cell[] => [
+    ...[name, x.metric, x.objective, x.gof.r2, finite(x.testR2), x.errors.mae, x.errors.rmse],
+    ...[x.errors.bias, x.errors.conservative, finite(x.errors.pT), x.fit.status],
   ];
+  return {
+    title: "Forecast errors of the model and joint laws",
+    columns: [
+      ...["protocol", "metric", "objective", "train R²", "test R²", "MAE", "RMSE"],
+      ...["bias (actual − forecast)", "conservative share", "p(t)", "fit status"],
+    ],
+    rows: [...r.model.map((x) => row("model law", x)), ...r.joint.map((x) => row("joint law", x))],
+    digits: 3,
+  };
+}
+
+function conservativenessTable(r: ForecastResults): SummaryTable {
+  const flags = (rs: readonly ProtocolResult[], o: string) =>
+    rs.filter((x) => x.objective === o).flatMap((x) => x.points.map((p) => isConservative(x, p)));
+  return {
+    title: "Conservativeness: share of forecasts on the safe side, per objective",
+    columns: [
+      ...["objective", "model-law cases (metric × tier)", "conservative (model law)"],
+      ...["joint-law forecasts", "conservative (joint law)"],
+    ],
+    rows: [...new Set(r.model.map((x) => x.objective))].map((o) => {
+      const m = flags(r.model, o),
+        j = flags(r.joint, o);
+      return [o, m.length, share(m), j.length, share(j)];
+    }),
+    digits: 3,
+  };
+}
+
+function dataLawTable(study: LawStudy, r: ForecastResults): SummaryTable {
+  const main = study.mainMetric;
+  return {
+    title: `Data law (${metricLabel(main)}): fitted on all but the last 5 checkpoints of each run`,
+    columns: ["tier", "objective", "c (data exponent)", "train R²", "MAE (last 5)", "bias", "fit status"],
+    rows: r.data
+      .filter((x) => x.metric === main)
+      .map((x) => [
+        ...[x.trainTiers[0], x.objective, x.fit.named.c, x.gof.r2],
+        ...[x.errors.mae, x.errors.bias, x.fit.status],
+      ]),
+    digits: 3,
+  };
+}
+
+function forecastTables(study: LawStudy, r: ForecastResults): SummaryTable[] {
+  return [modelForecastTable(study, r), errorTable(r), conservativenessTable(r), dataLawTable(study, r)];
 }
 
 function forecastFindings(study: LawStudy, r: ForecastResults): string[] {

@@ -5,8 +5,16 @@ import { bm25Idf, bm25Run, buildBm25Index, Bm25Searcher } from "../../src/data/b
 
 test("analyzer: tokenise, drop possessive, lowercase, Lucene stopwords, Porter stem", () => {
   assert.deepEqual(tokenizeWords("Don't stop—the 3.5 dogs!"), ["Don't", "stop", "the", "3", "5", "dogs"]);
-  assert.deepEqual(createAnalyzer().analyze("The Runner's dogs are RUNNING into it"), ["runner", "dog", "run"]);
-  assert.deepEqual(createAnalyzer({ stem: false }).analyze("The Runner's dogs are RUNNING"), ["runner", "dogs", "running"]);
+  assert.deepEqual(createAnalyzer().analyze("The Runner's dogs are RUNNING into it"), [
+    "runner",
+    "dog",
+    "run",
+  ]);
+  assert.deepEqual(createAnalyzer({ stem: false }).analyze("The Runner's dogs are RUNNING"), [
+    "runner",
+    "dogs",
+    "running",
+  ]);
   assert.deepEqual(createAnalyzer({ stem: false, stopwords: [] }).analyze("The cat"), ["the", "cat"]);
 });
 
@@ -56,15 +64,28 @@ test("top-k keeps the best k, ties broken by docno descending (trec_eval order)"
   ]);
   const s = new Bm25Searcher(index);
   const top2 = s.search("x", 2);
-  assert.deepEqual(Array.from(top2.docIdx, (d) => index.docnos[d]), ["c", "b"]);
+  assert.deepEqual(
+    Array.from(top2.docIdx, (d) => index.docnos[d]),
+    ["c", "b"],
+  );
   const all = s.search("x", 10);
-  assert.deepEqual(Array.from(all.docIdx, (d) => index.docnos[d]), ["c", "b", "a"]);
+  assert.deepEqual(
+    Array.from(all.docIdx, (d) => index.docnos[d]),
+    ["c", "b", "a"],
+  );
   assert.equal(s.search("nothing", 5).docIdx.length, 0);
 });
 
 test("bm25Run returns one entry per query, best first, and matches the searcher", () => {
   const index = buildBm25Index(docs, { stem: false });
-  const run = bm25Run(index, [{ qid: "q1", text: "cat" }, { qid: "q2", text: "unicorn" }], 100);
+  const run = bm25Run(
+    index,
+    [
+      { qid: "q1", text: "cat" },
+      { qid: "q2", text: "unicorn" },
+    ],
+    100,
+  );
   assert.deepEqual(run.get("q1")!.docnos, ["d2", "d1"]);
   assert.equal(run.get("q2")!.docnos.length, 0);
   assert.ok(Math.abs(run.get("q1")!.scores[0] - (Math.log(1.6) * 2) / 3.08) < 1e-12);
@@ -72,5 +93,12 @@ test("bm25Run returns one entry per query, best first, and matches the searcher"
   const t = index.termIds.get("cat")!;
   assert.deepEqual(Array.from(index.docIds.subarray(index.offsets[t], index.offsets[t + 1])), [0, 1]);
   assert.deepEqual(Array.from(index.tfs.subarray(index.offsets[t], index.offsets[t + 1])), [1, 2]);
-  assert.throws(() => buildBm25Index([{ docno: "x", text: "a" }, { docno: "x", text: "b" }]), /duplicate docno/);
+  assert.throws(
+    () =>
+      buildBm25Index([
+        { docno: "x", text: "a" },
+        { docno: "x", text: "b" },
+      ]),
+    /duplicate docno/,
+  );
 });

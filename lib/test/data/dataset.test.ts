@@ -12,7 +12,12 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), "dataset-"));
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function folderBytes(dir: string): Map<string, Buffer> {
-  return new Map(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  return new Map(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f))]),
+  );
 }
 
 test("smoke dataset: same seed → byte-identical files, another seed → different files", async () => {
@@ -20,14 +25,39 @@ test("smoke dataset: same seed → byte-identical files, another seed → differ
   const b = await prepareDataset({ profile: "smoke", seed: 3, dir: path.join(root, "b") });
   const c = await prepareDataset({ profile: "smoke", seed: 4, dir: path.join(root, "c") });
   assert.equal(path.basename(a.dir), "smoke-seed3");
-  const fa = folderBytes(a.dir), fb = folderBytes(b.dir), fc = folderBytes(c.dir);
-  assert.deepEqual([...fa.keys()], [
-    "bm25.dev.trec", "bm25.test.trec", "bm25.train.trec", "collection.tsv", "groups.train.tsv", "manifest.json",
-    "oracle.dev.trec", "oracle.test.trec", "qrels.dev.txt", "qrels.test.txt", "qrels.train.txt",
-    "queries.dev.tsv", "queries.test.tsv", "queries.train.tsv", "truth.json", "vocab.txt",
-  ]);
-  for (const [f, bytes] of fa) assert.ok(bytes.equals(fb.get(f)!), `${f} differs between two builds with the same seed`);
-  for (const f of ["collection.tsv", "queries.train.tsv", "qrels.dev.txt", "bm25.dev.trec", "groups.train.tsv"]) {
+  const fa = folderBytes(a.dir),
+    fb = folderBytes(b.dir),
+    fc = folderBytes(c.dir);
+  assert.deepEqual(
+    [...fa.keys()],
+    [
+      "bm25.dev.trec",
+      "bm25.test.trec",
+      "bm25.train.trec",
+      "collection.tsv",
+      "groups.train.tsv",
+      "manifest.json",
+      "oracle.dev.trec",
+      "oracle.test.trec",
+      "qrels.dev.txt",
+      "qrels.test.txt",
+      "qrels.train.txt",
+      "queries.dev.tsv",
+      "queries.test.tsv",
+      "queries.train.tsv",
+      "truth.json",
+      "vocab.txt",
+    ],
+  );
+  for (const [f, bytes] of fa)
+    assert.ok(bytes.equals(fb.get(f)!), `${f} differs between two builds with the same seed`);
+  for (const f of [
+    "collection.tsv",
+    "queries.train.tsv",
+    "qrels.dev.txt",
+    "bm25.dev.trec",
+    "groups.train.tsv",
+  ]) {
     assert.ok(!fa.get(f)!.equals(fc.get(f)!), `${f} is the same for seeds 3 and 4`);
   }
   assert.equal(fs.readdirSync(path.join(root, "a")).length, 1, "no temporary folder left behind");
@@ -86,33 +116,62 @@ test("paper profile: missing files are listed with where to put them", async () 
   const chk = checkPaperFiles(empty);
   assert.equal(chk.present.length, 0);
   assert.equal(chk.missingRequired.length, PAPER_FILES.filter((f) => f.required).length);
-  await assert.rejects(prepareDataset({ profile: "paper", source: "msmarco", paperDir: empty, dir: root }), (e: unknown) => {
-    assert.ok(e instanceof MissingFilesError);
-    for (const f of PAPER_FILES.filter((x) => x.required)) assert.ok(e.message.includes(path.join(empty, f.path)), f.path);
-    assert.match(e.message, /collectionandqueries\.tar\.gz/);
-    assert.match(e.message, /2019qrels-pass\.txt/);
-    return true;
-  });
+  await assert.rejects(
+    prepareDataset({ profile: "paper", source: "msmarco", paperDir: empty, dir: root }),
+    (e: unknown) => {
+      assert.ok(e instanceof MissingFilesError);
+      for (const f of PAPER_FILES.filter((x) => x.required))
+        assert.ok(e.message.includes(path.join(empty, f.path)), f.path);
+      assert.match(e.message, /collectionandqueries\.tar\.gz/);
+      assert.match(e.message, /2019qrels-pass\.txt/);
+      return true;
+    },
+  );
 });
 
 test("paper profile on real-format files (a tiny MS MARCO + TREC DL layout)", async () => {
   const p = path.join(root, "msmarco");
   fs.mkdirSync(path.join(p, "trec-dl-2019"), { recursive: true });
-  const words = ["cat", "dog", "fish", "bird", "tree", "river", "stone", "cloud", "apple", "music", "train", "paper"];
-  const docs = Array.from({ length: 40 }, (_, i) => `${i}\t${words[i % 12]} ${words[(i * 5) % 12]} ${words[(i * 7 + 3) % 12]} note ${i}`);
+  const words = [
+    "cat",
+    "dog",
+    "fish",
+    "bird",
+    "tree",
+    "river",
+    "stone",
+    "cloud",
+    "apple",
+    "music",
+    "train",
+    "paper",
+  ];
+  const docs = Array.from(
+    { length: 40 },
+    (_, i) => `${i}\t${words[i % 12]} ${words[(i * 5) % 12]} ${words[(i * 7 + 3) % 12]} note ${i}`,
+  );
   fs.writeFileSync(path.join(p, "collection.tsv"), docs.join("\n") + "\n");
   fs.writeFileSync(path.join(p, "queries.train.tsv"), "100\tcat dog\n101\tfish bird\n102\tunjudged query\n");
   fs.writeFileSync(path.join(p, "qrels.train.tsv"), "100\t0\t0\t1\n101\t0\t2\t1\n");
   fs.writeFileSync(path.join(p, "queries.dev.small.tsv"), "200\ttree river\n");
   fs.writeFileSync(path.join(p, "qrels.dev.small.tsv"), "200\t0\t4\t1\n");
-  fs.writeFileSync(path.join(p, "trec-dl-2019", "msmarco-test2019-queries.tsv"), "300\tstone cloud\n301\tno judgments\n");
+  fs.writeFileSync(
+    path.join(p, "trec-dl-2019", "msmarco-test2019-queries.tsv"),
+    "300\tstone cloud\n301\tno judgments\n",
+  );
   fs.writeFileSync(path.join(p, "trec-dl-2019", "2019qrels-pass.txt"), "300 Q0 6 3\n300 Q0 7 0\n");
   const ds = await prepareDataset({ profile: "paper", paperDir: p, dir: root, seed: 1 });
   assert.equal(ds.source, "msmarco");
   assert.equal(path.basename(ds.dir), "paper-msmarco-seed1");
   assert.equal(ds.docs.length, 40);
-  assert.deepEqual(ds.queries.train.map((q) => q.qid), ["100", "101"]); // unjudged query dropped
-  assert.deepEqual(ds.queries.test.map((q) => q.qid), ["300"]);
+  assert.deepEqual(
+    ds.queries.train.map((q) => q.qid),
+    ["100", "101"],
+  ); // unjudged query dropped
+  assert.deepEqual(
+    ds.queries.test.map((q) => q.qid),
+    ["300"],
+  );
   assert.equal(ds.qrels.test.get("300")!.get("6"), 3);
   assert.equal(ds.oracle, null);
   assert.equal(ds.groups.count, 2);

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stemmer } from "stemmer";
-import { csrRow, generateCollection, generatorConfigFor, relevanceOf, SPLITS, validateGeneratorConfig } from "../../src/data/generator";
+import {
+  csrRow,
+  generateCollection,
+  generatorConfigFor,
+  relevanceOf,
+  SPLITS,
+  validateGeneratorConfig,
+} from "../../src/data/generator";
 
 const config = generatorConfigFor("smoke");
 const col = generateCollection(config, 7);
@@ -13,7 +20,10 @@ test("same seed gives the identical collection, another seed a different one", (
   assert.deepEqual(again.queries, col.queries);
   assert.deepEqual(again.qrels, col.qrels);
   const other = generateCollection(config, 8);
-  assert.notDeepEqual(other.docs.map((d) => d.text), col.docs.map((d) => d.text));
+  assert.notDeepEqual(
+    other.docs.map((d) => d.text),
+    col.docs.map((d) => d.text),
+  );
 });
 
 test("sizes, ids and lengths follow the configuration", () => {
@@ -25,13 +35,17 @@ test("sizes, ids and lengths follow the configuration", () => {
   assert.equal(new Set(qids).size, qids.length);
   for (const d of col.docs) {
     const words = d.text.split(" ").filter((w) => w !== ".");
-    assert.ok(words.length >= config.docWords[0] && words.length <= config.docWords[1], `doc length ${words.length}`);
+    assert.ok(
+      words.length >= config.docWords[0] && words.length <= config.docWords[1],
+      `doc length ${words.length}`,
+    );
     assert.ok(d.text.endsWith(" ."));
   }
-  for (const s of SPLITS) for (const q of col.queries[s]) {
-    const n = q.text.split(" ").length;
-    assert.ok(n >= 3 && n <= 10, `query length ${n}: ${q.text}`);
-  }
+  for (const s of SPLITS)
+    for (const q of col.queries[s]) {
+      const n = q.text.split(" ").length;
+      assert.ok(n >= 3 && n <= 10, `query length ${n}: ${q.text}`);
+    }
 });
 
 test("surface forms are unique words with distinct Porter stems; doc text uses only known words", () => {
@@ -53,7 +67,10 @@ test("surface forms are unique words with distinct Porter stems; doc text uses o
     for (const c of csrRow(truth.docSalient, d)) {
       const n = col.docs[d].text.split(" ").filter((w) => wordConcept.get(w) === c).length;
       assert.ok(n >= 2 && n <= 3, `salient concept mentioned ${n} times`);
-      assert.ok(lead.some((w) => wordConcept.get(w) === c), "salient concept missing from the lead sentence");
+      assert.ok(
+        lead.some((w) => wordConcept.get(w) === c),
+        "salient concept missing from the lead sentence",
+      );
     }
   }
 });
@@ -92,11 +109,18 @@ test("qrels hold exactly the passages with grade ≥ 1 under the truth, and the 
 test("grade rule worked by hand on the truth of passage 0", () => {
   const sal = Array.from(csrRow(truth.docSalient, 0));
   const ment = Array.from(csrRow(truth.docMentioned, 0)).filter((c) => !sal.includes(c));
-  const absent = [...Array(truth.conceptForms.length).keys()].find((c) => !sal.includes(c) && !ment.includes(c))!;
+  const absent = [...Array(truth.conceptForms.length).keys()].find(
+    (c) => !sal.includes(c) && !ment.includes(c),
+  )!;
   // Q = 3 salient → s = 3 = k → grade 3, oracle 30 + 3 = 33
   assert.deepEqual(relevanceOf(truth, sal.slice(0, 3), 0), { s: 3, men: 0, grade: 3, oracle: 33 });
   // 2 salient + 1 mentioned → s = k − 1, missing one mentioned → grade 2, oracle 20 + 2 + 0.4
-  assert.deepEqual(relevanceOf(truth, [sal[0], sal[1], ment[0]], 0), { s: 2, men: 1, grade: 2, oracle: 22.4 });
+  assert.deepEqual(relevanceOf(truth, [sal[0], sal[1], ment[0]], 0), {
+    s: 2,
+    men: 1,
+    grade: 2,
+    oracle: 22.4,
+  });
   // 2 salient + 1 absent → grade 1, oracle 10 + 2
   assert.deepEqual(relevanceOf(truth, [sal[0], sal[1], absent], 0), { s: 2, men: 0, grade: 1, oracle: 12 });
   // 1 salient + 2 absent → grade 0, oracle 1
@@ -106,7 +130,8 @@ test("grade rule worked by hand on the truth of passage 0", () => {
 test("vocabulary mismatch: queries and passages often use different forms of the same concept", () => {
   const wordConcept = new Map<string, number>();
   truth.conceptForms.forEach((fs, c) => fs.forEach((w) => wordConcept.set(w, c)));
-  let same = 0, diff = 0;
+  let same = 0,
+    diff = 0;
   col.queries.train.forEach((q, i) => {
     const src = col.docs[truth.querySource.train[i]].text.split(" ");
     for (const c of csrRow(truth.queryConcepts.train, i)) {
@@ -134,6 +159,9 @@ test("Zipf: frequent concepts are mentioned far more often than tail concepts", 
 });
 
 test("invalid configurations are rejected", () => {
-  assert.throws(() => validateGeneratorConfig({ ...config, numQueries: { train: 1000, dev: 0, test: 0 } }), /exceeds numDocs/);
+  assert.throws(
+    () => validateGeneratorConfig({ ...config, numQueries: { train: 1000, dev: 0, test: 0 } }),
+    /exceeds numDocs/,
+  );
   assert.throws(() => validateGeneratorConfig({ ...config, numTopics: 200 }), /too few concepts/);
 });

@@ -16,8 +16,21 @@ const run: Run = new Map([
   ["q3", { docnos: ["p09"], scores: Float64Array.from([1]) }],
 ]);
 const qrels: Qrels = new Map([
-  ["q1", new Map([["p03", 1], ["p05", 2], ["p19", 1]])],
-  ["q2", new Map([["p00", 1], ["p19", 1]])],
+  [
+    "q1",
+    new Map([
+      ["p03", 1],
+      ["p05", 2],
+      ["p19", 1],
+    ]),
+  ],
+  [
+    "q2",
+    new Map([
+      ["p00", 1],
+      ["p19", 1],
+    ]),
+  ],
   ["q3", new Map()],
 ]);
 const queries = [{ qid: "q1" }, { qid: "q2" }, { qid: "q3" }];
@@ -53,8 +66,14 @@ test("deterministic by seed, independent of query order, and depth limits the po
   const q1 = run.get("q1")!;
   const perm = [7, 2, 14, 0, 9, 4, 11, 1, 13, 6, 3, 10, 5, 12, 8];
   const shuffled = new Map(run);
-  shuffled.set("q1", { docnos: perm.map((i) => q1.docnos[i]), scores: Float64Array.from(perm, (i) => q1.scores[i]) });
-  assert.deepEqual(buildTrainingGroups(queries, shuffled, qrels, docIndex, { seed: 5, depth: 6 }), buildTrainingGroups(queries, run, qrels, docIndex, { seed: 5, depth: 6 }));
+  shuffled.set("q1", {
+    docnos: perm.map((i) => q1.docnos[i]),
+    scores: Float64Array.from(perm, (i) => q1.scores[i]),
+  });
+  assert.deepEqual(
+    buildTrainingGroups(queries, shuffled, qrels, docIndex, { seed: 5, depth: 6 }),
+    buildTrainingGroups(queries, run, qrels, docIndex, { seed: 5, depth: 6 }),
+  );
   const rev = buildTrainingGroups(queries.slice().reverse(), run, qrels, docIndex, { seed: 5 });
   assert.deepEqual(Array.from(rev.docIdx.subarray(11, 22)), Array.from(a.docIdx.subarray(0, 11)));
   // depth 6: pool = top 6 (p00..p05) minus judged p03, p05 → {p00, p01, p02, p04}
@@ -84,7 +103,10 @@ test("groups TSV round trip and malformed files", () => {
   assert.deepEqual({ ...back, skipped: [] }, { ...g, skipped: [] });
   const bad = (text: string, line: number, re: RegExp) => {
     fs.writeFileSync(f, text);
-    assert.throws(() => readGroupsTsv(f, queries, docIndex), (e: unknown) => e instanceof InputError && e.line === line && re.test(e.message));
+    assert.throws(
+      () => readGroupsTsv(f, queries, docIndex),
+      (e: unknown) => e instanceof InputError && e.line === line && re.test(e.message),
+    );
   };
   bad("q1\tp00\tp01\nq2\tp00\n", 2, /at least 2 docnos/);
   bad("q1\tp00\tp01\nq2\tp00\tp01\tp02\n", 2, /expected 3 columns/);

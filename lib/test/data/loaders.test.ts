@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { forEachTriple, readBeirCorpus, readBeirQueries, readCollectionTsv, readQueriesTsv, readTop1000Tsv } from "../../src/data/loaders";
+import {
+  forEachTriple,
+  readBeirCorpus,
+  readBeirQueries,
+  readCollectionTsv,
+  readQueriesTsv,
+  readTop1000Tsv,
+} from "../../src/data/loaders";
 import { readBeirQrels, readMsMarcoQrels, readTrecQrels } from "../../src/eval/io";
 import { InputError } from "../../src/util/fsutil";
 
@@ -17,20 +24,25 @@ function fixture(content: string | Buffer, name = `f${n++}.txt`): string {
 /** Assert that `fn` throws InputError at `file:line` with a message matching `re`. */
 function fails(fn: (f: string) => unknown, content: string | Buffer, line: number, re: RegExp): void {
   const f = fixture(content);
-  assert.throws(() => fn(f), (e: unknown) => {
-    assert.ok(e instanceof InputError, `not an InputError: ${e}`);
-    assert.equal(e.file, f);
-    assert.equal(e.line, line, e.message);
-    assert.match(e.message, re);
-    assert.ok(e.message.startsWith(`${f}:${line}: `));
-    return true;
-  });
+  assert.throws(
+    () => fn(f),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `not an InputError: ${e}`);
+      assert.equal(e.file, f);
+      assert.equal(e.line, line, e.message);
+      assert.match(e.message, re);
+      assert.ok(e.message.startsWith(`${f}:${line}: `));
+      return true;
+    },
+  );
 }
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test("MS MARCO collection.tsv: read in order, blank lines skipped, limit", () => {
-  const f = fixture("0\tThe presence of communication amid scientific minds.\n1\tManhattan Project.\n\n2\tcafé ☕\n");
+  const f = fixture(
+    "0\tThe presence of communication amid scientific minds.\n1\tManhattan Project.\n\n2\tcafé ☕\n",
+  );
   assert.deepEqual(readCollectionTsv(f), [
     { docno: "0", text: "The presence of communication amid scientific minds." },
     { docno: "1", text: "Manhattan Project." },
@@ -47,8 +59,16 @@ test("collection.tsv malformed: columns, empty id, id with space, duplicate id, 
   fails(readCollectionTsv, "\ttext\n", 1, /column 1 \(id\) is empty/);
   fails(readCollectionTsv, "a b\ttext\n", 1, /contains whitespace/);
   fails(readCollectionTsv, "5\tone\n6\ttwo\n5\tthree\n", 3, /duplicate id "5"/);
-  fails(readCollectionTsv, Buffer.concat([Buffer.from("0\tok\n1\tbad "), Buffer.from([0xff, 0xfe]), Buffer.from("\n")]), 2, /not valid UTF-8/);
-  assert.throws(() => readCollectionTsv(path.join(dir, "missing.tsv")), (e: unknown) => e instanceof InputError && /cannot open/.test(e.message));
+  fails(
+    readCollectionTsv,
+    Buffer.concat([Buffer.from("0\tok\n1\tbad "), Buffer.from([0xff, 0xfe]), Buffer.from("\n")]),
+    2,
+    /not valid UTF-8/,
+  );
+  assert.throws(
+    () => readCollectionTsv(path.join(dir, "missing.tsv")),
+    (e: unknown) => e instanceof InputError && /cannot open/.test(e.message),
+  );
 });
 
 test("queries TSV (MS MARCO queries, TREC DL topics) and its malformed cases", () => {
@@ -64,20 +84,34 @@ test("queries TSV (MS MARCO queries, TREC DL topics) and its malformed cases", (
 test("triples.train.small.tsv: streamed with a limit; malformed lines", () => {
   const f = fixture("q one\tpos one\tneg one\nq two\tpos two\tneg two\nq three\tp\tn\n");
   const seen: string[] = [];
-  assert.equal(forEachTriple(f, (t) => seen.push(`${t.query}|${t.positive}|${t.negative}`)), 3);
+  assert.equal(
+    forEachTriple(f, (t) => seen.push(`${t.query}|${t.positive}|${t.negative}`)),
+    3,
+  );
   assert.deepEqual(seen.slice(0, 2), ["q one|pos one|neg one", "q two|pos two|neg two"]);
   let k = 0;
-  assert.equal(forEachTriple(f, () => k++, 2), 2);
+  assert.equal(
+    forEachTriple(f, () => k++, 2),
+    2,
+  );
   assert.equal(k, 2);
   fails((p) => forEachTriple(p, () => {}), "q\tp\tn\nq\tp\n", 2, /expected 3 tab-separated columns, found 2/);
   fails((p) => forEachTriple(p, () => {}), "q\t\tn\n", 1, /column 2 is empty/);
 });
 
 test("top1000.dev.tsv: candidates per query; malformed and inconsistent lines", () => {
-  const f = fixture("188714\t1000052\tfoods and supplements\tThe passage one.\n188714\t1000084\tfoods and supplements\tPassage two.\n1082792\t1000052\tdefine mac\tThe passage one.\n");
+  const f = fixture(
+    "188714\t1000052\tfoods and supplements\tThe passage one.\n188714\t1000084\tfoods and supplements\tPassage two.\n1082792\t1000052\tdefine mac\tThe passage one.\n",
+  );
   const t = readTop1000Tsv(f);
-  assert.deepEqual(t.queries, [{ qid: "188714", text: "foods and supplements" }, { qid: "1082792", text: "define mac" }]);
-  assert.deepEqual(t.docs.map((d) => d.docno), ["1000052", "1000084"]);
+  assert.deepEqual(t.queries, [
+    { qid: "188714", text: "foods and supplements" },
+    { qid: "1082792", text: "define mac" },
+  ]);
+  assert.deepEqual(
+    t.docs.map((d) => d.docno),
+    ["1000052", "1000084"],
+  );
   assert.deepEqual(t.candidates.get("188714"), ["1000052", "1000084"]);
   assert.deepEqual(t.candidates.get("1082792"), ["1000052"]);
   fails(readTop1000Tsv, "1\t2\tq\n", 1, /expected 4 tab-separated columns, found 3/);
@@ -88,7 +122,9 @@ test("top1000.dev.tsv: candidates per query; malformed and inconsistent lines", 
 });
 
 test("BEIR corpus.jsonl and queries.jsonl; every malformed case", () => {
-  const c = fixture('{"_id": "d1", "title": "Cats", "text": "Cats purr."}\n\n{"_id": "d2", "text": "No title.", "metadata": {}}\n{"_id": "d3", "title": "", "text": "Empty title."}\n');
+  const c = fixture(
+    '{"_id": "d1", "title": "Cats", "text": "Cats purr."}\n\n{"_id": "d2", "text": "No title.", "metadata": {}}\n{"_id": "d3", "title": "", "text": "Empty title."}\n',
+  );
   assert.deepEqual(readBeirCorpus(c), [
     { docno: "d1", text: "Cats Cats purr." },
     { docno: "d2", text: "No title." },

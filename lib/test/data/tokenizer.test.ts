@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildVocabulary, encodeBatch, layoutPair, loadHfTokenizer, SPECIAL_IDS, SPECIAL_TOKENS, wordPieces, WordTokenizer } from "../../src/data/tokenizer";
+import {
+  buildVocabulary,
+  encodeBatch,
+  layoutPair,
+  loadHfTokenizer,
+  SPECIAL_IDS,
+  SPECIAL_TOKENS,
+  wordPieces,
+  WordTokenizer,
+} from "../../src/data/tokenizer";
 import { InputError } from "../../src/util/fsutil";
 
 const texts = ["the cat sat .", "the dog sat on the cat .", "a bird"];
@@ -30,7 +39,10 @@ test("encode / decode round trip; unknown words map to [UNK]", () => {
 test("encodePair: [CLS] q [SEP] d [SEP], the document truncated first, then the query", () => {
   const tok = buildVocabulary(texts);
   // q = the cat (5, 7); d = dog sat on the cat (11, 8, 12, 5, 7)
-  assert.deepEqual(Array.from(tok.encodePair("the cat", "dog sat on the cat", 64)), [2, 5, 7, 3, 11, 8, 12, 5, 7, 3]);
+  assert.deepEqual(
+    Array.from(tok.encodePair("the cat", "dog sat on the cat", 64)),
+    [2, 5, 7, 3, 11, 8, 12, 5, 7, 3],
+  );
   // maxLen 7: budget 4 = 2 query + 2 document tokens
   assert.deepEqual(Array.from(tok.encodePair("the cat", "dog sat on the cat", 7)), [2, 5, 7, 3, 11, 8, 3]);
   // maxLen 4: budget 1, the query is cut and the document dropped
@@ -41,7 +53,14 @@ test("encodePair: [CLS] q [SEP] d [SEP], the document truncated first, then the 
 
 test("encodeBatch pads with [PAD]=0 and marks segments", () => {
   const tok = buildVocabulary(texts);
-  const b = encodeBatch(tok, [["the cat", "dog"], ["bird", "the dog sat"]], 8);
+  const b = encodeBatch(
+    tok,
+    [
+      ["the cat", "dog"],
+      ["bird", "the dog sat"],
+    ],
+    8,
+  );
   assert.deepEqual(Array.from(b.lengths), [6, 7]);
   assert.deepEqual(Array.from(b.ids.subarray(0, 8)), [2, 5, 7, 3, 11, 3, 0, 0]);
   assert.deepEqual(Array.from(b.typeIds.subarray(0, 8)), [0, 0, 0, 0, 1, 1, 0, 0]);
@@ -58,7 +77,10 @@ test("vocab.txt round trip and malformed vocab files", () => {
   assert.deepEqual(back.encode("the dog"), tok.encode("the dog"));
   const bad = (text: string, line: number, re: RegExp) => {
     fs.writeFileSync(f, text);
-    assert.throws(() => WordTokenizer.fromVocabFile(f), (e: unknown) => e instanceof InputError && e.line === line && re.test(e.message));
+    assert.throws(
+      () => WordTokenizer.fromVocabFile(f),
+      (e: unknown) => e instanceof InputError && e.line === line && re.test(e.message),
+    );
   };
   bad("[PAD]\n[UNK]\n[CLS]\n[MASK]\n[SEP]\n", 4, /expected special token \[SEP\]/);
   bad(SPECIAL_TOKENS.join("\n") + "\ncat\ncat\n", 7, /duplicate token/);
@@ -70,13 +92,29 @@ test("a Hugging Face tokenizer.json (WordPiece) behind the same pair interface",
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hftok-"));
   const vocab = { "[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, hel: 4, "##lo": 5, world: 6, cat: 7 };
   const tj = {
-    version: "1.0", truncation: null, padding: null,
-    added_tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]"].map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]"].map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: { type: "Lowercase" },
     pre_tokenizer: { type: "Whitespace" },
     post_processor: null,
     decoder: { type: "WordPiece", prefix: "##", cleanup: true },
-    model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab },
+    model: {
+      type: "WordPiece",
+      unk_token: "[UNK]",
+      continuing_subword_prefix: "##",
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   };
   const f = path.join(dir, "tokenizer.json");
   fs.writeFileSync(f, JSON.stringify(tj));
@@ -89,7 +127,10 @@ test("a Hugging Face tokenizer.json (WordPiece) behind the same pair interface",
   assert.deepEqual(Array.from(tok.encodePair("hello", "cat world", 6)), [2, 4, 5, 3, 7, 3]);
   assert.equal(tok.decode(tok.encode("hello world")), "hello world");
   fs.writeFileSync(f, "{not json");
-  assert.throws(() => loadHfTokenizer(f), (e: unknown) => e instanceof InputError && /invalid JSON/.test(e.message));
+  assert.throws(
+    () => loadHfTokenizer(f),
+    (e: unknown) => e instanceof InputError && /invalid JSON/.test(e.message),
+  );
   fs.writeFileSync(f, "{}");
   assert.throws(() => loadHfTokenizer(f), /not a tokenizer.json/);
   fs.rmSync(dir, { recursive: true, force: true });
