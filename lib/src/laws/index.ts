@@ -10,7 +10,6 @@ export { fSurvival, incompleteBeta, studentTCdf, studentTQuantile, studentTTwoSi
 export * from "./stats";
 export * from "./protocols";
 export * from "./allocation";
-export * from "./published";
 export * from "./paperfindings";
 export * from "./scorecard";
 export { leastSquares, symmetricPinv } from "./linalg";

@@ -7,7 +7,8 @@
  * forecasting protocols, which hold tiers or checkpoints out, are in `protocols.ts`.
  */
 import type { CheckpointRecord, Objective } from "../records/types";
-import { type LawData, jointPowerLaw, powerLaw } from "./forms";
+import type { CglSeries, PublishedLaws } from "../records/published";
+import { type LawData, inversePowerLaw, jointPowerLaw, powerLaw } from "./forms";
 import { type FitOptions, type LawFit, fitLaw } from "./fit";
 import { bootstrapLaw, goodnessOfFit, type BootstrapResult, type GoodnessOfFit } from "./stats";
 import { groupRuns, metricDirection, type MetricRun } from "./protocols";
@@ -134,5 +135,33 @@ export function allocationFits(
     const t = powerTerms(j.fit.form, j.fit.params);
     const exponents = t && t.alpha > 0 && t.beta > 0 ? allocationExponents(t) : null;
     return { ...j, runs, boot, k, exponents, bands: allocationBands(j.fit.form, boot.params, [1e18], k) };
+  });
+}
+
+/** A published CGL series refitted with L(x) = (a/x)^b + c. */
+export interface CglRefit {
+  name: string;
+  /** "size": x = non-embedding parameters; "data": x = training examples. */
+  axis: "size" | "data";
+  series: CglSeries;
+  fit: LawFit;
+  gof: GoodnessOfFit;
+}
+
+/**
+ * Refit the generative-retrieval paper's MINDER CGL series (arXiv 2503.18941; values from
+ * HongruCai/SLGR, eval/laws_minder.py) with L(x) = (a/x)^b + c: the T5 and LLaMA size series and
+ * the LLaMA-7B data series. With 3 points the LLaMA size fit is exact and its status says so.
+ */
+export function cglRefits(published: PublishedLaws, starts = 64): CglRefit[] {
+  const specs: [string, "size" | "data", CglSeries][] = [
+    ["MINDER-T5 (size)", "size", published.cglSeries.minderT5],
+    ["MINDER-LLaMA (size)", "size", published.cglSeries.minderLlama],
+    ["MINDER-LLaMA-7B (data)", "data", published.cglSeries.minderLlama7bData],
+  ];
+  return specs.map(([name, axis, series]) => {
+    const data = { x: series.x.map((v) => [v]), y: series.cgl };
+    const fit = fitLaw(inversePowerLaw(), data, { starts });
+    return { name, axis, series, fit, gof: goodnessOfFit(fit, data) };
   });
 }

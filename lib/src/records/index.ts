@@ -4,3 +4,4 @@ export * from "./authors";
 export * from "./synthetic";
 export * from "./source";
 export * from "./frame";
+export * from "./published";

@@ -11,6 +11,7 @@
  */
 import { createRng, deriveSeed } from "../util/rng";
 import type { CheckpointRecord, Objective } from "./types";
+import { readPublishedLaws } from "./published";
 
 /** Joint-law parameters [a, b, c, d, e] of m = a + b·N^c + d·D^e. */
 export type JointParams = readonly [number, number, number, number, number];
@@ -52,12 +53,26 @@ export function stepGrid(lo: number, hi: number, every: number): number[] {
   return out;
 }
 
+/** The published joint NDCG@10 parameters per objective (lib/data/published.json, rerankerJointNdcg10). */
+const PUBLISHED_NDCG10: Record<Objective, JointParams> = (() => {
+  const p = readPublishedLaws().rerankerJointNdcg10;
+  const v = (o: Objective): JointParams => [p[o].a, p[o].b, p[o].c, p[o].d, p[o].e];
+  return { listwise: v("listwise"), pairwise: v("pairwise"), pointwise: v("pointwise") };
+})();
+
+/** A law scaled by `k` in a, b and d (the exponents kept): k·m(N, D). */
+function scaledLaws(laws: Record<Objective, JointParams>, k: number): Record<Objective, JointParams> {
+  const scale = ([a, b, c, d, e]: JointParams): JointParams => [a * k, b * k, c, d * k, e];
+  return { listwise: scale(laws.listwise), pairwise: scale(laws.pairwise), pointwise: scale(laws.pointwise) };
+}
+
 /**
  * Default synthetic setup (nanoGPT-style commented defaults):
  * - tiers: the paper's six nominal sizes 17M…1B (arXiv 2603.04816);
  * - steps: every 250 steps from 250 to 5,000 (the paper checkpoints every 100 to ≈5,000; we start
  *   at 250 because the published law goes negative for 17M earlier than that);
- * - `ndcg@10`: the published joint NDCG@10 parameters (rahulseetharaman/cross-encoder-scaling, joint_scaling_plots/joint_scaling_report.md), σ = 0.004 (the spread of
+ * - `ndcg@10`: the published joint NDCG@10 parameters (arXiv 2603.04816; `rerankerJointNdcg10` of
+ *   lib/data/published.json, from rahulseetharaman/cross-encoder-scaling), σ = 0.004 (the spread of
  *   the paper's last-10-checkpoint NDCG@10, 0.002–0.006 in rahulseetharaman/cross-encoder-scaling);
  * - `map`: NDCG@10's law scaled by 0.86 (made up; the paper's MAP ≈ 0.86 × NDCG@10 at 1B), σ = 0.004;
  * - `ce@64`: a made-up falling law (CE near ln 64 ≈ 4.16 early, ≈ 3.7 late), σ = 0.01;
@@ -77,22 +92,8 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   objectives: ["pointwise", "pairwise", "listwise"],
   steps: stepGrid(250, 5000, 250),
   metrics: {
-    "ndcg@10": {
-      laws: {
-        listwise: [0.4323, -9.53e6, -1.082, -2.633, -0.449],
-        pairwise: [0.4666, -8.78e7, -1.23, -3.282, -0.43],
-        pointwise: [0.7439, -2.96e7, -1.137, -1.403, -0.155],
-      },
-      sd: 0.004,
-    },
-    map: {
-      laws: {
-        listwise: [0.4323 * 0.86, -9.53e6 * 0.86, -1.082, -2.633 * 0.86, -0.449],
-        pairwise: [0.4666 * 0.86, -8.78e7 * 0.86, -1.23, -3.282 * 0.86, -0.43],
-        pointwise: [0.7439 * 0.86, -2.96e7 * 0.86, -1.137, -1.403 * 0.86, -0.155],
-      },
-      sd: 0.004,
-    },
+    "ndcg@10": { laws: PUBLISHED_NDCG10, sd: 0.004 },
+    map: { laws: scaledLaws(PUBLISHED_NDCG10, 0.86), sd: 0.004 },
     "ce@64": {
       laws: {
         listwise: [3.6, 2.7e7, -1.1, 3.2, -0.4],

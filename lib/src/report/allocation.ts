@@ -7,7 +7,7 @@ import type { Objective } from "../records/types";
 import { jointPowerLaw } from "../laws/forms";
 import { allocationExponents, powerTerms, type EqualComputePair } from "../laws/allocation";
 import type { AllocationFit } from "../laws/lawfits";
-import type { PublishedLaws } from "../laws/published";
+import type { PublishedLaws } from "../records/published";
 import { metricLabel } from "../plots/laws";
 import type { LawStudy } from "./lawstudy";
 import type { SummaryTable } from "./summary";

@@ -4,7 +4,8 @@
  */
 import type { LawFitResult } from "../laws/lawfits";
 import type { ProtocolResult } from "../laws/protocols";
-import type { CglRefit, PublishedLaws } from "../laws/published";
+import type { PublishedLaws } from "../records/published";
+import type { CglRefit } from "../laws/lawfits";
 import { metricLabel } from "../plots/laws";
 import type { LawStudy } from "./lawstudy";
 import type { SummaryTable } from "./summary";

@@ -4,7 +4,7 @@
  * to ours, for `results/REPORT.md`.
  */
 import type { LawFit } from "../laws/fit";
-import type { PublishedLaws } from "../laws/published";
+import type { PublishedLaws } from "../records/published";
 import { pairedDifference } from "../genret/cgl";
 import type { GenretModelResult } from "../genret/experiment";
 import type { GenretResults } from "../genret/run";

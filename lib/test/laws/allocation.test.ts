@@ -14,12 +14,10 @@ import {
   numericAllocation,
   optimalAllocation,
   powerTerms,
-  publishedLawsPath,
-  readPublishedLaws,
   recordFlops,
   trainingFlops,
 } from "../../src/laws";
-import { syntheticRecords, type JointParams } from "../../src/records";
+import { publishedLawsPath, readPublishedLaws, syntheticRecords, type JointParams } from "../../src/records";
 import * as path from "node:path";
 
 const published = readPublishedLaws(publishedLawsPath());

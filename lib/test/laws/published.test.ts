@@ -9,14 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import {
-  fitLaw,
-  goodnessOfFit,
-  inversePowerLaw,
-  PUBLISHED_BLOCKS,
-  publishedLawsPath,
-  readPublishedLaws,
-} from "../../src/laws";
+import { fitLaw, goodnessOfFit, inversePowerLaw } from "../../src/laws";
+import { PUBLISHED_BLOCKS, publishedLawsPath, readPublishedLaws } from "../../src/records";
 import { InputError } from "../../src/util/fsutil";
 import { findPython, pythonHint } from "../../../scripts/python";
 

@@ -9,10 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../util/fsutil";
-import type { Objective } from "../records/types";
-import { inversePowerLaw } from "./forms";
-import { fitLaw, type LawFit } from "./fit";
-import { goodnessOfFit, type GoodnessOfFit } from "./stats";
+import type { Objective } from "./types";
 
 /** Joint-law parameters by name. */
 export interface NamedJointParams {
@@ -118,32 +115,4 @@ export function readPublishedLaws(file: string = publishedLawsPath()): Published
   }
   need(num(v.cglRefit?.minderT5?.b) && num(v.cglRefit?.minderT5?.c), "cglRefit.minderT5 needs b and c");
   return v;
-}
-
-/** A published CGL series refitted with L(x) = (a/x)^b + c. */
-export interface CglRefit {
-  name: string;
-  /** "size": x = non-embedding parameters; "data": x = training examples. */
-  axis: "size" | "data";
-  series: CglSeries;
-  fit: LawFit;
-  gof: GoodnessOfFit;
-}
-
-/**
- * Refit the generative-retrieval paper's MINDER CGL series (arXiv 2503.18941; values from
- * HongruCai/SLGR, eval/laws_minder.py) with L(x) = (a/x)^b + c: the T5 and LLaMA size series and
- * the LLaMA-7B data series. With 3 points the LLaMA size fit is exact and its status says so.
- */
-export function cglRefits(published: PublishedLaws, starts = 64): CglRefit[] {
-  const specs: [string, "size" | "data", CglSeries][] = [
-    ["MINDER-T5 (size)", "size", published.cglSeries.minderT5],
-    ["MINDER-LLaMA (size)", "size", published.cglSeries.minderLlama],
-    ["MINDER-LLaMA-7B (data)", "data", published.cglSeries.minderLlama7bData],
-  ];
-  return specs.map(([name, axis, series]) => {
-    const data = { x: series.x.map((v) => [v]), y: series.cgl };
-    const fit = fitLaw(inversePowerLaw(), data, { starts });
-    return { name, axis, series, fit, gof: goodnessOfFit(fit, data) };
-  });
 }
