@@ -15,6 +15,10 @@
  *   folder (`NAME=FOLDER` names it);
  * - `--ettin ROOT`: the six Ettin tiers ettin-17m … ettin-1b at ROOT/ettin-encoder-<size>.
  * With either, the grid trains those tiers only unless `--tiers` picks others (names of both kinds).
+ *
+ * On a cluster, `--slurm` writes the grid as a Slurm job array instead of training it (one task
+ * per run not yet complete, each resumable; lib/src/train/slurm.ts) and a merge job; `--submit`
+ * also submits both. `--merge` rewrites the grid's records.jsonl from its complete run folders.
  */
 import * as path from "node:path";
 import {
@@ -32,6 +36,16 @@ import {
   type PretrainedTier,
 } from "../lib/src";
 import { activeProfile } from "../lib/src/util/profile";
+import {
+  checkSlurmResources,
+  runStatus,
+  trainerDataCache,
+  writeMergedRecords,
+  writeSlurmGrid,
+  type SlurmResources,
+} from "../lib/src/train";
+import { resultsPath } from "../lib/src/util/paths";
+import { spawnSync } from "node:child_process";
 import { UsageError, checkedOption, choiceOption, intOption, listOption, parseOptions, runCli } from "./cli";
 
 const HELP = `usage: npm run train -- [options]
@@ -48,7 +62,15 @@ const HELP = `usage: npm run train -- [options]
   --pretrained [NAME=]FOLDER   fine-tune Hugging Face folders as tiers (comma-separated; NAME
                                defaults to the folder's name)
   --ettin ROOT                 fine-tune the Ettin family: tiers ettin-17m … ettin-1b from
-                               ROOT/ettin-encoder-{17m,32m,68m,150m,400m,1b}`;
+                               ROOT/ettin-encoder-{17m,32m,68m,150m,400m,1b}
+  --merge                      rewrite records.jsonl from the complete run folders and exit
+  --slurm                      write a Slurm job array (one task per incomplete run) and a merge
+                               job under ROOT/slurm/ instead of training; with:
+    --submit                   submit them (sbatch; the merge job runs after the array)
+    --partition P --account A  where to run
+    --gpus N --cpus N --mem M  per task (e.g. --gpus 1 --cpus 8 --mem 64G)
+    --time T                   time limit per task (e.g. 12:00:00)
+    --max-parallel N           at most N tasks at once`;
 
 /** Parse `--pretrained` entries: `FOLDER` or `NAME=FOLDER`, comma-separated. */
 function parsePretrained(value: string): PretrainedTier[] {
@@ -73,8 +95,111 @@ const OPTIONS = {
   progress: "value",
   pretrained: "value",
   ettin: "value",
+  merge: "flag",
+  slurm: "flag",
+  submit: "flag",
+  partition: "value",
+  account: "value",
+  gpus: "value",
+  cpus: "value",
+  mem: "value",
+  time: "value",
+  "max-parallel": "value",
   help: "flag",
 } as const;
+
+const SLURM_ONLY = ["submit", "partition", "account", "gpus", "cpus", "mem", "time", "max-parallel"] as const;
+
+/** The Slurm request of `--slurm` (null without it); its options without `--slurm` are an error. */
+function slurmFromArgs(
+  a: Map<string, string | undefined>,
+): { resources: SlurmResources; submit: boolean } | null {
+  if (!a.has("slurm")) {
+    const stray = SLURM_ONLY.find((o) => a.has(o));
+    if (stray) throw new UsageError(`--${stray} needs --slurm`);
+    return null;
+  }
+  const int = (name: string, lo: number, hi: number) =>
+    a.has(name) ? intOption(name, a.get(name)!, lo, hi) : undefined;
+  const resources: SlurmResources = {
+    partition: a.get("partition"),
+    account: a.get("account"),
+    gpus: int("gpus", 0, 64),
+    cpus: int("cpus", 1, 1024),
+    mem: a.get("mem"),
+    time: a.get("time"),
+    maxParallel: int("max-parallel", 1, 100000),
+  };
+  const bad = checkSlurmResources(resources);
+  if (bad) throw new UsageError(`bad Slurm request: ${bad}`);
+  return { resources, submit: a.has("submit") };
+}
+
+/** The options an array task passes on to `npm run train` for its one run (the grid's own choice of runs left out). */
+function taskArgs(argv: readonly string[]): string[] {
+  const drop = new Set([
+    "tiers",
+    "objectives",
+    "seeds",
+    "jobs",
+    "root",
+    "profile",
+    "progress",
+    "slurm",
+    ...SLURM_ONLY,
+  ]);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, "").split("=")[0];
+    const flag = ["slurm", "submit", "merge"].includes(name);
+    const takesValue = !flag && !argv[i].includes("=");
+    if (!drop.has(name) && name !== "merge") out.push(argv[i], ...(takesValue ? [argv[i + 1]] : []));
+    if (takesValue) i++;
+  }
+  return out;
+}
+
+/**
+ * `--slurm`: prepare the dataset once (the tasks then load it from the cache), leave out the runs
+ * already complete or failed, and write (and with `--submit` submit) the job array and merge job.
+ */
+async function writeSlurm(plan: NonNullable<ReturnType<typeof planFromArgs>>): Promise<number> {
+  const root = path.resolve(plan.root ?? resultsPath("runs", plan.profile));
+  const train = plan.steps === undefined ? plan.cfg.train : { ...plan.cfg.train, steps: plan.steps };
+  const dataFor = trainerDataCache(plan.profile, plan.cfg, 1, (s) => console.log(s));
+  const todo = [];
+  for (const spec of plan.specs) {
+    const status = runStatus(root, spec, await dataFor(spec), train);
+    if (status === "new" || status === "partial") todo.push(spec);
+  }
+  const skipped = plan.specs.length - todo.length;
+  if (todo.length === 0) {
+    console.log(
+      `all ${plan.specs.length} runs under ${root} are complete: nothing to submit (--merge rewrites records.jsonl)`,
+    );
+    return 0;
+  }
+  const files = writeSlurmGrid({
+    profile: plan.profile,
+    root,
+    runs: todo,
+    repo: path.resolve(__dirname, ".."),
+    node: process.execPath,
+    trainArgs: taskArgs(plan.argv),
+    resources: plan.slurm!.resources,
+  });
+  console.log(
+    `${todo.length} runs in the array (${skipped} already complete or failed, left out): ${files.dir}`,
+  );
+  if (!plan.slurm!.submit) {
+    console.log(`submit with: bash ${files.submit}`);
+    return 0;
+  }
+  const r = spawnSync("bash", [files.submit], { encoding: "utf8" });
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.status === 0 ? 0 : 1;
+}
 
 /** Every option checked, nothing touched yet: the grid to run, or a UsageError. */
 function planFromArgs(argv: string[]) {
@@ -110,7 +235,11 @@ function planFromArgs(argv: string[]) {
     throw new UsageError("--steps needs --root (runs of another length must not replace the profile's runs)");
   // tier names (both kinds) and pretrained names are checked here, before the backend starts
   const specs = checkedOption("tiers", () => gridSpecs(profile, tiers, objectives, seeds, pretrainedTiers));
+  const slurm = slurmFromArgs(a);
   return {
+    slurm,
+    merge: a.has("merge"),
+    argv,
     profile,
     cfg,
     backend,
@@ -134,7 +263,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const { profile, cfg, tiers, objectives, seeds, jobs, pretrainedTiers } = plan;
+  if (plan.merge) {
+    const root = plan.root ?? resultsPath("runs", profile);
+    const records = writeMergedRecords(root);
+    console.log(`${root}/records.jsonl: ${records.length} records of every complete run`);
+    return 0;
+  }
   if (plan.backend) process.env.SCALERANK_BACKEND = plan.backend;
+  if (plan.slurm) return writeSlurm(plan);
   const sel = await selectBackend();
   console.log(describeBackend(sel));
   if (!sel.gpu)

@@ -15,3 +15,4 @@ export * from "./profiles";
 export * from "./grid";
 export * from "./report";
 export * from "./tierorder";
+export * from "./slurm";
