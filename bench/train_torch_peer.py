@@ -8,7 +8,8 @@ final LayerNorm of the mean over non-padding positions, linear head d→1; BCE w
 
 FLOPs per step = B · (6·N·T + 12·L·T²·d), N = L(12d² + 13d) + 3d + 1 (see lib/src/model/tiers.ts).
 
-Usage: OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/train_torch_peer.py L d [T B steps warmup threads]
+Usage: OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/train_torch_peer.py L d [T B steps warmup threads heads device V]
+(device: cpu [default], cuda, or auto = cuda when available; on CUDA every step ends with a synchronize.)
 Prints one JSON object: seconds per step (median), examples/s, GFLOP/s, peak RSS MiB, losses.
 """
 import json
@@ -72,10 +73,14 @@ def main():
     steps = int(a[4]) if len(a) > 4 else 3
     warmup = int(a[5]) if len(a) > 5 else 1
     threads = int(a[6]) if len(a) > 6 else 2
+    heads = int(a[7]) if len(a) > 7 else 4
+    device = a[8] if len(a) > 8 else "cpu"
+    V = int(a[9]) if len(a) > 9 else 8192
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    V, heads = 8192, 4
-    model = CrossEncoder(V, T, L, d, heads)
+    model = CrossEncoder(V, T, L, d, heads).to(device)
     n_non_emb = sum(p.numel() for n, p in model.named_parameters() if not n.startswith(("tok", "pos", "seg")))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     g = torch.Generator().manual_seed(2)
@@ -84,6 +89,8 @@ def main():
     seg = torch.zeros(B, T, dtype=torch.long)
     seg[:, T // 4:] = 1
     labels = (torch.arange(B) % 11 == 0).float()
+    ids, seg, labels = ids.to(device), seg.to(device), labels.to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     times, cpus, losses = [], [], []
     for s in range(warmup + steps):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -92,6 +99,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        sync()
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
         losses.append(float(loss))
         if s >= warmup:
@@ -100,7 +108,8 @@ def main():
     sps = statistics.median(times)
     flops = B * (6 * n_non_emb * T + 12 * L * T * T * d)
     print(json.dumps({
-        "engine": f"torch {torch.__version__} ({threads} threads)",
+        "engine": f"torch {torch.__version__} ({torch.cuda.get_device_name() if device == 'cuda' else f'{threads} threads'})",
+        "device": device,
         "L": L, "d": d, "T": T, "B": B, "nonEmbedding": n_non_emb,
         "secondsPerStep": sps, "cpuSecondsPerStep": statistics.median(cpus), "examplesPerSecond": B / sps, "gflopPerSecond": flops / sps / 1e9,
         "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "losses": losses,

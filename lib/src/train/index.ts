@@ -16,3 +16,4 @@ export * from "./grid";
 export * from "./report";
 export * from "./tierorder";
 export * from "./slurm";
+export * from "./crosscheck";
