@@ -80,7 +80,12 @@ export function recordsOrSynthetic(
       selection: { profile: sel.profile, evalSet: sel.evalSet, seed: sel.seed, dropped: sel.dropped },
     };
   }
-  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...synthetic };
+  return syntheticSource(synthetic);
+}
+
+/** A {@link RecordSource} of synthetic records: {@link DEFAULT_SYNTHETIC} with `overrides`. */
+function syntheticSource(overrides: Partial<SyntheticConfig> = {}): RecordSource {
+  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...overrides };
   return {
     records: syntheticRecords(config),
     synthetic: true,
@@ -129,13 +134,5 @@ export function lawRecords(dir: string, options: LawRecordOptions = {}): LawReco
   const fewest = Math.min(...counts.values());
   if (nTiers >= minTiers && fewest >= minCkpt) return { ...source, fallbackReason: "" };
   const fallbackReason = `the ${source.records.length} training records under ${dir} (profile ${source.selection.profile}) have ${nTiers} tier(s) and as few as ${fewest} checkpoint(s) per run and metric, too few to fit and test the laws (at least ${minTiers} tiers and ${minCkpt} checkpoints per run are needed)`;
-  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC, ...options.synthetic };
-  return {
-    records: syntheticRecords(config),
-    synthetic: true,
-    files: [],
-    config,
-    selection: { profile: config.profile, evalSet: config.evalSet, seed: config.seed, dropped: 0 },
-    fallbackReason,
-  };
+  return { ...syntheticSource(options.synthetic), fallbackReason };
 }

@@ -102,11 +102,9 @@ function prologue(plan: SlurmGridPlan): string[] {
   ];
 }
 
-/** The array script: task i reads line i + 1 of runs.tsv and trains that run alone (one job, resumable). */
-function arrayScript(plan: SlurmGridPlan, files: SlurmFiles): string {
-  const r = plan.resources;
-  const n = plan.runs.length;
-  const train = [
+/** `node --import tsx scripts/train.ts --profile P --root ROOT`, quoted for bash. */
+function trainCommand(plan: SlurmGridPlan): string {
+  const words = [
     plan.node,
     "--import",
     "tsx",
@@ -116,6 +114,13 @@ function arrayScript(plan: SlurmGridPlan, files: SlurmFiles): string {
     "--root",
     plan.root,
   ];
+  return words.map(sh).join(" ");
+}
+
+/** The array script: task i reads line i + 1 of runs.tsv and trains that run alone (one job, resumable). */
+function arrayScript(plan: SlurmGridPlan, files: SlurmFiles): string {
+  const r = plan.resources;
+  const n = plan.runs.length;
   return [
     ...header(plan, `scalerank-${plan.profile}`, path.join(files.dir, "logs", "run-%A_%a.out")),
     `#SBATCH --array=0-${n - 1}${r.maxParallel ? `%${r.maxParallel}` : ""}`,
@@ -128,7 +133,7 @@ function arrayScript(plan: SlurmGridPlan, files: SlurmFiles): string {
     ...prologue(plan),
     `IFS=$'\\t' read -r TIER OBJECTIVE SEED < <(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${sh(files.runs)})`,
     'echo "task ${SLURM_ARRAY_TASK_ID}: ${TIER} ${OBJECTIVE} seed ${SEED}"',
-    `exec ${train.map(sh).join(" ")} --tiers "$TIER" --objectives "$OBJECTIVE" --seeds "$SEED" --jobs 1 \\`,
+    `exec ${trainCommand(plan)} --tiers "$TIER" --objectives "$OBJECTIVE" --seeds "$SEED" --jobs 1 \\`,
     `  --progress lines ${(plan.trainArgs ?? []).map(sh).join(" ")}`.trimEnd(),
     "",
   ].join("\n");
@@ -136,23 +141,13 @@ function arrayScript(plan: SlurmGridPlan, files: SlurmFiles): string {
 
 /** The merge script: rewrite records.jsonl from every complete run folder (no training). */
 function mergeScript(plan: SlurmGridPlan, files: SlurmFiles): string {
-  const merge = [
-    plan.node,
-    "--import",
-    "tsx",
-    "scripts/train.ts",
-    "--profile",
-    plan.profile,
-    "--root",
-    plan.root,
-  ];
   return [
     ...header(plan, `scalerank-${plan.profile}-merge`, path.join(files.dir, "logs", "merge-%j.out")),
     "#SBATCH --ntasks=1",
     "#SBATCH --cpus-per-task=1",
     "",
     ...prologue(plan),
-    `exec ${merge.map(sh).join(" ")} --merge`,
+    `exec ${trainCommand(plan)} --merge`,
     "",
   ].join("\n");
 }
