@@ -21,6 +21,7 @@
 import { InputError } from "../lib/src/util/fsutil";
 import {
   Evaluator,
+  MEASURE_ORDER,
   formatTrecEval,
   readBeirQrels,
   readMsMarcoQrels,
@@ -35,19 +36,7 @@ import {
 
 const USAGE = `usage: npm run evaluate -- [-q] [-c] [-n] [-p] [-l N] [-M N] {-m measure[.k,...]} [--qrels-format trec|msmarco|beir] [--run-format trec|msmarco] [--gain linear|burges] qrels run`;
 
-const DEFAULT_MEASURES = [
-  "num_q",
-  "num_ret",
-  "num_rel",
-  "num_rel_ret",
-  "map",
-  "Rprec",
-  "recip_rank",
-  "P",
-  "recall",
-  "ndcg",
-  "ndcg_cut",
-];
+const DEFAULT_MEASURES: string[] = [...MEASURE_ORDER];
 
 interface Args {
   measures: string[];

@@ -57,8 +57,8 @@ export interface EvalResult {
 /** Measures whose summary is a sum (or count) and whose values print as integers. */
 export const INTEGER_MEASURES: ReadonlySet<string> = new Set(["num_q", "num_ret", "num_rel", "num_rel_ret"]);
 
-/** Base measures supported, in trec_eval's print order (`measures.c`). */
-const ORDER = [
+/** Base measures supported, in trec_eval's print order (`measures.c`): the default set of `npm run evaluate`. */
+export const MEASURE_ORDER = [
   "num_q",
   "num_ret",
   "num_rel",
@@ -71,7 +71,8 @@ const ORDER = [
   "ndcg",
   "ndcg_cut",
 ] as const;
-type Base = (typeof ORDER)[number];
+type Base = (typeof MEASURE_ORDER)[number];
+const ORDER = MEASURE_ORDER;
 const CUTOFF_MEASURES = new Set<Base>(["P", "recall", "ndcg_cut"]);
 /** trec_eval's default cutoffs for P, recall and ndcg_cut. */
 const DEFAULT_CUTOFFS = [5, 10, 15, 20, 30, 100, 200, 500, 1000];

@@ -99,6 +99,32 @@ export function lossCurvesFigure(root: string, specs: readonly RunSpec[]): Figur
   return { data, layout };
 }
 
+/** A dashed horizontal reference line at y = v across panel `k` ("" for the first) and its label. */
+function referenceLine(name: string, v: number, k: string): { shape: unknown; annotation: unknown } {
+  const axes = { xref: `x${k} domain`, yref: `y${k}` };
+  return {
+    shape: {
+      type: "line",
+      ...axes,
+      x0: 0,
+      x1: 1,
+      y0: v,
+      y1: v,
+      line: { dash: "dash", color: "#888", width: 1 },
+    },
+    annotation: {
+      text: name,
+      ...axes,
+      x: 0,
+      y: v,
+      xanchor: "left",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size: 10, color: "#666" },
+    },
+  };
+}
+
 /**
  * One panel per objective, one line per tier: a metric against training examples seen (log x),
  * with optional horizontal reference lines (e.g. BM25 and the oracle).
@@ -161,27 +187,9 @@ export function exposureFigure(
       showarrow: false,
     });
     for (const [name, v] of Object.entries(refs)) {
-      shapes.push({
-        type: "line",
-        xref: `x${k} domain`,
-        yref: `y${k}`,
-        x0: 0,
-        x1: 1,
-        y0: v,
-        y1: v,
-        line: { dash: "dash", color: "#888", width: 1 },
-      });
-      annotations.push({
-        text: name,
-        xref: `x${k} domain`,
-        yref: `y${k}`,
-        x: 0,
-        y: v,
-        xanchor: "left",
-        yanchor: "bottom",
-        showarrow: false,
-        font: { size: 10, color: "#666" },
-      });
+      const ref = referenceLine(name, v, k);
+      shapes.push(ref.shape);
+      annotations.push(ref.annotation);
     }
   });
   return { data, layout };
@@ -326,27 +334,9 @@ export function headlineFigure(
     annotations: unknown[] = [];
   for (const [name, v] of Object.entries(refs)) {
     for (const k of ["", "2"]) {
-      shapes.push({
-        type: "line",
-        xref: `x${k} domain`,
-        yref: `y${k}`,
-        x0: 0,
-        x1: 1,
-        y0: v,
-        y1: v,
-        line: { dash: "dash", color: "#888", width: 1 },
-      });
-      annotations.push({
-        text: name,
-        xref: `x${k} domain`,
-        yref: `y${k}`,
-        x: 0,
-        y: v,
-        xanchor: "left",
-        yanchor: "bottom",
-        showarrow: false,
-        font: { size: 10, color: "#666" },
-      });
+      const ref = referenceLine(name, v, k);
+      shapes.push(ref.shape);
+      annotations.push(ref.annotation);
     }
   }
   const layout: FigureJson["layout"] = {
