@@ -18,6 +18,11 @@
  *    that points into the parent's memory (no copy) and unregistered right after its call.
  * 4. The wasm `GatherV2` is a generic strided loop (plus a JS bounds check of every index); for
  *    the embedding lookup (axis 0, float32) a row copy does the same work several times faster.
+ * 5. tfjs-core saves the tensors a gradient needs by cloning them, and a clone is an `Identity`
+ *    kernel call; the wasm `Identity` copies the whole buffer, while the cpu and webgl backends
+ *    only add a reference. The patch shares the buffer the same way (`incRef`): one step of the
+ *    mini grid's t3 listwise batch (8 groups × 11, T = 64) went from 60.3 to 56.0 ms (medians of
+ *    two alternating runs of 40 steps each, same losses to the last digit, same live tensors).
  *
  * The patches register kernels through the public `registerKernel` API, so they apply to the
  * backend registry and need no changes to the installed packages.
@@ -269,6 +274,8 @@ export function installKernelPatches(backendName: string): string[] {
     if (!gather) throw new Error("wasm GatherV2 kernel missing");
     replaceKernel(wasmGatherPatch(gather));
     done.push("GatherV2 (axis-0 row copy)");
+    replaceKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: sharingIdentity });
+    done.push("Identity (shares the buffer)");
   } else if (backendName === "cpu") {
     replaceKernel({ kernelName: "UnsortedSegmentSum", backendName: "cpu", kernelFunc: cpuSegmentSum });
     done.push("UnsortedSegmentSum (JS scatter-add)");
@@ -276,6 +283,13 @@ export function installKernelPatches(backendName: string): string[] {
   patched.add(backendName);
   return done;
 }
+
+/** `Identity` without a copy: the output is the input's buffer with one more reference (as the cpu backend does). */
+const sharingIdentity: KernelFunc = ({ inputs, backend }) => {
+  const x = inputs.x as TensorInfo;
+  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
 
 /** Host (JavaScript) arrays of a wasm or cpu tensor. */
 export type HostArray = Float32Array | Int32Array;
