@@ -121,11 +121,10 @@ async function main(): Promise<number> {
     path.join(wg, "dist", "linux-x64", "dawn.node"),
     path.join(wgOut, "dist", "linux-x64", "dawn.node"),
   );
-  for (const f of ["package.json"]) {
-    const tf = path.join(ROOT, "node_modules", "@tensorflow", "tfjs-backend-webgpu", f);
-    fs.mkdirSync(path.join(dir, "node_modules", "@tensorflow", "tfjs-backend-webgpu"), { recursive: true });
-    fs.copyFileSync(tf, path.join(dir, "node_modules", "@tensorflow", "tfjs-backend-webgpu", f));
-  }
+  // the backend itself is in the bundle; the WebGPU probe looks for its package.json
+  const tfWebGpu = path.join("node_modules", "@tensorflow", "tfjs-backend-webgpu");
+  fs.mkdirSync(path.join(dir, tfWebGpu), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, tfWebGpu, "package.json"), path.join(dir, tfWebGpu, "package.json"));
   const vk = vulkanLoader();
   if (vk) fs.copyFileSync(vk, path.join(dir, "lib", "libvulkan.so.1"));
   else

@@ -135,29 +135,8 @@ function slurmFromArgs(
   return { resources, submit: a.has("submit") };
 }
 
-/** The options an array task passes on to `npm run train` for its one run (the grid's own choice of runs left out). */
-function taskArgs(argv: readonly string[]): string[] {
-  const drop = new Set([
-    "tiers",
-    "objectives",
-    "seeds",
-    "jobs",
-    "root",
-    "profile",
-    "progress",
-    "slurm",
-    ...SLURM_ONLY,
-  ]);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, "").split("=")[0];
-    const flag = ["slurm", "submit", "merge"].includes(name);
-    const takesValue = !flag && !argv[i].includes("=");
-    if (!drop.has(name) && name !== "merge") out.push(argv[i], ...(takesValue ? [argv[i + 1]] : []));
-    if (takesValue) i++;
-  }
-  return out;
-}
+/** The options every array task passes on to `npm run train` for its one run: those that change how a run trains. */
+const TASK_OPTIONS = ["backend", "steps", "pretrained", "ettin"] as const;
 
 /**
  * `--slurm`: prepare the dataset once (the tasks then load it from the cache), leave out the runs
@@ -185,7 +164,7 @@ async function writeSlurm(plan: NonNullable<ReturnType<typeof planFromArgs>>): P
     runs: todo,
     repo: path.resolve(__dirname, ".."),
     node: process.execPath,
-    trainArgs: taskArgs(plan.argv),
+    trainArgs: plan.taskArgs,
     resources: plan.slurm!.resources,
   });
   console.log(
@@ -239,7 +218,7 @@ function planFromArgs(argv: string[]) {
   return {
     slurm,
     merge: a.has("merge"),
-    argv,
+    taskArgs: TASK_OPTIONS.flatMap((o) => (a.has(o) ? [`--${o}`, a.get(o)!] : [])),
     profile,
     cfg,
     backend,

@@ -72,7 +72,6 @@ export const MEASURE_ORDER = [
   "ndcg_cut",
 ] as const;
 type Base = (typeof MEASURE_ORDER)[number];
-const ORDER = MEASURE_ORDER;
 const CUTOFF_MEASURES = new Set<Base>(["P", "recall", "ndcg_cut"]);
 /** trec_eval's default cutoffs for P, recall and ndcg_cut. */
 const DEFAULT_CUTOFFS = [5, 10, 15, 20, 30, 100, 200, 500, 1000];
@@ -99,9 +98,9 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
   for (const r of requests) {
     const dot = r.indexOf(".");
     const name = (dot < 0 ? r : r.slice(0, dot)) as Base;
-    if (!(ORDER as readonly string[]).includes(name)) {
+    if (!(MEASURE_ORDER as readonly string[]).includes(name)) {
       throw new RangeError(
-        `unknown measure "${r}" (supported: ${ORDER.join(", ")}; cutoffs as P.10 or P.5,10)`,
+        `unknown measure "${r}" (supported: ${MEASURE_ORDER.join(", ")}; cutoffs as P.10 or P.5,10)`,
       );
     }
     if (dot >= 0) {
@@ -113,7 +112,7 @@ export function parseMeasures(requests: readonly string[]): MeasureSpec[] {
     marked.add(name);
   }
   const out: MeasureSpec[] = [];
-  for (const base of ORDER) {
+  for (const base of MEASURE_ORDER) {
     if (!marked.has(base)) continue;
     if (!CUTOFF_MEASURES.has(base)) {
       out.push({ base, cutoffs: [], names: [base] });

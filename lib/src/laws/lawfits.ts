@@ -11,7 +11,7 @@ import type { CglSeries, PublishedLaws } from "../records/published";
 import { type LawData, inversePowerLaw, jointPowerLaw, powerLaw } from "./forms";
 import { type FitOptions, type LawFit, fitLaw } from "./fit";
 import { bootstrapLaw, goodnessOfFit, type BootstrapResult, type GoodnessOfFit } from "./stats";
-import { groupRuns, metricDirection, type MetricRun } from "./protocols";
+import { groupRuns, metricDirection, objectivesIn, type MetricRun } from "./protocols";
 import {
   allocationBands,
   allocationExponents,
@@ -37,11 +37,6 @@ export interface LawFitsOptions {
   metrics: readonly string[];
   /** Options of every fit (starts, loss, solver). */
   fit?: FitOptions;
-}
-
-function objectivesIn(records: readonly CheckpointRecord[]): Objective[] {
-  const order: Objective[] = ["listwise", "pairwise", "pointwise"];
-  return order.filter((o) => records.some((r) => r.objective === o));
 }
 
 function result(

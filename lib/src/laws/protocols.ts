@@ -101,10 +101,14 @@ function defaultTestTiers(records: readonly CheckpointRecord[]): string[] {
     .map((t) => t.tier);
 }
 
+/** The objectives the records hold, in the paper's order (listwise, pairwise, pointwise). */
+export function objectivesIn(records: readonly CheckpointRecord[]): Objective[] {
+  const present = new Set(records.map((r) => r.objective));
+  return (["listwise", "pairwise", "pointwise"] as Objective[]).filter((o) => present.has(o));
+}
+
 function objectivesOf(records: readonly CheckpointRecord[], opts: ProtocolOptions): Objective[] {
-  const present = [...new Set(records.map((r) => r.objective))];
-  const order: Objective[] = ["listwise", "pairwise", "pointwise"];
-  return (opts.objectives ?? order.filter((o) => present.includes(o))).slice();
+  return (opts.objectives ?? objectivesIn(records)).slice();
 }
 
 const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;

@@ -8,7 +8,7 @@ import type { PublishedLaws } from "../records/published";
 import type { CglRefit } from "../laws/lawfits";
 import { metricLabel } from "../plots/laws";
 import type { LawStudy } from "./lawstudy";
-import type { SummaryTable } from "./summary";
+import { finiteCell, type SummaryTable } from "./summary";
 
 type Cell = string | number | null;
 
@@ -20,8 +20,6 @@ export interface FitLawsResults {
   jointSplit: readonly { metric: string; results: readonly ProtocolResult[] }[];
   cgl: readonly CglRefit[];
 }
-
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 function fitTables(study: LawStudy, r: FitLawsResults): SummaryTable[] {
   const tables: SummaryTable[] = [
@@ -53,8 +51,8 @@ function fitTables(study: LawStudy, r: FitLawsResults): SummaryTable[] {
           p.d,
           p.e,
           g.r2,
-          finite(g.adjR2),
-          finite(g.F),
+          finiteCell(g.adjR2),
+          finiteCell(g.F),
           g.n,
           j.fit.status,
         ] as Cell[];
@@ -74,7 +72,14 @@ function fitTables(study: LawStudy, r: FitLawsResults): SummaryTable[] {
         "R² on the fitted and on the held-out checkpoints",
       columns: ["metric", "objective", "R² train", "R² test", "MAE test", "status"],
       rows: r.jointSplit.flatMap((j) =>
-        j.results.map((x) => [j.metric, x.objective, x.gof.r2, finite(x.testR2), x.errors.mae, x.fit.status]),
+        j.results.map((x) => [
+          j.metric,
+          x.objective,
+          x.gof.r2,
+          finiteCell(x.testR2),
+          x.errors.mae,
+          x.fit.status,
+        ]),
       ),
       digits: 3,
     },

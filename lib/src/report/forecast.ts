@@ -10,14 +10,13 @@ import { PAPER_FINDINGS } from "../laws/paperfindings";
 import { metricLabel, tableFigure } from "../plots/laws";
 import type { PlotlyFigure } from "../plots/display";
 import type { LawStudy } from "./lawstudy";
-import type { SummaryTable } from "./summary";
+import { finiteCell, type SummaryTable } from "./summary";
 
 type Cell = string | number | null;
 type Row = Record<string, unknown>;
 
 const interval = (iv: Interval | null | undefined) =>
   iv ? `[${iv.lo.toFixed(4)}, ${iv.hi.toFixed(4)}]` : "";
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** One table row per forecast point: forecast, its delta-method and bootstrap 95% intervals, actual, error. */
 export function forecastPointRows(results: readonly ProtocolResult[]): Row[] {
@@ -163,8 +162,8 @@ function modelForecastTable(study: LawStudy, r: ForecastResults): SummaryTable {
 
 function errorTable(r: ForecastResults): SummaryTable {
   const row = (name: string, x: ProtocolResult): Cell[] => [
-    ...[name, x.metric, x.objective, x.gof.r2, finite(x.testR2), x.errors.mae, x.errors.rmse],
-    ...[x.errors.bias, x.errors.conservative, finite(x.errors.pT), x.fit.status],
+    ...[name, x.metric, x.objective, x.gof.r2, finiteCell(x.testR2), x.errors.mae, x.errors.rmse],
+    ...[x.errors.bias, x.errors.conservative, finiteCell(x.errors.pT), x.fit.status],
   ];
   return {
     title: "Forecast errors of the model and joint laws",

@@ -5,7 +5,7 @@
  */
 import type { Objective } from "../records/types";
 import { lawRecords, type LawRecordSource } from "../records/source";
-import { tiersBySize } from "../laws/protocols";
+import { objectivesIn, tiersBySize } from "../laws/protocols";
 import { paperGridMetrics } from "../plots/laws";
 import { resultsPath } from "../util/paths";
 import { activeProfile } from "../util/profile";
@@ -40,8 +40,6 @@ export interface LawStudy extends LawRecordSource {
   description: string;
 }
 
-const OBJECTIVE_ORDER: Objective[] = ["listwise", "pairwise", "pointwise"];
-
 /**
  * Load the records of notebooks 04–06 with {@link lawRecords}: the training records under
  * `results/runs` when they can carry the forecasting protocols of arXiv 2603.04816 (at least 4
@@ -57,7 +55,7 @@ export function lawStudy(options: LawStudyOptions): LawStudy {
   });
   const records = source.records;
   const tiers = tiersBySize(records);
-  const objectives = OBJECTIVE_ORDER.filter((o) => records.some((r) => r.objective === o));
+  const objectives = objectivesIn(records);
   const carried = Object.keys(records[0].metrics).filter((m) => records.every((r) => m in r.metrics));
   const metrics = paperGridMetrics(carried);
   const testTiers = tiers.slice(tiers.length >= 5 ? -2 : -1).map((t) => t.tier);

@@ -60,6 +60,11 @@ export function readNotebookSummaries(profile: string): NotebookSummary[] {
     .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as NotebookSummary);
 }
 
+/** A number for a table cell, or null (rendered "–") when it is not finite (an F of a perfect fit, an undefined R²). */
+export function finiteCell(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
 /** Render one cell: numbers with `digits` significant digits (integers as is), null as "–". */
 export function renderCell(v: string | number | null, digits = 4): string {
   if (v === null) return "–";

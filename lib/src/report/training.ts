@@ -7,9 +7,8 @@ import type { CheckpointRecord, Objective } from "../records/types";
 import { readFinalEvaluation } from "../train/trainer";
 import { tiersBySizeOrder } from "../train/tierorder";
 import { tierOrderByObjective, type DesignCheck, type SizeEffectTest } from "../train/report";
+import { OBJECTIVES } from "../train/objectives";
 import type { SummaryTable } from "./summary";
-
-const OBJECTIVES: Objective[] = ["pointwise", "pairwise", "listwise"];
 
 /** NDCG@10 of one run's final model on every query of the final evaluation. */
 export interface FinalNdcg {
@@ -48,8 +47,8 @@ function findings(r: TrainingResults): string[] {
   const above = r.finals.filter((f) => f.ndcg > r.bm25).length;
   const passing = r.design.filter((c) => c.ok).length;
   const failing = r.design.filter((c) => !c.ok).map((c) => c.check);
-  const rising = tierOrderByObjective(r.records, "ndcg@10").filter((o) => o.risesWithTier);
   const order = tierOrderByObjective(r.records, "ndcg@10");
+  const rising = order.filter((o) => o.risesWithTier);
   return [
     ...(best
       ? [
