@@ -43,10 +43,16 @@ import type { Run, RunQuery } from "../eval/types";
 import type { NgramIndex, Tokens } from "./ngramindex";
 
 /**
- * Next-token scorer: for each prefix (the generated tokens so far), log-probabilities of every
- * token of the vocabulary (length ≥ the index's vocabSize). May be async (a tfjs model).
+ * Next-token scorer: called with the prefixes of one step (the generated tokens so far) and, for
+ * each, its candidate tokens (the corpus continuations, ascending); returns for each prefix the
+ * log-probabilities of every token of the vocabulary (indexed by token), or — when the scorer has
+ * `scoresCandidates: true` — of its candidates only, in their order (a model then computes and
+ * reads back far fewer numbers). May be async (a tfjs model).
  */
-export type NextTokenScorer = (prefixes: readonly Int32Array[]) => Float32Array[] | Promise<Float32Array[]>;
+export type NextTokenScorer = ((
+  prefixes: readonly Int32Array[],
+  candidates: readonly Int32Array[],
+) => Float32Array[] | Promise<Float32Array[]>) & { scoresCandidates?: boolean };
 
 /** How emitted n-grams become document scores (module comment): "best" or "sum". */
 export type NgramScoring = "best" | "sum";
@@ -117,7 +123,11 @@ export async function constrainedBeamSearch(
     const expandable = open.filter((h) => !h.done);
     if (expandable.length === 0) break;
     const expExts = exts.filter((e) => e.tokens.length > 0);
-    const logps = await scorer(expandable.map((h) => h.tokens));
+    const logps = await scorer(
+      expandable.map((h) => h.tokens),
+      expExts.map((e) => e.tokens),
+    );
+    const aligned = scorer.scoresCandidates === true;
     steps++;
     prefixesScored += expandable.length;
     const pool: Array<Hyp & { count: number; parentId: number }> = [];
@@ -126,9 +136,13 @@ export async function constrainedBeamSearch(
         lp = logps[j];
       for (let k = 0; k < e.tokens.length; k++) {
         const t = e.tokens[k];
-        const v = lp[t];
+        const v = aligned ? lp[k] : lp[t];
         if (v === undefined)
-          throw new RangeError(`scorer returned ${lp.length} log-probabilities; token ${t} is out of range`);
+          throw new RangeError(
+            aligned
+              ? `scorer returned ${lp.length} log-probabilities for ${e.tokens.length} candidates`
+              : `scorer returned ${lp.length} log-probabilities; token ${t} is out of range`,
+          );
         const tokens = new Int32Array(h.tokens.length + 1);
         tokens.set(h.tokens);
         tokens[h.tokens.length] = t;
@@ -244,23 +258,32 @@ export function scoresToRunQuery(
 /**
  * Retrieve for many queries: beam search with `scorerFor(query)` and aggregation (`scoring`
  * ["best"]), one {@link Run} entry per qid (queries with no retrieved document get an empty entry).
+ * `concurrency` queries [1] are searched at once (their searches interleave at every scorer call,
+ * so a batching scorer such as decoder.ts `batchedModelScorer` can score the beams of all of them in
+ * one model call); each query's search is the same as alone, so the run does not depend on it.
  */
 export async function generativeRetrievalRun(
   index: NgramIndex,
   queries: ReadonlyArray<{ qid: string; tokens: Tokens }>,
   scorerFor: (queryTokens: Tokens) => NextTokenScorer,
   docnos: readonly string[],
-  config: BeamConfig & { depth?: number; scoring?: NgramScoring },
+  config: BeamConfig & { depth?: number; scoring?: NgramScoring; concurrency?: number },
 ): Promise<{ run: Run; prefixesScored: number }> {
-  const run: Run = new Map();
+  const entries = new Array<RunQuery>(queries.length);
   let prefixesScored = 0;
-  for (const q of queries) {
-    const res = await constrainedBeamSearch(index, scorerFor(q.tokens), config);
+  const searchOne = async (i: number) => {
+    const res = await constrainedBeamSearch(index, scorerFor(queries[i].tokens), config);
     prefixesScored += res.prefixesScored;
-    run.set(
-      q.qid,
-      scoresToRunQuery(aggregateNgrams(index, res, { scoring: config.scoring }), docnos, config.depth ?? 100),
-    );
+    const scores = aggregateNgrams(index, res, { scoring: config.scoring });
+    entries[i] = scoresToRunQuery(scores, docnos, config.depth ?? 100);
+  };
+  const width = Math.max(1, Math.floor(config.concurrency ?? 1));
+  for (let s = 0; s < queries.length; s += width) {
+    const chunk: Promise<void>[] = [];
+    for (let i = s; i < Math.min(s + width, queries.length); i++) chunk.push(searchOne(i));
+    await Promise.all(chunk);
   }
+  const run: Run = new Map();
+  queries.forEach((q, i) => run.set(q.qid, entries[i]));
   return { run, prefixesScored };
 }

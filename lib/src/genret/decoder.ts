@@ -32,6 +32,10 @@
  *   forward FLOPs of a row of T tokens with logits at P positions
  *                     = 2·N·T + 4·L·T²·d + 2·V·d·P
  *   training FLOPs    = 3 × forward
+ *   inference FLOPs of a query under beam search with a key/value cache
+ *                     = 2N·Lq + 4L·Lq²·d  (the query, once)
+ *                       + Σ_t k_t · (2N + 4L·(Lq + 1 + t)·d + 2Vd)  (k_t hypotheses scored at step t)
+ * (the encoder–decoder's counts, encdec.ts, are in genParamCounts, genPrefillFlops and genTokenFlops).
  * The 2·V·d·P term is the output projection (tied weights are still a matmul); it dominates for
  * the smallest tiers and is reported separately so N stays Kaplan's non-embedding count.
  * Attention is counted over the full T×T score matrix, as computed (the causal mask zeroes half).
@@ -51,6 +55,7 @@ import { learningRate, type ScheduleConfig } from "../train/schedule";
 import { SPECIAL_IDS } from "../data/tokenizer";
 import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
 import type { GenPair } from "./pairs";
+import type { NextTokenScorer } from "./beam";
 
 /** Padding id of the generator's rows: the word tokenizer's [PAD] (data/tokenizer.ts), 0. */
 export const PAD_ID: number = SPECIAL_IDS.pad;
@@ -73,7 +78,21 @@ export interface GenConfig {
    * initialisation; 0 or absent = the standard N(0, 0.02²) init. {@link genTierConfig} sets 1.
    */
   copyInit?: number;
+  /**
+   * Architecture ["decoder"]: decoder-only (this file), or "encoder-decoder" (encdec.ts: a
+   * bidirectional encoder over the query, a causal decoder over the target with cross-attention
+   * to the encoded query; `layers` decoder layers and `encoderLayers` encoder layers).
+   */
+  arch?: GenArch;
+  /** Encoder layers of an encoder–decoder [= layers]. */
+  encoderLayers?: number;
 }
+
+/** Generator architecture: decoder-only (LLaMA/GPT style) or encoder–decoder (T5 style). */
+export type GenArch = "decoder" | "encoder-decoder";
+
+/** A generator tier: a {@link Tier} shape and its architecture. */
+export type GenTier = Tier & { arch?: GenArch };
 
 /** Positions T = Lq + 1 + S of a full row. */
 export function genMaxLen(c: GenConfig): number {
@@ -98,35 +117,145 @@ export const GEN_TIERS: readonly Tier[] = [
 ];
 
 /**
- * A generator tier by name: {@link GEN_TIERS} first, then the reranker tiers (model/tiers.ts);
- * an unknown name throws with the names of both tables.
+ * Encoder–decoder tiers e0–e3 (T5 style, encdec.ts): one encoder and one decoder layer each, widths
+ * 10, 21, 42 and 84 chosen so that the non-embedding count N = 28d² + 36d (see the module comment)
+ * comes within 5 % of the decoder-only g0–g3 (3,160 / 13,104 / 50,904 / 200,592 against 3,312 /
+ * 12,768 / 50,112 / 198,528): the two architectures are compared at matched N, as the paper
+ * compares T5 and LLaMA by non-embedding parameters (arXiv 2503.18941). Head widths 5–14.
  */
-export function getGenTier(name: string): Tier {
-  const g = GEN_TIERS.find((t) => t.name === name) ?? TIERS.find((t) => t.name === name);
+export const ENCDEC_TIERS: readonly GenTier[] = [
+  { name: "e0", layers: 1, dModel: 10, heads: 2, arch: "encoder-decoder" },
+  { name: "e1", layers: 1, dModel: 21, heads: 3, arch: "encoder-decoder" },
+  { name: "e2", layers: 1, dModel: 42, heads: 3, arch: "encoder-decoder" },
+  { name: "e3", layers: 1, dModel: 84, heads: 6, arch: "encoder-decoder" },
+];
+
+/**
+ * A generator tier by name: {@link GEN_TIERS}, {@link ENCDEC_TIERS}, then the reranker tiers
+ * (model/tiers.ts, decoder-only); an unknown name throws with the names of the tables.
+ */
+export function getGenTier(name: string): GenTier {
+  const g =
+    GEN_TIERS.find((t) => t.name === name) ??
+    ENCDEC_TIERS.find((t) => t.name === name) ??
+    TIERS.find((t) => t.name === name);
   if (!g)
     throw new Error(
-      `unknown tier "${name}" (generator tiers: ${GEN_TIERS.map((t) => t.name).join(", ")}; reranker tiers: ${TIERS.map((t) => t.name).join(", ")})`,
+      `unknown tier "${name}" (generator tiers: ${GEN_TIERS.map((t) => t.name).join(", ")}; encoder–decoder tiers: ${ENCDEC_TIERS.map((t) => t.name).join(", ")}; reranker tiers: ${TIERS.map((t) => t.name).join(", ")})`,
     );
   return g;
 }
 
 /** Generator config of a tier ({@link getGenTier}), with copy initialisation α = 1. */
 export function genTierConfig(
-  tier: Tier | string,
+  tier: GenTier | string,
   vocabSize: number,
   queryLen: number,
   targetLen: number,
 ): GenConfig {
   const t = typeof tier === "string" ? getGenTier(tier) : tier;
-  return { layers: t.layers, dModel: t.dModel, heads: t.heads, vocabSize, queryLen, targetLen, copyInit: 1 };
+  const c: GenConfig = {
+    layers: t.layers,
+    dModel: t.dModel,
+    heads: t.heads,
+    vocabSize,
+    queryLen,
+    targetLen,
+    copyInit: 1,
+  };
+  if (t.arch === "encoder-decoder") {
+    c.arch = "encoder-decoder";
+    c.encoderLayers = t.layers;
+  }
+  return c;
 }
 
-/** Parameter counts: N = L(12d² + 13d) + 2d, E = (V + T)d (see the module comment). */
+/** True for an encoder–decoder config. */
+export function isEncoderDecoder(c: GenConfig): boolean {
+  return c.arch === "encoder-decoder";
+}
+
+/** Non-embedding parameters of an encoder (Le(12d² + 13d) + 2d) and a decoder with cross-attention (Ld(16d² + 19d) + 2d). */
+function encDecParts(c: GenConfig): { encoder: number; decoder: number; crossKv: number } {
+  const d = c.dModel,
+    le = c.encoderLayers ?? c.layers;
+  return {
+    encoder: le * (12 * d * d + 13 * d) + 2 * d,
+    decoder: c.layers * (16 * d * d + 19 * d) + 2 * d,
+    // The cross-attention key/value projections (2d² + 2d per layer) act on the encoded query, not on generated tokens.
+    crossKv: c.layers * (2 * d * d + 2 * d),
+  };
+}
+
+/**
+ * Parameter counts (see the module comment). Decoder-only: N = L(12d² + 13d) + 2d, E = (V + T)d.
+ * Encoder–decoder (encdec.ts): N = Le(12d² + 13d) + 2d + Ld(16d² + 19d) + 2d (a decoder layer adds
+ * cross-attention, 4d² + 4d, and its LayerNorm, 2d), E = (V + Lq + S)d (one tied token table, a
+ * position table for each side).
+ */
 export function genParamCounts(c: GenConfig): { nonEmbedding: number; embedding: number; total: number } {
   const d = c.dModel;
+  if (isEncoderDecoder(c)) {
+    const p = encDecParts(c);
+    const nonEmbedding = p.encoder + p.decoder;
+    const embedding = (c.vocabSize + c.queryLen + c.targetLen) * d;
+    return { nonEmbedding, embedding, total: nonEmbedding + embedding };
+  }
   const nonEmbedding = c.layers * (12 * d * d + 13 * d) + 2 * d;
   const embedding = (c.vocabSize + genMaxLen(c)) * d;
   return { nonEmbedding, embedding, total: nonEmbedding + embedding };
+}
+
+/**
+ * FLOPs of the query, once per query before generation (the "prefill"). Decoder-only: the Lq query
+ * positions through every layer, 2N·Lq + 4L·Lq²·d. Encoder–decoder: the encoder over the query,
+ * 2N_enc·Lq + 4Le·Lq²·d, and every decoder layer's cross-attention keys and values of it,
+ * 2·Ld(2d² + 2d)·Lq.
+ */
+export function genPrefillFlops(c: GenConfig): number {
+  const d = c.dModel,
+    Lq = c.queryLen;
+  if (isEncoderDecoder(c)) {
+    const p = encDecParts(c),
+      le = c.encoderLayers ?? c.layers;
+    return 2 * p.encoder * Lq + 4 * le * Lq * Lq * d + 2 * p.crossKv * Lq;
+  }
+  return 2 * genParamCounts(c).nonEmbedding * Lq + 4 * c.layers * Lq * Lq * d;
+}
+
+/**
+ * FLOPs of one generated token of one hypothesis with a key/value cache, at step t (t tokens
+ * generated before it; the token processed is SEP at t = 0, else the hypothesis's last token),
+ * logits over the vocabulary included. Decoder-only: 2N + 4L·(Lq + 1 + t)·d + 2Vd (every weight once,
+ * QKᵀ and A·V over the Lq + 1 + t cached positions, the tied output layer). Encoder–decoder:
+ * 2(N_dec − Ld(2d² + 2d)) + 4Ld·(t + 1)·d + 4Ld·Lq·d + 2Vd (the decoder's weights but the cross
+ * keys/values, self-attention over t + 1 positions, cross-attention over the Lq encoded ones).
+ * Kaplan et al. 2020 (§2.1) count 2N + 2·n_layer·n_ctx·d per token; we count QKᵀ and A·V both.
+ */
+export function genTokenFlops(c: GenConfig, t: number): number {
+  const d = c.dModel,
+    out = 2 * c.vocabSize * d;
+  if (isEncoderDecoder(c)) {
+    const p = encDecParts(c);
+    return 2 * (p.decoder - p.crossKv) + 4 * c.layers * (t + 1) * d + 4 * c.layers * c.queryLen * d + out;
+  }
+  return 2 * genParamCounts(c).nonEmbedding + 4 * c.layers * (c.queryLen + 1 + t) * d + out;
+}
+
+/**
+ * Inference FLOPs of one query under beam search with a key/value cache (the measure of the
+ * inference-scaling law): the prefill once, then at every step t each of the `prefixesPerStep[t]`
+ * scored hypotheses costs one generated token, C = prefill + Σ_t k_t · token(t) ({@link
+ * genPrefillFlops}, {@link genTokenFlops}). With beam B and S steps, C ≈ prefill + B·S·(2N + 2Vd):
+ * linear in the beam. The beam search of this library re-runs every prefix instead (no cache:
+ * simpler, and the same log-probabilities); the cached count is what a deployed generator spends.
+ */
+export function genInferenceFlops(c: GenConfig, prefixesPerStep: readonly number[]): number {
+  let f = genPrefillFlops(c);
+  prefixesPerStep.forEach((k, t) => {
+    f += k * genTokenFlops(c, t);
+  });
+  return f;
 }
 
 /** Forward FLOPs of one row of `seqLen` tokens with logits at `logitPositions`: 2NT + 4LT²d + 2VdP. */
@@ -137,23 +266,23 @@ export function genForwardFlops(c: GenConfig, seqLen: number, logitPositions: nu
   );
 }
 
-/** Training FLOPs of one (query → target) row: 3 × forward with logits at the S target positions. */
-export function genTrainFlopsPerPair(c: GenConfig): number {
-  return 3 * genForwardFlops(c, genMaxLen(c) - 1, c.targetLen);
-}
-
 /**
- * FLOPs of constrained beam search as implemented (no key/value cache: every step re-runs each
- * live prefix, logits at its last position): Σ over scored prefixes of forward(Lq + 1 + t, 1),
- * with `prefixesPerStep[t]` prefixes of t generated tokens scored at step t. For a planned search
- * pass `Array(maxLen).fill(beam)` (an upper bound: beams can be narrower than B early on).
+ * Training FLOPs of one (query → target) row: 3 × forward with logits at the S target positions.
+ * Decoder-only: forward(Lq + S, S). Encoder–decoder: the prefill ({@link genPrefillFlops}) and the
+ * S decoder positions, 2(N_dec − Ld(2d² + 2d))·S + 4Ld·S²·d + 4Ld·S·Lq·d + 2VdS (full score matrices,
+ * as computed).
  */
-export function beamSearchFlops(c: GenConfig, prefixesPerStep: readonly number[]): number {
-  let f = 0;
-  prefixesPerStep.forEach((k, t) => {
-    f += k * genForwardFlops(c, c.queryLen + 1 + t, 1);
-  });
-  return f;
+export function genTrainFlopsPerPair(c: GenConfig): number {
+  if (!isEncoderDecoder(c)) return 3 * genForwardFlops(c, genMaxLen(c) - 1, c.targetLen);
+  const S = c.targetLen,
+    d = c.dModel,
+    p = encDecParts(c);
+  const dec =
+    2 * (p.decoder - p.crossKv) * S +
+    4 * c.layers * S * S * d +
+    4 * c.layers * S * c.queryLen * d +
+    2 * c.vocabSize * d * S;
+  return 3 * (genPrefillFlops(c) + dec);
 }
 
 function genWeightSpecs(c: GenConfig): WeightSpec[] {
@@ -546,42 +675,202 @@ export async function pairNll(
   return { sum, tokens };
 }
 
+/** What the scorers of {@link modelScorer} and {@link batchedModelScorer} count. */
+export interface ScorerStats {
+  /** Hypotheses scored. */
+  prefixes: number;
+  /** Inference FLOPs with a key/value cache ({@link genInferenceFlops}): a prefill per query, a token per hypothesis. */
+  flops: number;
+  /** Hypotheses scored at each step t (prefix length t), summed over queries. */
+  perStep?: number[];
+}
+
+/** Rows [query, SEP, prefix] (query left-padded to Lq, its last Lq tokens) for one model call. */
+function scorerRows(
+  c: GenConfig,
+  queries: readonly Int32Array[],
+  prefixes: readonly Int32Array[],
+): Int32Array {
+  const Lq = c.queryLen,
+    T = Lq + 1 + prefixes[0].length;
+  const ids = new Int32Array(prefixes.length * T).fill(PAD_ID);
+  prefixes.forEach((p, r) => {
+    const q = queries[r].length > Lq ? queries[r].subarray(queries[r].length - Lq) : queries[r];
+    ids.set(q, r * T + (Lq - q.length));
+    ids[r * T + Lq] = SEP_ID;
+    ids.set(p, r * T + Lq + 1);
+  });
+  return ids;
+}
+
+/** Next-token log-probabilities [B·V] after equal-length prefixes, one model call. */
+async function nextTokenLogProbs(
+  model: GenDecoder,
+  queries: readonly Int32Array[],
+  prefixes: readonly Int32Array[],
+): Promise<Float32Array> {
+  const len = prefixes[0].length;
+  if (prefixes.some((p) => p.length !== len))
+    throw new RangeError("modelScorer: prefixes of one step must have equal length");
+  if (len > model.config.targetLen)
+    throw new RangeError(`prefix of ${len} tokens exceeds targetLen ${model.config.targetLen}`);
+  const B = prefixes.length,
+    T = model.config.queryLen + 1 + len,
+    V = model.config.vocabSize;
+  const ids = scorerRows(model.config, queries, prefixes);
+  const out = tf.tidy(() =>
+    tf.logSoftmax(tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V])),
+  );
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}
+
+/**
+ * Log-probabilities of each prefix's candidate tokens only: log softmax(z_r)[t] = z_r[t] −
+ * logsumexp(z_r), gathered in the graph, so that a step reads back Σ candidates numbers instead of
+ * B·V (the read-back and its garbage were most of a beam sweep's time).
+ */
+async function candidateLogProbs(
+  model: GenDecoder,
+  queries: readonly Int32Array[],
+  prefixes: readonly Int32Array[],
+  candidates: readonly Int32Array[],
+): Promise<Float32Array[]> {
+  const B = prefixes.length,
+    T = model.config.queryLen + 1 + prefixes[0].length,
+    V = model.config.vocabSize;
+  const ids = scorerRows(model.config, queries, prefixes);
+  const offsets = [0];
+  for (const c of candidates) offsets.push(offsets[offsets.length - 1] + c.length);
+  const flat = new Int32Array(offsets[B]),
+    rows = new Int32Array(offsets[B]);
+  candidates.forEach((c, r) => {
+    for (let k = 0; k < c.length; k++) {
+      if (!(c[k] >= 0 && c[k] < V)) throw new RangeError(`candidate token ${c[k]} outside 0..${V - 1}`);
+      flat[offsets[r] + k] = r * V + c[k];
+      rows[offsets[r] + k] = r;
+    }
+  });
+  const out = tf.tidy(() => {
+    const z = tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V]);
+    const lse = tf.logSumExp(z, 1);
+    return tf.sub(
+      tf.gather(tf.reshape(z, [B * V]), tf.tensor1d(flat, "int32")),
+      tf.gather(lse, tf.tensor1d(rows, "int32")),
+    );
+  });
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return candidates.map((_, r) => data.subarray(offsets[r], offsets[r + 1]));
+}
+
+function countScored(
+  c: GenConfig,
+  stats: ScorerStats | undefined,
+  t: number,
+  k: number,
+  first: boolean,
+): void {
+  if (!stats) return;
+  stats.prefixes += k;
+  stats.flops += (first ? genPrefillFlops(c) : 0) + k * genTokenFlops(c, t);
+  if (stats.perStep) stats.perStep[t] = (stats.perStep[t] ?? 0) + k;
+}
+
 /**
  * A {@link NextTokenScorer} for beam search: log-probabilities of the next token after
  * [query, SEP, prefix] for each prefix (prefixes of up to S tokens, all of one call of equal
- * length, as in a beam step). Counts the prefixes and FLOPs it spends in `stats`.
+ * length, as in a beam step). Counts the hypotheses and the inference FLOPs in `stats`.
  */
 export function modelScorer(
   model: GenDecoder,
   query: ArrayLike<number>,
-  stats?: { prefixes: number; flops: number },
+  stats?: ScorerStats,
 ): (prefixes: readonly Int32Array[]) => Promise<Float32Array[]> {
-  const { queryLen: Lq, vocabSize: V } = model.config;
+  const V = model.config.vocabSize;
   const q = Int32Array.from(query as ArrayLike<number>);
-  const qq = q.length > Lq ? q.subarray(q.length - Lq) : q;
+  let first = true;
   return async (prefixes) => {
-    const len = prefixes[0]?.length ?? 0;
-    if (prefixes.some((p) => p.length !== len))
-      throw new RangeError("modelScorer: prefixes of one step must have equal length");
-    if (len > model.config.targetLen)
-      throw new RangeError(`prefix of ${len} tokens exceeds targetLen ${model.config.targetLen}`);
-    const T = Lq + 1 + len,
-      B = prefixes.length;
-    const ids = new Int32Array(B * T).fill(PAD_ID);
-    prefixes.forEach((p, r) => {
-      ids.set(qq, r * T + (Lq - qq.length));
-      ids[r * T + Lq] = SEP_ID;
-      ids.set(p, r * T + Lq + 1);
-    });
-    const out = tf.tidy(() =>
-      tf.logSoftmax(tf.reshape(model.logits(tf.tensor2d(ids, [B, T], "int32"), T - 1, 1), [B, V])),
+    const data = await nextTokenLogProbs(
+      model,
+      prefixes.map(() => q),
+      prefixes,
     );
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    if (stats) {
-      stats.prefixes += B;
-      stats.flops += B * genForwardFlops(model.config, T, 1);
-    }
+    countScored(model.config, stats, prefixes[0]?.length ?? 0, prefixes.length, first);
+    first = false;
     return prefixes.map((_, r) => data.slice(r * V, (r + 1) * V));
+  };
+}
+
+/**
+ * Scorers for many queries searched at once (beam.ts `generativeRetrievalRun` with `concurrency`):
+ * the returned `scorerFor(query)` gives each query a {@link NextTokenScorer}; the requests of all
+ * queries that arrive before the event loop turns are scored together, grouped by prefix length,
+ * in model calls of at most `maxRows` rows, and only the candidates' log-probabilities are read
+ * back (`scoresCandidates`). Each row is the row {@link modelScorer} builds, so the
+ * log-probabilities are the same up to float rounding (z_t − logsumexp z against log-softmax).
+ */
+export function batchedModelScorer(
+  model: GenDecoder,
+  stats?: ScorerStats,
+  maxRows = 1024,
+): (query: ArrayLike<number>) => NextTokenScorer {
+  type Request = {
+    query: Int32Array;
+    prefixes: readonly Int32Array[];
+    candidates: readonly Int32Array[];
+    resolve: (v: Float32Array[]) => void;
+    reject: (e: unknown) => void;
+  };
+  let queue: Request[] = [];
+  const flush = async () => {
+    const batch = queue;
+    queue = [];
+    const byLen = new Map<number, Request[]>();
+    for (const r of batch) {
+      const len = r.prefixes[0]?.length ?? 0;
+      byLen.set(len, [...(byLen.get(len) ?? []), r]);
+    }
+    for (const group of byLen.values()) {
+      try {
+        const rows = group.flatMap((r) => r.prefixes.map((p, j) => ({ q: r.query, p, c: r.candidates[j] })));
+        const out: Float32Array[] = [];
+        for (let s = 0; s < rows.length; s += maxRows) {
+          const chunk = rows.slice(s, s + maxRows);
+          const lps = await candidateLogProbs(
+            model,
+            chunk.map((x) => x.q),
+            chunk.map((x) => x.p),
+            chunk.map((x) => x.c),
+          );
+          out.push(...lps);
+        }
+        let o = 0;
+        for (const r of group) {
+          r.resolve(out.slice(o, o + r.prefixes.length));
+          o += r.prefixes.length;
+        }
+      } catch (e) {
+        for (const r of group) r.reject(e);
+      }
+    }
+  };
+  return (query) => {
+    const q = Int32Array.from(query as ArrayLike<number>);
+    let first = true;
+    const scorer = (prefixes: readonly Int32Array[], candidates: readonly Int32Array[]) =>
+      new Promise<Float32Array[]>((resolve, reject) => {
+        if (prefixes.length === 0) return resolve([]);
+        if (candidates.length !== prefixes.length)
+          return reject(
+            new RangeError(`${prefixes.length} prefixes but ${candidates.length} candidate lists`),
+          );
+        countScored(model.config, stats, prefixes[0].length, prefixes.length, first);
+        first = false;
+        if (queue.length === 0) setImmediate(() => void flush());
+        queue.push({ query: q, prefixes, candidates, resolve, reject });
+      });
+    return Object.assign(scorer, { scoresCandidates: true as const });
   };
 }

@@ -1,9 +1,11 @@
 /**
  * The generative-retrieval scaling experiment (Cai et al., arXiv 2503.18941): train decoder-only
  * generators of several sizes and on several data fractions, for n-gram identifiers (MINDER
- * style, body spans) and for semantic docids (hierarchical k-means, the RIPOR contrast), measure
- * CGL (HongruCai/SLGR) on test queries against the ln(1 + 1/K) ceiling, and measure retrieval quality of
- * the n-gram model under constrained beam search for several beam sizes (the paper's inference scaling).
+ * style, body spans) and for semantic docids (hierarchical k-means, the RIPOR contrast), and
+ * encoder–decoder generators (encdec.ts, the paper's T5 side) of matched size on the same n-gram
+ * pairs; measure CGL (HongruCai/SLGR) on test queries against the ln(1 + 1/K) ceiling, and the
+ * retrieval quality of every n-gram model under constrained beam search for several beam sizes
+ * with its inference FLOPs (the paper's inference scaling; laws and comparisons in inference.ts).
  *
  * Pipeline per model:
  *  1. data: passages and queries tokenised with the dataset's word tokenizer; positives of a
@@ -40,26 +42,36 @@ import { CGL_NEGATIVES, computeCgl, meanWithError } from "./cgl";
 import { buildDocidPairs, buildSpanPairs, nestedFraction, sampleSpans, type GenPair } from "./pairs";
 import { docidTokenSequences, docidVocabSize, documentVectors, hierarchicalKMeans } from "./docids";
 import {
-  createGenDecoder,
+  batchedModelScorer,
   genParamCounts,
   genTierConfig,
-  modelScorer,
+  type GenArch,
   pairNll,
   trainGenerator,
   type GenConfig,
   type GenDecoder,
 } from "./decoder";
+import { createGenerator } from "./encdec";
 
 /** Experiment settings (per profile in {@link GENRET_CONFIGS}). */
 export interface GenretConfig {
-  /** Tiers of the size sweep (decoder.ts GEN_TIERS or model/tiers.ts names), both methods. */
+  /** Tiers of the n-gram size sweep (decoder.ts GEN_TIERS or model/tiers.ts names), each with a beam sweep. */
   tiers: string[];
+  /** Tiers of the docid method (semantic docids; a subset of `tiers` keeps the comparison at equal N). */
+  docidTiers: string[];
+  /**
+   * Encoder–decoder tiers (decoder.ts ENCDEC_TIERS) trained on the same n-gram pairs, each with a
+   * beam sweep: the T5 side of the paper's T5-against-LLaMA comparison, at N matched to `tiers`.
+   */
+  encdecTiers: string[];
   /** Data fractions of the data sweep (arXiv 2503.18941, method; 0.2 … 1.0). */
   fractions: number[];
   /** Tier trained on each data fraction. */
   dataTier: string;
-  /** Beam sizes of the inference sweep (HongruCai/SLGR inference scripts: 1, 5, 15, 50, 100). */
+  /** Beam sizes of the inference sweep of every decoder-only n-gram tier (HongruCai/SLGR inference scripts: 1, 5, 15, 50, 100). */
   beams: number[];
+  /** Beam sizes at which the encoder–decoder tiers retrieve (their recall is compared with the decoder-only tiers' at these beams). */
+  encdecBeams: number[];
   /** Query tokens kept (the last ones) [12]. */
   queryLen: number;
   /** Span length in tokens = generated n-gram length [10, MINDER]. */
@@ -78,6 +90,16 @@ export interface GenretConfig {
   retrievalQueries: number;
   /** Document scoring from the generated n-grams (beam.ts) ["best"]. */
   scoring: NgramScoring;
+  /**
+   * Test queries searched at once in a beam sweep (their hypotheses scored in shared model calls,
+   * decoder.ts batchedModelScorer; the results do not depend on it) [20].
+   */
+  beamConcurrency: number;
+  /**
+   * Queries served in the iso-budget comparison (genret/inference.ts): total compute = training
+   * FLOPs + this many queries × inference FLOPs per query [10,000].
+   */
+  budgetQueries: number;
   /**
    * Passes over the training pairs. The paper trains one epoch of pretrained models; decoders
    * trained from scratch need several before they condition on the query at all (measured on
@@ -125,9 +147,12 @@ export interface GenretConfig {
 const BASE: Omit<
   GenretConfig,
   | "tiers"
+  | "docidTiers"
+  | "encdecTiers"
   | "fractions"
   | "dataTier"
   | "beams"
+  | "encdecBeams"
   | "trainSpans"
   | "idSpans"
   | "cglQueries"
@@ -141,9 +166,11 @@ const BASE: Omit<
   negatives: CGL_NEGATIVES,
   batchSize: 32,
   scoring: "best",
+  beamConcurrency: 20,
+  budgetQueries: 10000,
   schedule: "cosine",
   peakLr: 5e-3,
-  peakLrByTier: { g3: 2.5e-3 },
+  peakLrByTier: { g3: 2.5e-3, e3: 2.5e-3 },
   warmupSteps: 30,
   docids: { branching: 10, leafSize: 10, iterations: 8, dim: 64 },
   minGrade: 3,
@@ -152,18 +179,22 @@ const BASE: Omit<
 };
 
 /**
- * Settings per profile: smoke (about a minute on a CPU), mini (the one-layer generator tiers
- * g0–g3 × 2 methods, 5 data fractions on g2, 3 epochs of 2 spans per training query, CGL on 60
- * test queries with 2 spans per identifier and K = 256, beams 1…100 on 100 queries; 2 worker
- * processes, see the notebook for the measured time), paper (the reranker tiers t0–t6).
+ * Settings per profile: smoke (under a minute on a CPU), mini (the one-layer generator tiers g0–g3
+ * with beams 1…100 on 40 queries each, the encoder–decoders e0–e2 retrieving at beam 15, docids on
+ * g0 and g1, data fractions 25/50/75/100 % on g1, 3 epochs of 2 spans per training query, CGL on 40
+ * test queries with 2 spans per identifier and K = 256; 2 worker processes; chosen to fit about 15
+ * minutes on 2 cores, the notebook states the measured time), paper (the reranker tiers).
  */
 export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
   smoke: {
     ...BASE,
     tiers: ["g0", "g1"],
+    docidTiers: ["g0", "g1"],
+    encdecTiers: ["e0", "e1"],
     fractions: [0.2, 0.6, 1],
     dataTier: "g0",
     beams: [1, 5, 15],
+    encdecBeams: [5],
     trainSpans: 3,
     idSpans: 2,
     cglQueries: 10,
@@ -174,13 +205,16 @@ export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
   mini: {
     ...BASE,
     tiers: ["g0", "g1", "g2", "g3"],
-    fractions: [0.2, 0.4, 0.6, 0.8, 1],
-    dataTier: "g2",
+    docidTiers: ["g0", "g1"],
+    encdecTiers: ["e0", "e1", "e2"],
+    fractions: [0.25, 0.5, 0.75, 1],
+    dataTier: "g1",
     beams: [1, 5, 15, 50, 100],
+    encdecBeams: [15],
     trainSpans: 2,
     idSpans: 2,
-    cglQueries: 60,
-    retrievalQueries: 100,
+    cglQueries: 40,
+    retrievalQueries: 40,
     epochs: 3,
     jobs: 2,
     collection: { ...BASE.collection, numConcepts: 4000 },
@@ -188,9 +222,12 @@ export const GENRET_CONFIGS: Record<ProfileName, GenretConfig> = {
   paper: {
     ...BASE,
     tiers: ["t1", "t3", "t4", "t5", "t6", "t7", "t8"],
+    docidTiers: ["t1", "t3", "t4", "t5", "t6", "t7", "t8"],
+    encdecTiers: [],
     fractions: [0.2, 0.4, 0.6, 0.8, 1],
     dataTier: "t6",
     beams: [1, 5, 15, 50, 100],
+    encdecBeams: [1, 5, 15, 50, 100],
     trainSpans: 10,
     idSpans: 10,
     cglQueries: 500,
@@ -305,6 +342,8 @@ export type GenretMethod = "ngram" | "docid";
 /** One trained model's record. */
 export interface GenretModelResult {
   method: GenretMethod;
+  /** Decoder-only or encoder–decoder (decoder.ts GenArch). */
+  arch: GenArch;
   tier: string;
   fraction: number;
   /** Non-embedding parameters N (decoder.ts accounting). */
@@ -329,6 +368,8 @@ export interface GenretModelResult {
   /** Mean positive and negative identifier losses (diagnostics). */
   meanPositiveLoss: number;
   meanNegativeLoss: number;
+  /** Wall seconds of training and of the CGL measurement. */
+  seconds: { train: number; cgl: number };
 }
 
 /** The generator config of a method and tier. */
@@ -493,7 +534,8 @@ export async function trainAndMeasure(
 ): Promise<{ result: GenretModelResult; model: GenDecoder }> {
   const gc = genretModelConfig(data, config, method, tier);
   const { pairs, queries } = genretTrainingPairs(data, config, method, fraction);
-  const model = createGenDecoder(gc, deriveSeed(config.seed, `init-${method}-${tier}`));
+  const model = createGenerator(gc, deriveSeed(config.seed, `init-${method}-${tier}`));
+  const t0 = Date.now();
   const tr = await trainGenerator(model, pairs, {
     batchSize: config.batchSize,
     epochs: config.epochs,
@@ -503,9 +545,11 @@ export async function trainAndMeasure(
   const head = tr.losses.slice(0, 10),
     tail = tr.losses.slice(-10);
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const t1 = Date.now();
   const c = await genretCgl(model, data, config, method);
   const result: GenretModelResult = {
     method,
+    arch: gc.arch ?? "decoder",
     tier,
     fraction,
     params: genParamCounts(gc).nonEmbedding,
@@ -520,6 +564,7 @@ export async function trainAndMeasure(
     ceiling: c.ceiling,
     meanPositiveLoss: c.meanPositiveLoss,
     meanNegativeLoss: c.meanNegativeLoss,
+    seconds: { train: (t1 - t0) / 1000, cgl: (Date.now() - t1) / 1000 },
   };
   log(
     `${method} ${tier} ${Math.round(fraction * 100)}%: N=${result.params} pairs=${pairs.length} loss ${result.firstLoss.toFixed(3)}→${result.lastLoss.toFixed(3)} CGL=${result.cgl.toFixed(6)} (ceiling ${c.ceiling.toFixed(6)})`,
@@ -527,53 +572,80 @@ export async function trainAndMeasure(
   return { result, model };
 }
 
+/** Measures of the beam sweep (means in `metrics`, per query in `perQuery`). */
+export const BEAM_MEASURES = ["recall_1", "recall_5", "recall_20", "recall_100", "ndcg_cut_10", "recip_rank"];
+
 /** One point of the beam sweep. */
 export interface BeamPoint {
   beam: number;
-  /** Measure → mean over the retrieval queries (recall_1, recall_5, recall_20, recall_100, ndcg_cut_10, recip_rank). */
+  /** Measure → mean over the retrieval queries ({@link BEAM_MEASURES}). */
   metrics: Record<string, number>;
-  /** Inference FLOPs per query (scored prefixes × forward FLOPs, decoder.ts). */
+  /** Measure → value per retrieval query, in query order (paired comparisons between models). */
+  perQuery: Record<string, number[]>;
+  /**
+   * Inference FLOPs per query with a key/value cache (decoder.ts genInferenceFlops: the prefill,
+   * then one generated token per scored hypothesis and step).
+   */
   flopsPerQuery: number;
-  /** Prefixes scored per query. */
+  /** Hypotheses scored per query. */
   prefixesPerQuery: number;
+  /** Wall seconds of the sweep point (all retrieval queries). */
+  seconds: number;
 }
 
-/** Retrieval quality of an n-gram model for each beam size (step 5 of the module comment). */
+/**
+ * Retrieval quality of an n-gram model (either architecture) for each beam size (step 5 of the
+ * module comment); `beamConcurrency` queries are searched at once with a batching scorer.
+ */
 export async function beamSweep(
   model: GenDecoder,
   data: GenretData,
   config: GenretConfig,
   log: (m: string) => void = () => {},
+  beams: readonly number[] = config.beams,
 ): Promise<{ points: BeamPoint[]; runs: Map<number, Run> }> {
   const qs = data.test.slice(0, config.retrievalQueries);
   const qrels: Qrels = new Map(qs.map((q) => [q.qid, data.testQrels.get(q.qid)!]));
   const points: BeamPoint[] = [];
   const runs = new Map<number, Run>();
-  for (const beam of config.beams) {
+  for (const beam of beams) {
+    const t0 = Date.now();
     const stats = { prefixes: 0, flops: 0 };
     const { run } = await generativeRetrievalRun(
       data.index,
       qs,
-      (q) => modelScorer(model, q, stats),
+      batchedModelScorer(model, stats),
       data.docnos,
-      { beam, maxLen: config.spanLen, depth: 100, scoring: config.scoring },
+      {
+        beam,
+        maxLen: config.spanLen,
+        depth: 100,
+        scoring: config.scoring,
+        concurrency: config.beamConcurrency,
+      },
     );
     const ev = evaluate(qrels, run, ["recall.1,5,20,100", "ndcg_cut.10", "recip_rank"], {
       relevanceLevel: config.minGrade,
       complete: true,
     });
     const metrics: Record<string, number> = {};
-    for (const k of ["recall_1", "recall_5", "recall_20", "recall_100", "ndcg_cut_10", "recip_rank"])
+    const perQuery: Record<string, number[]> = {};
+    const order = qs.map((q) => ev.qids.indexOf(q.qid));
+    for (const k of BEAM_MEASURES) {
       metrics[k] = ev.means[k];
+      perQuery[k] = order.map((i) => (i >= 0 ? ev.perQuery[k][i] : 0));
+    }
     points.push({
       beam,
       metrics,
+      perQuery,
       flopsPerQuery: stats.flops / qs.length,
       prefixesPerQuery: stats.prefixes / qs.length,
+      seconds: (Date.now() - t0) / 1000,
     });
     runs.set(beam, run);
     log(
-      `beam ${beam}: recall@5 ${metrics.recall_5.toFixed(3)} recall@100 ${metrics.recall_100.toFixed(3)} FLOPs/query ${(stats.flops / qs.length).toExponential(2)}`,
+      `beam ${beam}: recall@5 ${metrics.recall_5.toFixed(3)} recall@100 ${metrics.recall_100.toFixed(3)} FLOPs/query ${(stats.flops / qs.length).toExponential(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
     );
   }
   return { points, runs };

@@ -4,5 +4,8 @@ export * from "./cgl";
 export * from "./pairs";
 export * from "./docids";
 export * from "./decoder";
+export * from "./encdec";
 export * from "./experiment";
 export * from "./run";
+export * from "./inference";
+export * from "./findings";

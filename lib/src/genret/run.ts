@@ -3,8 +3,9 @@
  * models to train (jobs), a result file per finished job so that an interrupted experiment
  * resumes where it stopped, and worker processes that train models side by side.
  *
- * Jobs. One job trains one model (method × tier × data fraction) and measures its CGL; the job of
- * the largest n-gram tier also runs the beam sweep. Jobs are independent and seeded from the
+ * Jobs. One job trains one model (method × tier × data fraction) and measures its CGL; the jobs of
+ * the n-gram size sweep (both architectures) also run the beam sweep on the model they trained, so
+ * the inference-scaling measurements reuse the models of the training-scaling ones. Jobs are independent and seeded from the
  * config alone, so running them in any order, in one process or in several, gives the same
  * numbers (tested).
  *
@@ -21,6 +22,7 @@ import { resultsPath } from "../util/paths";
 import { writeJsonAtomic } from "../util/fsutil";
 import { runWorkerPool, workerEntry } from "../util/worker";
 import { cglCeiling } from "./cgl";
+import { getGenTier } from "./decoder";
 import {
   beamSweep,
   trainAndMeasure,
@@ -35,13 +37,23 @@ import {
 export interface GenretResults {
   config: GenretConfig;
   ceiling: number;
-  /** Size sweep, both methods, fraction 1. */
+  /** Size sweep of the decoder-only generators, both methods, fraction 1. */
   size: GenretModelResult[];
+  /** Size sweep of the encoder–decoder generators (n-gram identifiers, fraction 1). */
+  encdec: GenretModelResult[];
   /** Data sweep of the n-gram method on `dataTier`. */
   data: GenretModelResult[];
-  /** Beam sweep of the largest n-gram model. */
+  /** Beam sweep of the largest decoder-only n-gram model. */
   beams: BeamPoint[];
   beamTier: string;
+  /** Beam sweeps of every n-gram model of the size sweeps (both architectures), smallest first. */
+  inference: InferenceSweep[];
+  /**
+   * Wall time of the last run that trained every model from nothing (`timing.json` beside the job
+   * files), or null when none was recorded under this key: the experiment's real cost, also when
+   * this run read the models back.
+   */
+  freshRun: { minutes: number; date: string; workers: number } | null;
   /** Corpus statistics. */
   corpus: {
     docs: number;
@@ -54,13 +66,23 @@ export interface GenretResults {
   };
 }
 
+/** The beam sweep of one trained n-gram model. */
+export interface InferenceSweep {
+  tier: string;
+  arch: GenretModelResult["arch"];
+  /** Non-embedding parameters and training FLOPs of the model. */
+  params: number;
+  trainFlops: number;
+  points: BeamPoint[];
+}
+
 /** One model to train and measure. */
 export interface GenretJob {
   method: GenretMethod;
   tier: string;
   fraction: number;
-  /** Also run the beam sweep on this model (the largest n-gram tier). */
-  beams: boolean;
+  /** Beam sizes to retrieve with after training (n-gram tiers of the size sweeps; empty: none). */
+  beams: number[];
 }
 
 /** What a finished job produced. */
@@ -71,22 +93,24 @@ export interface GenretJobResult {
 }
 
 /**
- * The jobs of an experiment: every tier for both methods on all data, and the n-gram `dataTier`
- * on every other fraction. Listed largest first (tier order, then fraction), so that a pool of
- * workers does not end waiting on one long job.
+ * The jobs of an experiment: every n-gram tier (decoder-only and encoder–decoder) on all data with
+ * a beam sweep, every docid tier on all data, and the n-gram `dataTier` on every other fraction.
+ * Listed by decreasing estimated cost (training FLOPs, a beam sweep counted as a fraction more),
+ * so that a pool of workers does not end waiting on one long job.
  */
 export function genretJobs(config: GenretConfig): GenretJob[] {
-  const largest = config.tiers[config.tiers.length - 1];
   const jobs: GenretJob[] = [];
-  for (const tier of config.tiers) {
-    for (const method of ["ngram", "docid"] as const)
-      jobs.push({ method, tier, fraction: 1, beams: method === "ngram" && tier === largest });
-  }
+  for (const tier of config.tiers) jobs.push({ method: "ngram", tier, fraction: 1, beams: config.beams });
+  for (const tier of config.encdecTiers)
+    jobs.push({ method: "ngram", tier, fraction: 1, beams: config.encdecBeams });
+  for (const tier of config.docidTiers) jobs.push({ method: "docid", tier, fraction: 1, beams: [] });
   for (const f of config.fractions)
     if (f !== 1 || !config.tiers.includes(config.dataTier))
-      jobs.push({ method: "ngram", tier: config.dataTier, fraction: f, beams: false });
-  const rank = (j: GenretJob) => config.tiers.indexOf(j.tier) * 10 + j.fraction + (j.beams ? 100 : 0);
-  return jobs.sort((a, b) => rank(b) - rank(a));
+      jobs.push({ method: "ngram", tier: config.dataTier, fraction: f, beams: [] });
+  const width = (tier: string) => getGenTier(tier).dModel * getGenTier(tier).layers;
+  const beamCost = (j: GenretJob) => j.beams.reduce((a, b) => a + b, 0) / 300;
+  const cost = (j: GenretJob) => (16 + width(j.tier)) * (j.fraction + beamCost(j));
+  return jobs.sort((a, b) => cost(b) - cost(a));
 }
 
 /** Train and measure one job's model (and run the beam sweep when asked); frees the model. */
@@ -99,7 +123,7 @@ export async function runGenretJob(
   const { result, model } = await trainAndMeasure(data, config, job.method, job.tier, job.fraction, log);
   try {
     const out: GenretJobResult = { job, result };
-    if (job.beams) out.beams = (await beamSweep(model, data, config, log)).points;
+    if (job.beams.length > 0) out.beams = (await beamSweep(model, data, config, log, job.beams)).points;
     return out;
   } finally {
     model.dispose();
@@ -121,9 +145,12 @@ export function genretDataFingerprint(data: GenretData): string {
   return JSON.stringify(dataSummary(data));
 }
 
-/** The cache key of a job's result: the config without `jobs`, and the corpus it ran on. */
+/**
+ * The cache key of a job's result: the config without the settings that cannot change a result
+ * (`jobs`, `beamConcurrency`, `budgetQueries`), and the corpus it ran on.
+ */
 function resultKey(config: GenretConfig, data: GenretData): string {
-  const { jobs: _jobs, ...rest } = config;
+  const { jobs: _jobs, beamConcurrency: _c, budgetQueries: _b, ...rest } = config;
   return JSON.stringify({ config: rest, ...dataSummary(data) });
 }
 
@@ -137,9 +164,23 @@ function readJobResult(dir: string, job: GenretJob, key: string): GenretJobResul
   if (!fs.existsSync(file)) return null;
   try {
     const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { key: string; value: GenretJobResult };
-    return saved.key === key && (!job.beams || saved.value.beams !== undefined) ? saved.value : null;
+    return saved.key === key && (job.beams.length === 0 || saved.value.beams !== undefined)
+      ? saved.value
+      : null;
   } catch {
     return null; // a file that does not parse is recomputed (writes are atomic, so this is not expected)
+  }
+}
+
+function readTiming(file: string, key: string): GenretResults["freshRun"] {
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      key: string;
+      value: GenretResults["freshRun"];
+    };
+    return saved.key === key ? saved.value : null;
+  } catch {
+    return null; // no fresh run recorded
   }
 }
 
@@ -185,16 +226,26 @@ export async function runGenretExperiment(
     done.set(job, r);
   };
   const workers = Math.max(1, Math.min(options.jobs ?? config.jobs, pending.length));
+  const t0 = Date.now(),
+    fresh = done.size === 0;
   if (workers === 1) {
     for (const job of pending) finish(job, await runGenretJob(data, config, job, log));
   } else {
     await runInWorkers(profile, config, genretDataFingerprint(data), pending, workers, finish, log);
   }
-  return assembleResults(
-    data,
-    config,
-    all.map((j) => done.get(j)!),
-  );
+  const timingFile = path.join(dir, "timing.json");
+  if (fresh) {
+    const minutes = (Date.now() - t0) / 60000;
+    writeJsonAtomic(timingFile, { key, value: { minutes, date: new Date().toISOString(), workers } });
+  }
+  return {
+    ...assembleResults(
+      data,
+      config,
+      all.map((j) => done.get(j)!),
+    ),
+    freshRun: readTiming(timingFile, key),
+  };
 }
 
 type WorkerMessage =
@@ -228,29 +279,50 @@ async function runInWorkers(
 }
 
 /** Put the job results together in the notebook's layout. */
-function assembleResults(data: GenretData, config: GenretConfig, results: GenretJobResult[]): GenretResults {
-  const size = results
-    .filter((r) => r.job.fraction === 1 && config.tiers.includes(r.job.tier))
-    .map((r) => r.result);
-  size.sort((a, b) =>
-    a.method === b.method
-      ? config.tiers.indexOf(a.tier) - config.tiers.indexOf(b.tier)
-      : a.method === "ngram"
-        ? -1
-        : 1,
+function assembleResults(
+  data: GenretData,
+  config: GenretConfig,
+  results: GenretJobResult[],
+): Omit<GenretResults, "freshRun"> {
+  const full = (r: GenretJobResult) => r.job.fraction === 1;
+  const rank = (tier: string) => [...config.tiers, ...config.encdecTiers].indexOf(tier);
+  const byTier = (a: GenretModelResult, b: GenretModelResult) => rank(a.tier) - rank(b.tier);
+  const ngram = results.filter(
+    (r) => full(r) && r.job.method === "ngram" && config.tiers.includes(r.job.tier),
   );
+  const docid = results.filter((r) => full(r) && r.job.method === "docid");
+  const size = [
+    ...ngram.map((r) => r.result).sort(byTier),
+    ...docid.map((r) => r.result).sort((a, b) => config.tiers.indexOf(a.tier) - config.tiers.indexOf(b.tier)),
+  ];
+  const encdec = results
+    .filter((r) => full(r) && r.job.method === "ngram" && config.encdecTiers.includes(r.job.tier))
+    .map((r) => r.result)
+    .sort(byTier);
   const dataRuns = results
     .filter((r) => r.job.method === "ngram" && r.job.tier === config.dataTier)
     .map((r) => r.result);
   dataRuns.sort((a, b) => a.fraction - b.fraction);
-  const beamJob = results.find((r) => r.job.beams);
+  const inference: InferenceSweep[] = results
+    .filter((r) => r.beams !== undefined)
+    .map((r) => ({
+      tier: r.result.tier,
+      arch: r.result.arch,
+      params: r.result.params,
+      trainFlops: r.result.trainFlops,
+      points: r.beams!,
+    }))
+    .sort((a, b) => (a.arch === b.arch ? a.params - b.params : a.arch === "decoder" ? -1 : 1));
+  const largest = config.tiers[config.tiers.length - 1];
   return {
     config,
     ceiling: cglCeiling(config.negatives),
     size,
+    encdec,
     data: dataRuns,
-    beams: beamJob?.beams ?? [],
-    beamTier: beamJob?.job.tier ?? config.tiers[config.tiers.length - 1],
+    beams: inference.find((s) => s.tier === largest)?.points ?? [],
+    beamTier: largest,
+    inference,
     corpus: {
       docs: data.docnos.length,
       tokens: data.index.numTokens,

@@ -86,29 +86,55 @@ export interface BlockShape {
   bias: tf.Tensor;
 }
 
+/** Shapes of {@link multiHeadAttention}: batch B, query positions Tq, key positions Tk, heads. */
+export interface AttentionShape {
+  B: number;
+  Tq: number;
+  Tk: number;
+  heads: number;
+  /** Additive bias broadcastable to [B, heads, Tq, Tk] (padding and/or causal masks). */
+  bias: tf.Tensor;
+}
+
+/**
+ * Scaled dot-product attention over `heads` heads (Vaswani et al. 2017): q [B·Tq, d], k and v
+ * [B·Tk, d] → softmax(QKᵀ/√d_h + bias)·V per head, heads concatenated back to [B·Tq, d]. Self-
+ * attention passes the same positions as q, k, v; cross-attention passes the encoder's as k, v.
+ * Call inside tf.tidy.
+ */
+export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, s: AttentionShape): tf.Tensor {
+  const { B, Tq, Tk, heads: H } = s;
+  const d = q.shape[1] as number,
+    dh = d / H;
+  const split = (t: tf.Tensor, T: number) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]);
+  const att = tf.softmax(
+    tf.add(tf.mul(tf.matMul(split(q, Tq), split(k, Tk), false, true), 1 / Math.sqrt(dh)), s.bias),
+  );
+  return tf.reshape(tf.transpose(tf.matMul(att, split(v, Tk)), [0, 2, 1, 3]), [B * Tq, d]);
+}
+
+/** The feed-forward half of a pre-LN block: x + W_2·GELU(W_1·LN2(x) + b_1) + b_2 (weights `<p>ln2_*`, `<p>w_1` …). */
+export function preLnFeedForward(x: tf.Tensor, w: (name: string) => tf.Tensor, p: string): tf.Tensor {
+  const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
+  const f = geluErf(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
+  return tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
+}
+
 /**
  * Run `layers` pre-LN transformer blocks over x [B·T, d]: for each layer,
  * x ← x + W_o·softmax(QKᵀ/√d_h + bias)·V (Q, K, V from LN1(x)), then x ← x + W_2·GELU(W_1·LN2(x)).
  * Weights are looked up by the names of {@link preLnBlockSpecs}. Call inside tf.tidy.
  */
 export function preLnBlocks(x: tf.Tensor, w: (name: string) => tf.Tensor, s: BlockShape): tf.Tensor {
-  const { B, T, heads: H } = s;
-  const d = x.shape[1] as number,
-    dh = d / H;
-  const scale = 1 / Math.sqrt(dh);
+  const { B, T, heads } = s;
   for (let l = 0; l < s.layers; l++) {
     const p = `l${l}.`;
     const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
     const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
-    const [q, k, v] = tf
-      .split(qkv, 3, 1)
-      .map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]));
-    const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), s.bias));
-    const ctx = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, d]);
+    const [q, k, v] = tf.split(qkv, 3, 1);
+    const ctx = multiHeadAttention(q, k, v, { B, Tq: T, Tk: T, heads, bias: s.bias });
     x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));
-    const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
-    const f = geluErf(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
-    x = tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
+    x = preLnFeedForward(x, w, p);
   }
   return x;
 }

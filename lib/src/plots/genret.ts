@@ -7,6 +7,8 @@ import type { PlotlyFigure } from "./display";
 import type { LawFit } from "../laws/fit";
 import { predictLaw } from "../laws/fit";
 import type { BeamPoint, GenretModelResult } from "../genret/experiment";
+import type { InferenceSweep } from "../genret/run";
+import { budgetFrontier, type BudgetPoint, type InferenceLawFit } from "../genret/inference";
 import { logSpace } from "./laws";
 
 type Trace = Record<string, unknown>;
@@ -122,5 +124,85 @@ export function recallBeamFigure(beams: readonly BeamPoint[]): PlotlyFigure {
       name: m.replace("_", "@"),
     })),
     layout: layout("Recall vs inference compute (beam sizes)", "inference FLOPs per query", "recall"),
+  };
+}
+
+/**
+ * Recall@100 against inference FLOPs per query for every model size (one point per beam), with
+ * each size's fitted law recall = 1 − ((a/C)^b + c) dashed (genret/inference.ts fitInferenceLaw).
+ */
+export function inferenceLawFigure(
+  sweeps: readonly InferenceSweep[],
+  laws: readonly InferenceLawFit[],
+): PlotlyFigure {
+  const data: Trace[] = [];
+  sweeps.forEach((s, i) => {
+    data.push({
+      x: s.points.map((p) => p.flopsPerQuery),
+      y: s.points.map((p) => p.metrics.recall_100),
+      text: s.points.map((p) => `beam ${p.beam}`),
+      mode: "markers",
+      name: `${s.tier} (N = ${s.params})`,
+    });
+    const fit = laws[i]?.fit;
+    if (fit && fit.status !== "failed") {
+      const xs = s.points.map((p) => p.flopsPerQuery);
+      const grid = logSpace(Math.min(...xs), Math.max(...xs), 40);
+      data.push({
+        x: grid,
+        y: predictLaw(
+          fit,
+          grid.map((g) => [g]),
+        ).map((e) => 1 - e),
+        mode: "lines",
+        name: `${s.tier} fit, b = ${fit.named.b.toFixed(2)}`,
+        line: { dash: "dash" },
+      });
+    }
+  });
+  return {
+    data,
+    layout: layout(
+      "Recall@100 vs inference compute, per model size",
+      "inference FLOPs per query",
+      "recall@100",
+    ),
+  };
+}
+
+/**
+ * The iso-budget view: recall@100 of every (model, beam) against its total compute (training +
+ * `queries` × inference per query), one series per model, and the frontier of best choices.
+ */
+export function isoBudgetFigure(points: readonly BudgetPoint[], queries: number): PlotlyFigure {
+  const tiers = [...new Set(points.map((p) => p.tier))];
+  const frontier = budgetFrontier(points);
+  return {
+    data: [
+      ...tiers.map((t) => {
+        const ps = points.filter((p) => p.tier === t);
+        return {
+          x: ps.map((p) => p.total),
+          y: ps.map((p) => p.value),
+          text: ps.map((p) => `beam ${p.beam}`),
+          mode: "markers+lines",
+          name: t,
+          line: { dash: "dot" },
+        };
+      }),
+      {
+        x: frontier.map((p) => p.total),
+        y: frontier.map((p) => p.value),
+        text: frontier.map((p) => `${p.tier}, beam ${p.beam}`),
+        mode: "lines",
+        name: "frontier (best within budget)",
+        line: { shape: "hv", color: "black" },
+      },
+    ],
+    layout: layout(
+      `Iso-budget: recall@100 vs total compute (training + ${queries.toLocaleString("en-US")} queries)`,
+      "total FLOPs",
+      "recall@100",
+    ),
   };
 }

@@ -4,7 +4,17 @@
  * to ours, for `results/REPORT.md`.
  */
 import type { LawFit } from "../laws/fit";
-import type { PublishedLaws } from "../records/published";
+import { readPublishedLaws, type PublishedLaws } from "../records/published";
+import {
+  bestWithinBudgets,
+  budgetGrid,
+  budgetPoints,
+  compareArchitectures,
+  fitInferenceLaw,
+  fitJointInferenceLaw,
+  sweepsOf,
+} from "../genret/inference";
+import { judgeGenretFindings, measureGenretFindings, publishedGenretFindings } from "../genret/findings";
 import { pairedDifference } from "../genret/cgl";
 import type { GenretModelResult } from "../genret/experiment";
 import type { GenretResults } from "../genret/run";
@@ -78,6 +88,35 @@ function lawFindings(r: GenretResults, f: GenretFits): string[] {
   ];
 }
 
+function inferenceFindings(r: GenretResults): string[] {
+  const dec = sweepsOf(r, "decoder");
+  if (dec.length === 0) return ["No beam sweeps on this profile."];
+  const joint = fitJointInferenceLaw(dec);
+  const best = bestWithinBudgets(
+    budgetPoints(dec, r.config.budgetQueries),
+    budgetGrid(budgetPoints(dec, r.config.budgetQueries), 2),
+  );
+  const pick = (i: number) => {
+    const b = best[i].best;
+    return b ? `${b.tier} at beam ${b.beam} (recall@100 ${b.value.toFixed(3)})` : "nothing";
+  };
+  const comps = compareArchitectures(r);
+  const better = comps.filter((c) => c.cgl.mean > 0).length;
+  return [
+    joint
+      ? `Inference law ε(N, C) = E + A/N^α + B/C^β on recall@100 error over ${dec.length} sizes × ${dec[0].points.length} beams: ` +
+        `β = ${joint.beta.value.toFixed(3)} [${joint.beta.lo.toFixed(3)}, ${joint.beta.hi.toFixed(3)}], ` +
+        `α = ${joint.alpha.value.toFixed(3)}, R² ${joint.r2.toFixed(3)} (status ${joint.fit.status}).`
+      : "No joint inference law: fewer than 2 sizes or 6 points.",
+    `Iso-budget (training + ${r.config.budgetQueries.toLocaleString("en-US")} queries): the cheapest budget is best spent on ` +
+      `${pick(0)}, the largest on ${pick(1)}.`,
+    comps.length
+      ? `Decoder-only against encoder–decoder: the decoder-only model has the lower CGL in ${better} of ${comps.length} ` +
+        "comparisons (matched N and matched training FLOPs; paired over the CGL queries)."
+      : "No encoder–decoder models on this profile.",
+  ];
+}
+
 function genretFindings(r: GenretResults, f: GenretFits, profile: string): string[] {
   const ng = r.size.filter((x) => x.method === "ngram");
   const dc = r.size.filter((x) => x.method === "docid");
@@ -86,7 +125,11 @@ function genretFindings(r: GenretResults, f: GenretFits, profile: string): strin
   const rises = r.beams.every((p, i) => i === 0 || p.metrics.recall_100 >= r.beams[i - 1].metrics.recall_100);
   return [
     `Profile ${profile}, ${r.corpus.docs} passages, ${r.corpus.trainQueries} training queries; this run of the ` +
-      `experiment took ${f.minutes.toFixed(1)} minutes (models saved by an earlier run are read back, not retrained).`,
+      `experiment took ${f.minutes.toFixed(1)} minutes (models saved by an earlier run are read back, not retrained)` +
+      (r.freshRun
+        ? `; the last run that trained every model took ${r.freshRun.minutes.toFixed(1)} minutes with ` +
+          `${r.freshRun.workers} worker${r.freshRun.workers === 1 ? "" : "s"} (${r.freshRun.date.slice(0, 10)}).`
+        : "."),
     `No-learning ceiling ln(1 + 1/${r.config.negatives}) = ${r.ceiling.toFixed(6)}.`,
     `n-gram CGL over ${ng.length} sizes (N = ${ng[0].params} … ${ng[ng.length - 1].params}): ` +
       `${ng.map((x) => x.cgl.toFixed(6)).join(", ")}; ${below} of ${ng.length} under the ceiling; ` +
@@ -100,6 +143,7 @@ function genretFindings(r: GenretResults, f: GenretFits, profile: string): strin
       `${bN.flopsPerQuery.toExponential(2)} FLOPs per query; recall@100 ` +
       `${rises ? "rises (or holds) at every larger beam" : "does not rise at every larger beam"}: ` +
       `${r.beams.map((p) => p.metrics.recall_100.toFixed(3)).join(", ")}.`,
+    ...inferenceFindings(r),
     below === 0
       ? "On this profile the n-gram models did not learn to prefer the positives (CGL at or above the ceiling): " +
         "the models and the training are too small here; read the shape on mini or paper."
@@ -108,13 +152,130 @@ function genretFindings(r: GenretResults, f: GenretFits, profile: string): strin
   ];
 }
 
+function inferenceTables(r: GenretResults): SummaryTable[] {
+  const dec = sweepsOf(r, "decoder");
+  const laws = dec.map((s) => fitInferenceLaw(s));
+  const joint = fitJointInferenceLaw(dec);
+  const pts = budgetPoints(dec, r.config.budgetQueries);
+  const budgets = pts.length ? bestWithinBudgets(pts, budgetGrid(pts, 6)) : [];
+  const comps = compareArchitectures(r);
+  const se = (m: { mean: number; stdErr: number } | null) => (m ? [m.mean, m.stdErr] : [null, null]);
+  return [
+    {
+      title: "Inference law per size: recall@100 error ε(C) = (a/C)^b + c, C = inference FLOPs per query",
+      columns: ["tier", "N", "beams", "b", "b 95% lo", "b 95% hi", "c", "R²", "status"],
+      rows: [
+        ...laws.map((l, i) => [
+          ...[l.tier, l.params, dec[i].points.length],
+          ...(l.fit && l.b
+            ? [l.b.value, l.b.lo, l.b.hi, l.fit.named.c, l.r2, l.fit.status]
+            : [null, null, null, null, null, "no fit"]),
+        ]),
+        ...(joint
+          ? [
+              [
+                "joint E + A/N^α + B/C^β (β)",
+                null,
+                joint.fit.n,
+                joint.beta.value,
+                joint.beta.lo,
+                joint.beta.hi,
+                joint.fit.named.E,
+                joint.r2,
+                joint.fit.status,
+              ],
+            ]
+          : []),
+      ],
+    },
+    {
+      title: `Iso-budget: the best model and beam within a total budget (training + ${r.config.budgetQueries.toLocaleString("en-US")} queries)`,
+      columns: [
+        "budget FLOPs",
+        "tier",
+        "N",
+        "beam",
+        "training FLOPs",
+        "inference FLOPs / query",
+        "recall@100",
+      ],
+      rows: budgets.map((b) =>
+        b.best
+          ? [
+              b.budget,
+              b.best.tier,
+              b.best.params,
+              b.best.beam,
+              b.best.trainFlops,
+              b.best.flopsPerQuery,
+              b.best.value,
+            ]
+          : [b.budget, "nothing fits", null, null, null, null, null],
+      ),
+    },
+    {
+      title: "Encoder–decoder against decoder-only (differences enc–dec − dec-only, paired over queries)",
+      columns: [
+        "match",
+        "enc–dec",
+        "dec-only",
+        "N enc–dec",
+        "N dec-only",
+        "training FLOPs",
+        "ΔCGL",
+        "ΔCGL s.e.",
+        "beam",
+        "Δrecall@100",
+        "Δrecall s.e.",
+      ],
+      rows: comps.map((c) => [
+        c.match,
+        c.encoderDecoder,
+        c.decoderOnly,
+        c.encN,
+        c.decN,
+        c.encFlops,
+        ...se(c.cgl),
+        c.beam,
+        ...se(c.recall),
+      ]),
+      digits: 3,
+    },
+  ];
+}
+
+/** The findings table of arXiv 2503.18941 (genret/findings.ts): rules applied to this run's results. */
+export function genretFindingsTable(
+  r: GenretResults,
+  fits: GenretFits,
+  published: PublishedLaws,
+): SummaryTable {
+  const rows = judgeGenretFindings(measureGenretFindings(r, fits), publishedGenretFindings(published));
+  return {
+    title: "Findings of arXiv 2503.18941 (generative retrieval): published, ours, verdict by the rule",
+    columns: ["finding", "published", "ours", "verdict", "rule"],
+    rows: rows.map((x) => [x.claim, x.published, x.ours, x.verdict, x.rule]),
+    headline: true,
+  };
+}
+
 function genretTables(r: GenretResults): SummaryTable[] {
   return [
     {
       title: "CGL of the trained generators",
-      columns: ["method", "tier", "data %", "N", "training pairs", "CGL", "CGL s.e.", "CGL − ceiling"],
-      rows: [...r.size, ...r.data.filter((x) => x.fraction < 1)].map((x) => [
-        ...[x.method, x.tier, Math.round(x.fraction * 100), x.params, x.trainPairs],
+      columns: [
+        "method",
+        "arch",
+        "tier",
+        "data %",
+        "N",
+        "training pairs",
+        "CGL",
+        "CGL s.e.",
+        "CGL − ceiling",
+      ],
+      rows: [...r.size, ...r.encdec, ...r.data.filter((x) => x.fraction < 1)].map((x) => [
+        ...[x.method, x.arch, x.tier, Math.round(x.fraction * 100), x.params, x.trainPairs],
         ...[x.cgl, x.cglStdErr, x.cgl - x.ceiling],
       ]),
       digits: 6,
@@ -131,13 +292,22 @@ function genretTables(r: GenretResults): SummaryTable[] {
 }
 
 /**
- * The summary of notebook 07: the CGL of every trained generator, retrieval against beam size, and
- * findings on the size, data and joint laws, the identifiers and the beam sweep.
+ * The summary of notebook 07: the findings table of the paper, the CGL of every trained generator,
+ * retrieval against beam size, the inference laws, the iso-budget choices, the architecture
+ * comparison, and findings on the size, data and joint laws, the identifiers and the beam sweeps.
  */
 export function genretSummary(
   results: GenretResults,
   fits: GenretFits,
   profile: string,
+  published: PublishedLaws = readPublishedLaws(),
 ): { findings: string[]; tables: SummaryTable[] } {
-  return { findings: genretFindings(results, fits, profile), tables: genretTables(results) };
+  return {
+    findings: genretFindings(results, fits, profile),
+    tables: [
+      genretFindingsTable(results, fits, published),
+      ...genretTables(results),
+      ...inferenceTables(results),
+    ],
+  };
 }

@@ -4,13 +4,16 @@ import { selectBackend, useHostKernels } from "../../src/backend";
 import { createRng } from "../../src/util/rng";
 import { tf } from "../../src/backend/tf";
 import { buildNgramIndex } from "../../src/genret/ngramindex";
-import { constrainedBeamSearch } from "../../src/genret/beam";
+import { constrainedBeamSearch, generativeRetrievalRun } from "../../src/genret/beam";
 import {
   SEP_ID,
-  beamSearchFlops,
+  batchedModelScorer,
   createGenDecoder,
   encodePairs,
   genForwardFlops,
+  genInferenceFlops,
+  genPrefillFlops,
+  genTokenFlops,
   genMaxLen,
   genParamCounts,
   genTierConfig,
@@ -39,9 +42,12 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
   m.dispose();
   // forward(T = 7, P = 4) = 2·888·7 + 4·1·49·8 + 2·20·8·4 = 12432 + 1568 + 1280 = 15280.
   assert.equal(genForwardFlops(tiny, 7, 4), 15280);
-  // Beam of 2 for 2 steps: 2·forward(4, 1) + 2·forward(5, 1)
-  //  forward(4,1) = 2·888·4 + 4·16·8 + 320 = 7104 + 512 + 320 = 7936; forward(5,1) = 8880 + 800 + 320 = 10000.
-  assert.equal(beamSearchFlops(tiny, [2, 2]), 2 * 7936 + 2 * 10000);
+  // With a key/value cache: prefill of the Lq = 3 query tokens = 2·888·3 + 4·1·9·8 = 5328 + 288 = 5616;
+  // a generated token at step t = 2·888 + 4·1·(3 + 1 + t)·8 + 2·20·8 = 1776 + 32·(4 + t) + 320:
+  // t = 0 → 2224, t = 1 → 2256. One hypothesis at step 0 and 2 at step 1: 5616 + 2224 + 2·2256 = 12352.
+  assert.equal(genPrefillFlops(tiny), 5616);
+  assert.deepEqual([genTokenFlops(tiny, 0), genTokenFlops(tiny, 1)], [2224, 2256]);
+  assert.equal(genInferenceFlops(tiny, [1, 2]), 12352);
   assert.equal(genMaxLen(tiny), 8);
   const t0 = genTierConfig("t0", 100, 8, 10);
   assert.deepEqual([t0.layers, t0.dModel, t0.heads], [1, 6, 1]);
@@ -58,7 +64,7 @@ test("parameter and FLOP accounting by hand, and the variables match the formula
     assert.deepEqual(genTierConfig(`g${i}`, 100, 8, 10), genTierConfig(`t${i + 3}`, 100, 8, 10));
   assert.throws(
     () => genTierConfig("g9", 100, 8, 10),
-    /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; reranker tiers: t0, .*t10\)/,
+    /unknown tier "g9" \(generator tiers: g0, g1, g2, g3; encoder–decoder tiers: e0, e1, e2, e3; reranker tiers: t0, .*t10\)/,
   );
 });
 
@@ -131,11 +137,12 @@ test("training learns a query → span mapping and constrained beam search then 
   assert.ok(avg(after) < 0.3, `after ${avg(after)}`);
   const idx = buildNgramIndex(docs);
   for (let i = 0; i < 4; i++) {
-    const stats = { prefixes: 0, flops: 0 };
+    const stats = { prefixes: 0, flops: 0, perStep: [] as number[] };
     const out = await constrainedBeamSearch(idx, modelScorer(m, [2 + i], stats), { beam: 1, maxLen: 3 });
     assert.deepEqual(Array.from(out.ngrams[out.final[0]].tokens), docs[i]);
     assert.equal(stats.prefixes, out.prefixesScored);
-    assert.equal(stats.flops, beamSearchFlops(cfg, [1, 1, 1]));
+    assert.deepEqual(stats.perStep, [1, 1, 1]);
+    assert.equal(stats.flops, genInferenceFlops(cfg, [1, 1, 1]));
   }
   m.dispose();
 });
@@ -249,4 +256,33 @@ test("creating and disposing a decoder leaves no tensor behind", async () => {
   const m = createGenDecoder(tiny, 3);
   m.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test("batched scorer: many queries searched at once give the runs and counts of one query at a time", async () => {
+  const cfg: GenConfig = { layers: 1, dModel: 8, heads: 2, vocabSize: 24, queryLen: 3, targetLen: 4 };
+  const m = createGenDecoder(cfg, 11);
+  const rng = createRng(5);
+  const docs = Array.from({ length: 12 }, () => Int32Array.from({ length: 9 }, () => 4 + rng.int(20)));
+  const idx = buildNgramIndex(docs);
+  const docnos = docs.map((_, i) => `d${i}`);
+  const queries = Array.from({ length: 7 }, (_, i) => ({
+    qid: `q${i}`,
+    tokens: Int32Array.from({ length: 1 + (i % 3) }, () => 4 + rng.int(20)),
+  }));
+  const one = { prefixes: 0, flops: 0, perStep: [] as number[] };
+  const many = { prefixes: 0, flops: 0, perStep: [] as number[] };
+  const config = { beam: 4, maxLen: 4 };
+  const a = await generativeRetrievalRun(idx, queries, (q) => modelScorer(m, q, one), docnos, config);
+  // Chunks of 5 rows: every step of the 7 searches needs several model calls.
+  const batched = batchedModelScorer(m, many, 5);
+  const b = await generativeRetrievalRun(idx, queries, batched, docnos, { ...config, concurrency: 4 });
+  for (const q of queries) {
+    assert.deepEqual(b.run.get(q.qid)!.docnos, a.run.get(q.qid)!.docnos);
+    const sa = a.run.get(q.qid)!.scores,
+      sb = b.run.get(q.qid)!.scores;
+    sa.forEach((v, i) => assert.ok(Math.abs(v - sb[i]) < 1e-4, `${q.qid}: ${v} vs ${sb[i]}`));
+  }
+  assert.deepEqual(many, one);
+  assert.equal(b.prefixesScored, a.prefixesScored);
+  m.dispose();
 });

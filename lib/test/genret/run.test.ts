@@ -6,17 +6,20 @@ import * as path from "node:path";
 import { selectBackend } from "../../src/backend";
 import { prepareDataset } from "../../src/data/dataset";
 import { GENRET_CONFIGS, prepareGenretData, type GenretConfig } from "../../src/genret/experiment";
-import { genretJobs, runGenretExperiment } from "../../src/genret/run";
+import { genretJobs, runGenretExperiment, type GenretResults } from "../../src/genret/run";
 
 before(async () => {
   await selectBackend();
 });
 
-// The experiment's smoke collection with a tiny experiment: 3 jobs (n-gram g0 with the beam sweep,
-// docid g0, n-gram g0 on half the data).
+// The experiment's smoke collection with a tiny experiment: 4 jobs (n-gram g0 with the beam sweep,
+// encoder–decoder e0 retrieving at beam 1, docid g0, n-gram g0 on half the data).
 const cfg: GenretConfig = {
   ...GENRET_CONFIGS.smoke,
   tiers: ["g0"],
+  docidTiers: ["g0"],
+  encdecTiers: ["e0"],
+  encdecBeams: [1],
   fractions: [0.5, 1],
   dataTier: "g0",
   beams: [1, 3],
@@ -30,14 +33,35 @@ const cfg: GenretConfig = {
 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "scalerank-genret-run-"));
 
-test("jobs: every tier × method on all data, the other fractions on dataTier, beam sweep on the largest n-gram tier, largest first", () => {
-  const jobs = genretJobs({ ...GENRET_CONFIGS.mini });
-  assert.equal(jobs.length, 4 * 2 + 4);
-  assert.deepEqual(jobs[0], { method: "ngram", tier: "g3", fraction: 1, beams: true });
-  assert.deepEqual(jobs.filter((j) => j.beams).length, 1);
+/** Results without the wall times (which differ between any two runs). */
+function withoutTimes(r: GenretResults): unknown {
+  return JSON.parse(JSON.stringify({ ...r, freshRun: null }, (k, v) => (k === "seconds" ? undefined : v)));
+}
+
+test("jobs: n-gram tiers (both architectures) with their beams, docid tiers, the other fractions on dataTier, dearest first", () => {
+  const mini = GENRET_CONFIGS.mini;
+  const jobs = genretJobs(mini);
+  assert.equal(jobs.length, 4 + 3 + 2 + 3);
+  assert.deepEqual(jobs[0], { method: "ngram", tier: "g3", fraction: 1, beams: mini.beams });
+  assert.deepEqual(
+    jobs.filter((j) => j.beams.length > 0).map((j) => `${j.tier}:${j.beams.join(",")}`),
+    [
+      "g3:1,5,15,50,100",
+      "g2:1,5,15,50,100",
+      "g1:1,5,15,50,100",
+      "e2:15",
+      "g0:1,5,15,50,100",
+      "e1:15",
+      "e0:15",
+    ],
+  );
+  assert.deepEqual(
+    jobs.filter((j) => j.method === "docid").map((j) => j.tier),
+    ["g1", "g0"],
+  );
   assert.deepEqual(
     jobs.filter((j) => j.fraction < 1).map((j) => `${j.tier}:${j.fraction}`),
-    ["g2:0.8", "g2:0.6", "g2:0.4", "g2:0.2"],
+    ["g1:0.75", "g1:0.5", "g1:0.25"],
   );
 });
 
@@ -49,8 +73,18 @@ test("two worker processes give the same results as one process, and a rerun res
     b = tmp();
   const inProcess = await runGenretExperiment(data, cfg, { profile: "smoke", dir: a, jobs: 1 });
   const inWorkers = await runGenretExperiment(data, cfg, { profile: "smoke", dir: b, jobs: 2 });
-  assert.deepEqual(inWorkers, inProcess);
+  assert.deepEqual(withoutTimes(inWorkers), withoutTimes(inProcess));
   assert.equal(inProcess.size.length, 2);
+  assert.deepEqual(
+    inProcess.encdec.map((r) => [r.tier, r.arch]),
+    [["e0", "encoder-decoder"]],
+  );
+  assert.deepEqual(
+    inProcess.inference.map((s) => `${s.tier}:${s.points.map((p) => p.beam).join(",")}`),
+    ["g0:1,3", "e0:1"],
+  );
+  // The run trained every model, so it recorded its wall time.
+  assert.ok(inProcess.freshRun && inProcess.freshRun.minutes > 0 && inProcess.freshRun.workers === 1);
   assert.deepEqual(
     inProcess.data.map((r) => r.fraction),
     [0.5, 1],
@@ -59,7 +93,13 @@ test("two worker processes give the same results as one process, and a rerun res
     inProcess.beams.map((p) => p.beam),
     [1, 3],
   );
-  assert.deepEqual(fs.readdirSync(b).sort(), ["docid-g0-100.json", "ngram-g0-100.json", "ngram-g0-50.json"]);
+  assert.deepEqual(fs.readdirSync(b).sort(), [
+    "docid-g0-100.json",
+    "ngram-e0-100.json",
+    "ngram-g0-100.json",
+    "ngram-g0-50.json",
+    "timing.json",
+  ]);
 
   // Resume: remove one result; only that job runs again, and the assembled results are unchanged.
   fs.rmSync(path.join(b, "ngram-g0-50.json"));
@@ -70,9 +110,11 @@ test("two worker processes give the same results as one process, and a rerun res
     jobs: 1,
     log: (m) => lines.push(m),
   });
-  assert.deepEqual(resumed, inProcess);
+  assert.deepEqual(withoutTimes(resumed), withoutTimes(inProcess));
+  // A resumed run is not a fresh one: the recorded time stays that of the run that trained everything.
+  assert.deepEqual(resumed.freshRun, inWorkers.freshRun);
   assert.ok(
-    lines.some((l) => l.includes("2 of 3 models already measured")),
+    lines.some((l) => l.includes("3 of 4 models already measured")),
     lines.join("\n"),
   );
   assert.equal(lines.filter((l) => l.startsWith("ngram g0")).length, 1);
