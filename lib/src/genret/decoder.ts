@@ -44,6 +44,7 @@ import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import { TIERS, type Tier } from "../model/tiers";
 import {
+  countSpecWeights,
   initialWeightValues,
   layerNorm,
   preLnBlockSpecs,
@@ -399,16 +400,7 @@ export function createGenDecoder(config: GenConfig, seed: number): GenDecoder {
     variables,
     decay: specs.map((s) => s.decay),
     logits,
-    countWeights: () => {
-      let total = 0,
-        emb = 0;
-      for (const s of specs) {
-        const n = s.shape.reduce((a, b) => a * b, 1);
-        total += n;
-        if (s.name === "tok_emb" || s.name === "pos_emb") emb += n;
-      }
-      return { total, nonEmbedding: total - emb };
-    },
+    countWeights: () => countSpecWeights(specs, new Set(["tok_emb", "pos_emb"])),
     dispose: () => W.forEach((v) => v.dispose()),
   };
 }

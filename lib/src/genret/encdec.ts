@@ -23,6 +23,7 @@
 import { tf } from "../backend/tf";
 import { createRng } from "../util/rng";
 import {
+  countSpecWeights,
   initialWeightValues,
   layerNorm,
   multiHeadAttention,
@@ -194,16 +195,7 @@ export function createEncDecGenerator(config: GenConfig, seed: number): GenDecod
     variables: specs.map((s) => W.get(s.name)!),
     decay: specs.map((s) => s.decay),
     logits,
-    countWeights: () => {
-      let total = 0,
-        emb = 0;
-      for (const s of specs) {
-        const n = s.shape.reduce((a, b) => a * b, 1);
-        total += n;
-        if (embedding.has(s.name)) emb += n;
-      }
-      return { total, nonEmbedding: total - emb };
-    },
+    countWeights: () => countSpecWeights(specs, embedding),
     dispose: () => W.forEach((v) => v.dispose()),
   };
 }

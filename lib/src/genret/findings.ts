@@ -7,7 +7,7 @@
  */
 import type { FitStatus, LawFit } from "../laws/fit";
 import { goodnessOfFit } from "../laws/stats";
-import type { Verdict } from "../laws/scorecard";
+import type { ScorecardRow, Verdict } from "../laws/scorecard";
 import type { PublishedLaws } from "../records/published";
 import { pairedDifference, type MeanWithError } from "./cgl";
 import type { GenretModelResult } from "./experiment";
@@ -54,15 +54,8 @@ export interface GenretFindingMeasurements {
   docid: { tiers: string[]; docidRange: number; ngramRange: number } | null;
 }
 
-/** A row of the findings table. */
-export interface GenretFindingRow {
-  id: string;
-  claim: string;
-  published: string;
-  ours: string;
-  verdict: Verdict;
-  rule: string;
-}
+/** A row of the findings table: a scorecard row (laws/scorecard.ts) without a source column (the paper is one). */
+export type GenretFindingRow = Omit<ScorecardRow, "source">;
 
 const e2 = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : "–");
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "–");

@@ -18,6 +18,24 @@ export interface WeightSpec {
   init: "normal" | "normal-residual" | "zeros" | "ones";
 }
 
+/**
+ * Weights of a spec list: the total number Σ ∏shape, and the non-embedding number (the total
+ * without the weights named in `embedding`: Kaplan et al. 2020's N).
+ */
+export function countSpecWeights(
+  specs: readonly WeightSpec[],
+  embedding: ReadonlySet<string>,
+): { total: number; nonEmbedding: number } {
+  let total = 0,
+    emb = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    total += n;
+    if (embedding.has(s.name)) emb += n;
+  }
+  return { total, nonEmbedding: total - emb };
+}
+
 /** Standard deviation of "normal" initialisation. */
 export const INIT_STD = 0.02;
 
