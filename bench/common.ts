@@ -2,6 +2,7 @@
  * Shared helpers for `npm run bench`: a fixed-width table printer and an atomic JSON writer
  * into results/bench/. Each bench/*.bench.ts is a standalone script run by bench/run.ts.
  */
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as os from "node:os";
 import { writeJsonAtomic } from "../lib/src/util/fsutil";
@@ -43,4 +44,20 @@ export function writeBench(name: string, rows: BenchRow[], notes: Record<string,
 /** Peak resident set size of this process so far, in MiB (from getrusage). */
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * Run `node --import tsx script ...args` from the repository root and parse the child's line
+ * `RESULT <json>`; on failure, a string saying so with the child's last stderr lines.
+ */
+export function runChild<T>(script: string, args: string[], timeoutMs: number): T | string {
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+    encoding: "utf8",
+    cwd: path.resolve(__dirname, ".."),
+    timeout: timeoutMs,
+  });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
+  return line
+    ? (JSON.parse(line.slice(7)) as T)
+    : `failed: ${(r.stderr ?? "").split("\n").slice(-3).join(" ")}`;
 }

@@ -12,7 +12,11 @@
  * steps is measured on the last half of the steps, after that evaluation: the least-squares slope
  * of RSS in KiB per step, and the growth of live tensors, their bytes and the wasm heap.
  *
- *   npm run bench -- memory            # t4, listwise and pointwise, 80 steps each
+ * With the native kernels built, the same runs use them too (a `kernels` column), and one long
+ * listwise run of MEMORY_LONG_STEPS (2,000) native steps checks that RSS stays flat (its change
+ * over the last half, in %, within ±5 %).
+ *
+ *   npm run bench -- memory            # t4, listwise and pointwise, 80 steps each (+ the long run)
  *   node --import tsx bench/memory.bench.ts [tier] [steps]
  */
 import * as lib from "scalerank";
@@ -83,6 +87,7 @@ async function measure(
   opt.dispose();
   model.dispose();
   return {
+    kernels: lib.currentBackend()?.kernels ?? "",
     tier,
     objective,
     steps,
@@ -90,6 +95,7 @@ async function measure(
     "RSS at step steps/2 MiB": Math.round(rss[0] / MiB),
     "RSS at end MiB": Math.round(rss[rss.length - 1] / MiB),
     "RSS slope KiB/step": Math.round((slope(xs, rss) / 1024) * 10) / 10,
+    "RSS change %": Math.round(((rss[rss.length - 1] - rss[0]) / rss[0]) * 1000) / 10,
     "tensors min..max": `${Math.min(...tensors)}..${Math.max(...tensors)}`,
     "tensor bytes growth": bytes1 - bytes0,
     "wasm heap growth MiB":
@@ -104,8 +110,16 @@ async function main(): Promise<void> {
   const cfg = lib.PROFILE_TRAIN_CONFIGS.mini;
   const data = await lib.prepareTrainerData("mini", cfg);
   const rows: BenchRow[] = [];
-  for (const objective of ["listwise", "pointwise"] as const)
-    rows.push(await measure(data, tier, objective, steps));
+  const native = "mod" in lib.loadNative();
+  for (const kernels of native ? ["wasm", "native"] : ["wasm"]) {
+    if (sel.backend === "wasm") await lib.selectBackend({ kernels });
+    for (const objective of ["listwise", "pointwise"] as const)
+      rows.push(await measure(data, tier, objective, steps));
+  }
+  if (native && sel.backend === "wasm") {
+    await lib.selectBackend({ kernels: "native" });
+    rows.push(await measure(data, tier, "listwise", Number(process.env.MEMORY_LONG_STEPS ?? 2000)));
+  }
   const peak = Math.round(peakRssMiB());
   printTable(
     `training memory, tier ${tier} of the mini profile (${sel.backend}); peak RSS of the process ${peak} MiB`,

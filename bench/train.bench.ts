@@ -17,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import { findPython, pythonHint } from "../scripts/python";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { printTable, writeBench, peakRssMiB, type BenchRow } from "./common";
+import { printTable, runChild, writeBench, peakRssMiB, type BenchRow } from "./common";
 import * as lib from "../lib/src";
 
 const V = 8192,
@@ -101,19 +101,8 @@ function openblasCoretype(): string {
 }
 
 function runTfjs(backend: string, L: number, d: number, steps: number, warmup: number): Measurement | string {
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", __filename, "--child", backend, String(L), String(d), String(steps), String(warmup)],
-    {
-      encoding: "utf8",
-      cwd: path.resolve(__dirname, ".."),
-      timeout: 20 * 60 * 1000,
-    },
-  );
-  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith("RESULT "));
-  return line
-    ? (JSON.parse(line.slice(7)) as Measurement)
-    : `failed: ${(r.stderr ?? "").split("\n").slice(-3).join(" ")}`;
+  const args = ["--child", backend, String(L), String(d), String(steps), String(warmup)];
+  return runChild<Measurement>(__filename, args, 20 * 60 * 1000);
 }
 
 function runTorch(

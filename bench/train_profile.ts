@@ -99,6 +99,11 @@ function kernelLabel(name: string, inputs: tf.NamedTensorInfoMap, attrs: unknown
     const t = `${at.transposeA ? "T" : "N"}${at.transposeB ? "T" : "N"}`;
     return `${name}[${batch > 1 && b.shape.length > 2 ? "batched" : "2-D"} ${t}]`;
   }
+  if (name === "Sum") {
+    const x = inputs.x as tf.TensorInfo;
+    const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+    return `Sum[${axes.includes(x.shape.length - 1) ? "inner" : "outer"} axes]`;
+  }
   return name;
 }
 
@@ -253,7 +258,9 @@ async function main(): Promise<void> {
   if (jsonOut) writeFileAtomic(jsonOut, JSON.stringify(report, null, 1));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// run only as a script: bench/speed.bench.ts imports the configs
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

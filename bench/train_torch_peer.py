@@ -44,12 +44,20 @@ class Layer(torch.nn.Module):
         return x + self.f2(F.gelu(self.f1(self.ln2(x))))
 
 
+def exact_match_flags(ids, seg, special_below=5):
+    """1 where a token's id also occurs in the other segment of its row (lib/src/model/crossencoder.ts)."""
+    same = ids.unsqueeze(2) == ids.unsqueeze(1)
+    cross = seg.unsqueeze(2) != seg.unsqueeze(1)
+    return ((same & cross).any(2) & (ids >= special_below)).long()
+
+
 class CrossEncoder(torch.nn.Module):
-    def __init__(self, V, T, L, d, heads):
+    def __init__(self, V, T, L, d, heads, match=False):
         super().__init__()
         self.tok = torch.nn.Embedding(V, d)
         self.pos = torch.nn.Embedding(T, d)
         self.seg = torch.nn.Embedding(2, d)
+        self.match = torch.nn.Embedding(2, d) if match else None
         self.layers = torch.nn.ModuleList([Layer(d, heads) for _ in range(L)])
         self.lnf = torch.nn.LayerNorm(d, eps=1e-5)
         self.head = torch.nn.Linear(d, 1)
@@ -59,6 +67,8 @@ class CrossEncoder(torch.nn.Module):
         keep = (ids != 0).float()
         bias = ((1 - keep) * -1e9).view(B, 1, 1, T)
         x = self.tok(ids) + self.pos.weight[:T] + self.seg(seg)
+        if self.match is not None:
+            x = x + self.match(exact_match_flags(ids, seg))
         for layer in self.layers:
             x = layer(x, bias)
         pooled = (x * keep.unsqueeze(-1)).sum(1) / keep.sum(1, keepdim=True).clamp(min=1)
@@ -81,7 +91,7 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     model = CrossEncoder(V, T, L, d, heads).to(device)
-    n_non_emb = sum(p.numel() for n, p in model.named_parameters() if not n.startswith(("tok", "pos", "seg")))
+    n_non_emb = sum(p.numel() for n, p in model.named_parameters() if not n.startswith(("tok", "pos", "seg", "match")))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     g = torch.Generator().manual_seed(2)
     ids = torch.randint(5, V, (B, T), generator=g)

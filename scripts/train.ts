@@ -29,7 +29,9 @@ import {
   gpuAdvice,
   gridSpecs,
   gridStepCost,
+  loadNative,
   parseBackendRequest,
+  parseKernelsRequest,
   parseObjective,
   runGrid,
   selectBackend,
@@ -58,6 +60,8 @@ const HELP = `usage: npm run train -- [options]
   --steps N                    optimizer steps per run instead of the profile's (needs --root:
                                runs of another length are other runs)
   --backend wasm|webgpu|…      tfjs backend [SCALERANK_BACKEND or the best available]
+  --kernels native|wasm|auto   kernels of the wasm backend [SCALERANK_KERNELS or auto: native when
+                               built (npm ci with a C++ compiler), else wasm]
   --progress lines|redraw      progress display [redraw on a terminal]
   --pretrained [NAME=]FOLDER   fine-tune Hugging Face folders as tiers (comma-separated; NAME
                                defaults to the folder's name)
@@ -92,6 +96,7 @@ const OPTIONS = {
   root: "value",
   steps: "value",
   backend: "value",
+  kernels: "value",
   progress: "value",
   pretrained: "value",
   ettin: "value",
@@ -136,7 +141,7 @@ function slurmFromArgs(
 }
 
 /** The options every array task passes on to `npm run train` for its one run: those that change how a run trains. */
-const TASK_OPTIONS = ["backend", "steps", "pretrained", "ettin"] as const;
+const TASK_OPTIONS = ["backend", "kernels", "steps", "pretrained", "ettin"] as const;
 
 /**
  * `--slurm`: prepare the dataset once (the tasks then load it from the cache), leave out the runs
@@ -189,6 +194,14 @@ function planFromArgs(argv: string[]) {
   const backend = a.has("backend")
     ? checkedOption("backend", () => parseBackendRequest(a.get("backend")!))
     : undefined;
+  const kernels = a.has("kernels")
+    ? checkedOption("kernels", () => {
+        const k = parseKernelsRequest(a.get("kernels"));
+        const n = loadNative();
+        if (k === "native" && "why" in n) throw new Error(`native kernels are ${n.why}`);
+        return k;
+      })
+    : undefined;
   const progress = a.has("progress")
     ? choiceOption("progress", a.get("progress")!, ["lines", "redraw"] as const)
     : undefined;
@@ -222,6 +235,7 @@ function planFromArgs(argv: string[]) {
     profile,
     cfg,
     backend,
+    kernels,
     progress,
     pretrainedTiers,
     tiers,
@@ -249,6 +263,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (plan.backend) process.env.SCALERANK_BACKEND = plan.backend;
+  if (plan.kernels) process.env.SCALERANK_KERNELS = plan.kernels;
   if (plan.slurm) return writeSlurm(plan);
   const sel = await selectBackend();
   console.log(describeBackend(sel));

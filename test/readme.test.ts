@@ -9,7 +9,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../scripts/nbrun";
-import { SNAPSHOT, renderResults, withResults, type ResultsSnapshot } from "../scripts/readme";
+import {
+  SNAPSHOT,
+  SPEED,
+  renderResults,
+  renderSpeed,
+  withResults,
+  withSpeed,
+  type ResultsSnapshot,
+  type SpeedBench,
+} from "../scripts/readme";
 
 test("README's results block is the rendering of docs/results/mini.json", () => {
   const s = JSON.parse(fs.readFileSync(SNAPSHOT, "utf8")) as ResultsSnapshot;
@@ -32,4 +41,21 @@ test("README's results block is the rendering of docs/results/mini.json", () => 
     timings: { ...s.timings, "00_setup.ipynb": (s.timings["00_setup.ipynb"] ?? 0) + 600 },
   };
   assert.ok(!readme.includes(renderResults(changed)));
+});
+
+test("README's speed table is the rendering of results/bench/speed.json", () => {
+  const b = JSON.parse(fs.readFileSync(SPEED, "utf8")) as SpeedBench;
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  assert.ok(
+    readme.includes(renderSpeed(b)),
+    "README.md's speed block differs from the benchmark: run npm run readme",
+  );
+  assert.equal(withSpeed(readme, b), readme);
+  for (const c of ["A", "B", "C"])
+    assert.ok(
+      b.rows.some((r) => r.config === c),
+      `config ${c} measured`,
+    );
+  const changed = { ...b, rows: b.rows.map((r, i) => (i === 0 ? { ...r, median_ms: r.median_ms + 1 } : r)) };
+  assert.ok(!readme.includes(renderSpeed(changed)));
 });

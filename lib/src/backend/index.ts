@@ -2,3 +2,4 @@ export * from "./tf";
 export * from "./kernels";
 export * from "./detect";
 export * from "./select";
+export * from "./native";

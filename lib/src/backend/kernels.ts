@@ -23,11 +23,23 @@
  *    only add a reference. The patch shares the buffer the same way (`incRef`): one step of the
  *    mini grid's t3 listwise batch (8 groups × 11, T = 64) went from 60.3 to 56.0 ms (medians of
  *    two alternating runs of 40 steps each, same losses to the last digit, same live tensors).
+ * 6. The wasm `SplitV` runs one `Slice` per output, and a slice along the last axis copies row by
+ *    row with a typed-array view per row. The attention's Q/K/V split of a `[rows, 3d]` tensor is
+ *    done here in one pass over the rows, element loops for narrow parts.
+ * 7. The wasm `Sum` reduces only innermost axes: for any other axes it first transposes the whole
+ *    input (every bias gradient sums a `[rows, d]` tensor over its rows; mean pooling sums over
+ *    positions). When the reduced axes are one contiguous block with axes after it, the patch sums
+ *    `x[o, r, j]` over r into `out[o, j]` directly, in the same order (r ascending, float32) as
+ *    the stock kernel sums the transposed copy (with the native kernels active, their `colSum`
+ *    does the same sum vectorised over j).
+ * 8. With the native kernels active (backend/native.ts), `BatchMatMul` runs on their packed GEMM
+ *    in place on the wasm heap, transposes read by stride and broadcast batches by a zero stride.
  *
  * The patches register kernels through the public `registerKernel` API, so they apply to the
  * backend registry and need no changes to the installed packages.
  */
 import { tf } from "./tf";
+import { activeNative, type NativeModule } from "./native";
 
 type KernelFunc = tf.KernelFunc;
 type TensorInfo = tf.TensorInfo;
@@ -41,6 +53,7 @@ interface WasmBackendLike {
 /** The wasm backend's bookkeeping that the view-based batched matmul uses (tfjs-backend-wasm 4.x). */
 interface WasmInternals extends WasmBackendLike {
   wasm: {
+    HEAPU8: Uint8Array;
     cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
     tfjs: {
       registerTensor(id: number, size: number, memoryOffset: number): void;
@@ -98,7 +111,12 @@ const wasmSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const out = b.makeOutput(shape, "float32");
   // Views are taken after makeOutput, which may grow (and so detach) the wasm heap.
   const outVals = b.typedArrayFromHeap(out) as Float32Array;
-  scatterAddRows(b.typedArrayFromHeap(x), b.typedArrayFromHeap(segmentIds), inner, outVals);
+  const xv = b.typedArrayFromHeap(x),
+    ids = b.typedArrayFromHeap(segmentIds);
+  const native = activeNative();
+  if (native && segmentIds.dtype === "int32")
+    native.scatterAddRows(xv as Float32Array, ids as Int32Array, outVals, inner, numSegments);
+  else scatterAddRows(xv, ids, inner, outVals);
   return out;
 };
 
@@ -154,6 +172,11 @@ function wasmMatMulPatch(stock: tf.KernelConfig): tf.KernelConfig {
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     const b = args.backend as unknown as WasmInternals;
     const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const native = activeNative();
+    if (native && a.dtype === "float32" && bIn.dtype === "float32") {
+      const out = nativeMatMul(native, b, a, bIn, attrs.transposeA, attrs.transposeB);
+      if (out) return out;
+    }
     const leadA = a.shape.slice(0, -2),
       leadB = bIn.shape.slice(0, -2);
     const batchA = prod(leadA),
@@ -222,6 +245,55 @@ function wasmMatMulPatch(stock: tf.KernelConfig): tf.KernelConfig {
 }
 
 /**
+ * `BatchMatMul` on the native module, in place on the wasm heap (no copies, transposes read by
+ * stride): C_i = op(A_i)·op(B_i) for equal batch shapes, or with the operand of batch size 1
+ * broadcast (a batched, untransposed `a` times one `b` runs as one product of the stacked rows).
+ * Other broadcasts return null (the caller runs the wasm path).
+ */
+function nativeMatMul(
+  native: NativeModule,
+  b: WasmInternals,
+  a: TensorInfo,
+  bIn: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo | null {
+  const ra = a.shape.length,
+    rb = bIn.shape.length;
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2],
+    K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const Kb = transposeB ? bIn.shape[rb - 1] : bIn.shape[rb - 2],
+    N = transposeB ? bIn.shape[rb - 2] : bIn.shape[rb - 1];
+  if (K !== Kb)
+    throw new Error(
+      `matMul: inner dimensions differ (${a.shape} × ${bIn.shape}, transposeA=${transposeA}, transposeB=${transposeB})`,
+    );
+  const leadA = a.shape.slice(0, -2),
+    leadB = bIn.shape.slice(0, -2);
+  const batchA = prod(leadA),
+    batchB = prod(leadB);
+  let batch: number, sA: number, sB: number, lead: number[];
+  if (sameShape(leadA, leadB) || (batchA === batchB && batchA === 1)) {
+    [batch, sA, sB, lead] = [batchA, M * K, K * N, leadA.length >= leadB.length ? leadA : leadB];
+  } else if (batchB === 1) {
+    [batch, sA, sB, lead] = [batchA, M * K, 0, leadA];
+  } else if (batchA === 1) {
+    [batch, sA, sB, lead] = [batchB, 0, K * N, leadB];
+  } else return null;
+  const out = b.makeOutput([...lead, M, N], "float32");
+  if (batch * M * N === 0) return out;
+  // makeOutput may grow the heap: offsets and the buffer are read after it
+  const off = (t: TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+  const heap = b.wasm.HEAPU8.buffer as ArrayBuffer;
+  if (sB === 0 && !transposeA && batch > 1) {
+    native.matmul(heap, off(a), off(bIn), off(out), 1, batch * M, N, K, 0, transposeB ? 1 : 0, 0, 0);
+  } else {
+    native.matmul(heap, off(a), off(bIn), off(out), batch, M, N, K, +transposeA, +transposeB, sA, sB);
+  }
+  return out;
+}
+
+/**
  * Embedding lookup on wasm: `GatherV2` along axis 0 of a float32 table without batch dims is a row
  * copy, out[i, :] = x[ids[i], :]; ids outside [0, rows) throw as the stock kernel does. Other
  * gathers go to the stock kernel.
@@ -240,6 +312,16 @@ function wasmGatherPatch(stock: tf.KernelConfig): tf.KernelConfig {
     const ids = b.typedArrayFromHeap(indices) as Int32Array;
     const src = b.typedArrayFromHeap(x) as Float32Array,
       dst = b.typedArrayFromHeap(out) as Float32Array;
+    const native = activeNative();
+    if (native) {
+      try {
+        native.gatherRows(src, ids, dst, rows, inner);
+      } catch (e) {
+        b.disposeData(out.dataId);
+        throw e;
+      }
+      return out;
+    }
     for (let i = 0; i < ids.length; i++) {
       const r = ids[i];
       if (r < 0 || r >= rows) {
@@ -248,6 +330,114 @@ function wasmGatherPatch(stock: tf.KernelConfig): tf.KernelConfig {
       }
       dst.set(src.subarray(r * inner, (r + 1) * inner), i * inner);
     }
+    return out;
+  };
+  return { ...stock, kernelFunc };
+}
+
+/**
+ * Split `x` along `axis` into parts of the given widths: with x viewed as `[outer, width, inner]`
+ * (width = the split axis), part p holds `x[o, begin_p + w, i]` for w < width_p — the arithmetic of
+ * `tf.split`. Each output row of `width_p · inner` values is one contiguous run of a source row.
+ */
+export function splitRows(
+  x: Float32Array | Int32Array,
+  outer: number,
+  rowLen: number,
+  widths: number[],
+  inner: number,
+  outs: Array<Float32Array | Int32Array>,
+): void {
+  let begin = 0;
+  widths.forEach((w, p) => {
+    const len = w * inner,
+      dst = outs[p];
+    const start = begin * inner;
+    if (len >= 64) {
+      for (let o = 0; o < outer; o++)
+        dst.set(x.subarray(o * rowLen + start, o * rowLen + start + len), o * len);
+    } else {
+      for (let o = 0; o < outer; o++) {
+        const s = o * rowLen + start,
+          d = o * len;
+        for (let j = 0; j < len; j++) dst[d + j] = x[s + j];
+      }
+    }
+    begin += w;
+  });
+}
+
+function wasmSplitVPatch(stock: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype !== "float32" && x.dtype !== "int32") return stock.kernelFunc(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const widths = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax) as number[];
+    const outer = prod(x.shape.slice(0, ax)),
+      inner = prod(x.shape.slice(ax + 1));
+    const b = args.backend as unknown as WasmBackendLike;
+    const outs = widths.map((w) =>
+      b.makeOutput(
+        x.shape.map((n, i) => (i === ax ? w : n)),
+        x.dtype,
+      ),
+    );
+    // Views are taken after every makeOutput, which may grow (and so detach) the wasm heap.
+    const src = b.typedArrayFromHeap(x) as Float32Array | Int32Array;
+    const dst = outs.map((o) => b.typedArrayFromHeap(o) as Float32Array | Int32Array);
+    splitRows(src, outer, x.shape[ax] * inner, widths, inner, dst);
+    return outs;
+  };
+  return { ...stock, kernelFunc };
+}
+
+/**
+ * Sum over the middle axis of `x` viewed as `[outer, reduce, inner]`:
+ * `out[o, j] = Σ_{r = 0..reduce−1} x[o, r, j]`, accumulated in float32 with r ascending (the order
+ * of a sequential inner-axis sum over the transposed input).
+ */
+export function sumMiddleAxis(
+  x: Float32Array,
+  outer: number,
+  reduce: number,
+  inner: number,
+  out: Float32Array,
+): void {
+  out.fill(0);
+  for (let o = 0; o < outer; o++) {
+    const ob = o * inner,
+      xb = o * reduce * inner;
+    for (let r = 0; r < reduce; r++) {
+      const xr = xb + r * inner;
+      for (let j = 0; j < inner; j++) out[ob + j] += x[xr + j];
+    }
+  }
+}
+
+function wasmSumPatch(stock: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const first = axes[0],
+      last = axes[axes.length - 1];
+    const contiguous = axes.length > 0 && last - first + 1 === axes.length;
+    // innermost axes need no transpose: the stock kernel sums them as they lie
+    if (x.dtype !== "float32" || !contiguous || last === x.shape.length - 1) return stock.kernelFunc(args);
+    const outer = prod(x.shape.slice(0, first)),
+      reduce = prod(x.shape.slice(first, last + 1)),
+      inner = prod(x.shape.slice(last + 1));
+    const shape = keepDims
+      ? x.shape.map((n, i) => (i >= first && i <= last ? 1 : n))
+      : x.shape.filter((_, i) => i < first || i > last);
+    const b = args.backend as unknown as WasmBackendLike;
+    const out = b.makeOutput(shape, "float32");
+    const src = b.typedArrayFromHeap(x) as Float32Array,
+      dst = b.typedArrayFromHeap(out) as Float32Array;
+    const native = activeNative();
+    if (native) native.colSum(src, dst, outer, reduce, inner);
+    else sumMiddleAxis(src, outer, reduce, inner, dst);
     return out;
   };
   return { ...stock, kernelFunc };
@@ -265,7 +455,7 @@ export function installKernelPatches(backendName: string): string[] {
   const done: string[] = [];
   if (backendName === "wasm") {
     replaceKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: wasmSegmentSum });
-    done.push("UnsortedSegmentSum (JS scatter-add)");
+    done.push("UnsortedSegmentSum (scatter-add)");
     const stock = tf.getKernel("BatchMatMul", "wasm");
     if (!stock) throw new Error("wasm BatchMatMul kernel missing");
     replaceKernel(wasmMatMulPatch(stock));
@@ -276,6 +466,13 @@ export function installKernelPatches(backendName: string): string[] {
     done.push("GatherV2 (axis-0 row copy)");
     replaceKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: sharingIdentity });
     done.push("Identity (shares the buffer)");
+    const splitV = tf.getKernel("SplitV", "wasm"),
+      sum = tf.getKernel("Sum", "wasm");
+    if (!splitV || !sum) throw new Error("wasm SplitV or Sum kernel missing");
+    replaceKernel(wasmSplitVPatch(splitV));
+    done.push("SplitV (one pass over the rows)");
+    replaceKernel(wasmSumPatch(sum));
+    done.push("Sum (outer and middle axes without a transpose)");
   } else if (backendName === "cpu") {
     replaceKernel({ kernelName: "UnsortedSegmentSum", backendName: "cpu", kernelFunc: cpuSegmentSum });
     done.push("UnsortedSegmentSum (JS scatter-add)");

@@ -10,6 +10,7 @@
  */
 import { tf } from "./tf";
 import { installKernelPatches } from "./kernels";
+import { kernelsLabel, loadNative, parseKernelsRequest, useNativeKernels } from "./native";
 import { BackendProbe, EngineId, GPULike, detectBackends, dawnInstance, probeWebGpu } from "./detect";
 
 /** What {@link selectBackend} set up. */
@@ -26,6 +27,11 @@ export interface SelectedBackend {
   detail: string;
   /** Kernel patches installed for it. */
   patches: string[];
+  /**
+   * The kernels that compute (what run records carry): `native-avx512`, `native-avx2`,
+   * `native-portable` or `wasm` on the wasm backend (see backend/native.ts), else the backend name.
+   */
+  kernels: string;
   /** Every probe, best first. */
   probes: BackendProbe[];
 }
@@ -92,11 +98,16 @@ async function prepareWebGpu(): Promise<string> {
  * result. `prefer` overrides `SCALERANK_BACKEND`. With `log`, one line saying what was chosen is
  * printed.
  */
-export async function selectBackend(opts: { prefer?: string; log?: boolean } = {}): Promise<SelectedBackend> {
+export async function selectBackend(
+  opts: { prefer?: string; kernels?: string; log?: boolean } = {},
+): Promise<SelectedBackend> {
   const raw = opts.prefer ?? process.env.SCALERANK_BACKEND;
   const requested =
     raw && raw.trim() !== "" && raw.trim().toLowerCase() !== "auto" ? parseBackendRequest(raw) : null;
-  if (current && (requested === null || requested === current.id)) return current;
+  if (current && (requested === null || requested === current.id)) {
+    current = { ...current, kernels: chooseKernels(current.backend, opts.kernels) };
+    return current;
+  }
   const probes = await detectBackends();
   let chosen: BackendProbe;
   let reason: string;
@@ -122,14 +133,50 @@ export async function selectBackend(opts: { prefer?: string; log?: boolean } = {
   await tf.ready();
   // The cpu backend prints a banner recommending tfjs-node on its first write; gpuAdvice says it better.
   if (chosen.backend === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  current = { id: chosen.id, backend: tf.getBackend(), gpu: chosen.gpu, reason, detail, patches, probes };
+  const kernels = chooseKernels(tf.getBackend(), opts.kernels);
+  current = {
+    id: chosen.id,
+    backend: tf.getBackend(),
+    gpu: chosen.gpu,
+    reason,
+    detail,
+    patches,
+    kernels,
+    probes,
+  };
   if (opts.log) console.log(describeBackend(current));
   return current;
 }
 
+let fallbackSaid = false;
+
+/**
+ * Switch the wasm backend's kernels to native or wasm as asked (`kernels`, else
+ * `SCALERANK_KERNELS`, else auto) and return the label. `native` where the module cannot load, or
+ * on another backend, is an error; `auto` without the module says so once and runs on wasm.
+ */
+function chooseKernels(backend: string, raw: string | undefined): string {
+  const req = parseKernelsRequest(raw ?? process.env.SCALERANK_KERNELS);
+  if (backend !== "wasm") {
+    if (req === "native")
+      throw new Error(`native kernels run with the wasm backend, and the ${backend} backend is active`);
+    useNativeKernels(false);
+    return backend;
+  }
+  const native = loadNative();
+  if (req === "native" && "why" in native)
+    throw new Error(`native kernels were requested but are ${native.why}`);
+  if (req === "auto" && "why" in native && !fallbackSaid) {
+    fallbackSaid = true;
+    console.error(`scalerank: native kernels ${native.why}; running on the wasm kernels`);
+  }
+  useNativeKernels(req !== "wasm" && "mod" in native);
+  return kernelsLabel();
+}
+
 /** One line: which engine runs, on what, and why. */
 export function describeBackend(s: SelectedBackend): string {
-  return `tfjs backend: ${s.backend} (${s.id}; ${s.reason}; ${s.detail}${s.patches.length ? `; patched: ${s.patches.join(", ")}` : ""})`;
+  return `tfjs backend: ${s.backend} (${s.id}; kernels ${s.kernels}; ${s.reason}; ${s.detail}${s.patches.length ? `; patched: ${s.patches.join(", ")}` : ""})`;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { tf } from "../backend/tf";
 import type { Rng } from "../util/rng";
+import { fusedBiasGelu, fusedLayerNorm, fusedOpsActive, fusedSelfAttention } from "./fused";
 
 /** One named weight: shape, whether weight decay applies (matrices yes; biases, gains, no), init. */
 export interface WeightSpec {
@@ -44,6 +45,7 @@ export const INIT_STD = 0.02;
  * PyTorch's `layer_norm`. `b` null = no shift (ModernBERT's norm_bias false).
  */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor | null, eps = 1e-5): tf.Tensor {
+  if (b && eps === 1e-5 && fusedOpsActive()) return fusedLayerNorm(x, g, b);
   const mean = tf.mean(x, -1, true);
   const xc = tf.sub(x, mean);
   const variance = tf.mean(tf.square(xc), -1, true);
@@ -134,7 +136,8 @@ export function multiHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, s: 
 /** The feed-forward half of a pre-LN block: x + W_2·GELU(W_1·LN2(x) + b_1) + b_2 (weights `<p>ln2_*`, `<p>w_1` …). */
 export function preLnFeedForward(x: tf.Tensor, w: (name: string) => tf.Tensor, p: string): tf.Tensor {
   const h2 = layerNorm(x, w(p + "ln2_g"), w(p + "ln2_b"));
-  const f = geluErf(tf.add(tf.matMul(h2, w(p + "w_1")), w(p + "b_1")));
+  const z = tf.matMul(h2, w(p + "w_1"));
+  const f = fusedOpsActive() ? fusedBiasGelu(z, w(p + "b_1")) : geluErf(tf.add(z, w(p + "b_1")));
   return tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
 }
 
@@ -143,14 +146,20 @@ export function preLnFeedForward(x: tf.Tensor, w: (name: string) => tf.Tensor, p
  * x ← x + W_o·softmax(QKᵀ/√d_h + bias)·V (Q, K, V from LN1(x)), then x ← x + W_2·GELU(W_1·LN2(x)).
  * Weights are looked up by the names of {@link preLnBlockSpecs}. Call inside tf.tidy.
  */
+/** {@link multiHeadAttention} of the packed `[q | k | v]` rows (the composed ops). */
+function splitAttention(qkv: tf.Tensor, s: AttentionShape): tf.Tensor {
+  const [q, k, v] = tf.split(qkv, 3, 1);
+  return multiHeadAttention(q, k, v, s);
+}
+
 export function preLnBlocks(x: tf.Tensor, w: (name: string) => tf.Tensor, s: BlockShape): tf.Tensor {
   const { B, T, heads } = s;
   for (let l = 0; l < s.layers; l++) {
     const p = `l${l}.`;
     const h = layerNorm(x, w(p + "ln1_g"), w(p + "ln1_b"));
     const qkv = tf.add(tf.matMul(h, w(p + "w_qkv")), w(p + "b_qkv"));
-    const [q, k, v] = tf.split(qkv, 3, 1);
-    const ctx = multiHeadAttention(q, k, v, { B, Tq: T, Tk: T, heads, bias: s.bias });
+    const fused = fusedOpsActive() ? fusedSelfAttention(qkv, s.bias, B, T, heads) : null;
+    const ctx = fused ?? splitAttention(qkv, { B, Tq: T, Tk: T, heads, bias: s.bias });
     x = tf.add(x, tf.add(tf.matMul(ctx, w(p + "w_o")), w(p + "b_o")));
     x = preLnFeedForward(x, w, p);
   }

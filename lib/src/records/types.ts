@@ -33,6 +33,11 @@ export interface CheckpointRecord {
   wallSeconds: number;
   /** tfjs backend name, or "published" for numbers taken from a paper. */
   backend: string;
+  /**
+   * The kernels that computed the run on its backend: `native-avx512`, `native-avx2`,
+   * `native-portable` or `wasm` on the wasm backend, else the backend name (absent in older records).
+   */
+  kernels?: string;
   seed: number;
   /** Run profile ("smoke" | "mini" | "paper") or a dataset label. */
   profile: string;

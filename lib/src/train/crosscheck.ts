@@ -37,7 +37,8 @@ function checkBatch(n: number, T: number, V: number): Int32Array {
  * initialised to 0, and then only the head would get a gradient); AdamW at lr 1e-3.
  */
 export async function stepOnBackend(backend: string, objective: Objective, tier = "t1"): Promise<StepResult> {
-  const sel = await selectBackend({ prefer: backend });
+  // on wasm the composed ops on the wasm kernels: the reference every other path is checked against
+  const sel = await selectBackend({ prefer: backend, kernels: backend === "wasm" ? "wasm" : undefined });
   const model = createCrossEncoder(tierConfig(tier, 40, 24, 0, 3), 7);
   // the head starts at 0, which would stop every gradient but the head's own: give it fixed weights
   const head = model.weights.get("head_w")!;

@@ -281,7 +281,8 @@ type WorkerMessage =
 /**
  * Train the grid of a profile. Complete runs are skipped, partial runs resume, a run whose loss
  * becomes NaN/Inf is marked failed and the grid goes on. Requires nothing selected beforehand:
- * the backend comes from `selectBackend` (env SCALERANK_BACKEND) in this process and in workers.
+ * the backend comes from `selectBackend` (env SCALERANK_BACKEND) in this process and in workers,
+ * the kernels from SCALERANK_KERNELS or the profile's `kernels`.
  */
 export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   const started = Date.now();
@@ -312,6 +313,9 @@ export async function runGrid(options: GridOptions = {}): Promise<GridResult> {
   const onProgress = options.onProgress ?? (() => {});
   const outcomes: RunOutcome[] = [];
   const dataSeed = options.dataSeed ?? 1;
+  // the profile's kernels, unless the environment (or --kernels, which sets it) says otherwise;
+  // forked workers inherit the environment
+  if (cfg.kernels && !process.env.SCALERANK_KERNELS) process.env.SCALERANK_KERNELS = cfg.kernels;
 
   if (jobs === 1) {
     await selectBackend();

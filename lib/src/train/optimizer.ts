@@ -17,6 +17,7 @@
  */
 import { tf } from "../backend/tf";
 import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
+import { activeNative } from "../backend/native";
 
 /** AdamW hyperparameters (defaults in brackets). */
 export interface AdamWConfig {
@@ -197,8 +198,10 @@ registerHostKernel({
     const f = Math.fround;
     // ‖g‖²: per parameter a sum of float32 squares rounded once (as the cpu backend's Sum), then
     // float32 adds in parameter order (as the reference's chained tf.add).
+    const native = activeNative();
+    const squares = native ? (g: Float32Array) => f(native.sumSquares(g)) : sumOfSquares;
     let sq = 0;
-    for (let i = 0; i < n; i++) sq = f(sq + sumOfSquares(inp[`g${i}`] as Float32Array));
+    for (let i = 0; i < n; i++) sq = f(sq + squares(inp[`g${i}`] as Float32Array));
     const norm = f(Math.sqrt(sq));
     const factor = clipNorm > 0 ? Math.min(1, f(f(clipNorm) / Math.max(norm, f(1e-12)))) : 1;
     const c = new Float64Array([
@@ -212,8 +215,25 @@ registerHostKernel({
       f(lr),
       factor,
     ]);
+    const c32 = native ? Float32Array.from(c) : null;
     for (let i = 0; i < n; i++) {
       const wd = decay[i] && weightDecay > 0 ? f(weightDecay) : 0;
+      if (native) {
+        const [po, mo, vo] = [out[3 * i], out[3 * i + 1], out[3 * i + 2]] as Float32Array[];
+        const p = inp[`p${i}`] as Float32Array;
+        native.adamw(
+          p,
+          inp[`g${i}`] as Float32Array,
+          inp[`m${i}`] as Float32Array,
+          inp[`v${i}`] as Float32Array,
+          po,
+          mo,
+          vo,
+          c32!,
+          wd,
+        );
+        continue;
+      }
       adamwElements(
         inp[`p${i}`] as Float32Array,
         inp[`g${i}`] as Float32Array,

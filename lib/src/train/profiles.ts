@@ -31,6 +31,12 @@ export interface ProfileTrainConfig {
   evalQueries: number;
   /** Worker processes for the grid (1 = in-process). */
   jobs: number;
+  /**
+   * Kernels of the wasm backend for the grid's runs (backend/native.ts): `native`, `wasm` or `auto`
+   * (native when built). `SCALERANK_KERNELS` and `--kernels` override it. Not part of a run's
+   * identity: the kernels change the last bits, not the run.
+   */
+  kernels?: "native" | "wasm" | "auto";
   train: TrainConfig;
 }
 

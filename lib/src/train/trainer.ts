@@ -468,7 +468,7 @@ function checkpointRecord(
   rm: RunModel,
   st: RunProgressState,
   metrics: Record<string, number>,
-  backend: string,
+  engine: { backend: string; kernels: string },
 ): CheckpointRecord {
   return {
     tier: spec.tier,
@@ -481,7 +481,8 @@ function checkpointRecord(
     flops: st.examples * rm.flopsPerExample,
     metrics,
     wallSeconds: Math.round(st.trainSeconds * 1000) / 1000,
-    backend,
+    backend: engine.backend,
+    kernels: engine.kernels,
     seed: spec.seed,
     profile: spec.profile,
     evalSet: data.evalSet,
@@ -614,7 +615,7 @@ async function trainLocked(
       model: rm,
       opt,
       st,
-      backend: backend.backend,
+      engine: { backend: backend.backend, kernels: backend.kernels },
       progress,
     });
     const final = config.finalEval
@@ -671,7 +672,7 @@ async function trainSteps(
     model: RunModel;
     opt: AdamW;
     st: RunProgressState;
-    backend: string;
+    engine: { backend: string; kernels: string };
     progress: (p: RunProgress) => void;
   },
 ): Promise<void> {
@@ -723,7 +724,7 @@ async function trainSteps(
         model,
         evalSubset(data, config.checkpointEvalQueries ?? Infinity),
       );
-      st.records.push(checkpointRecord(spec, data, c.model, st, metrics, c.backend));
+      st.records.push(checkpointRecord(spec, data, c.model, st, metrics, c.engine));
       await saveProgress(c.dir, c.hash, model, opt, st);
       progress({ spec, phase: "checkpoint", step: st.step, steps: config.steps, metrics });
     } else if (config.saveEverySteps > 0 && st.step % config.saveEverySteps === 0) {

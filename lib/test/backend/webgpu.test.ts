@@ -42,6 +42,7 @@ test("a smoke run on webgpu gives the wasm run's records", async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "webgpu-grid-"));
   const run = async (backend: string) => {
     process.env.SCALERANK_BACKEND = backend;
+    process.env.SCALERANK_KERNELS = backend === "wasm" ? "wasm" : "auto"; // the composed ops are the reference
     const g = await runGrid({
       profile: "smoke",
       tiers: ["t0"],
@@ -54,6 +55,7 @@ test("a smoke run on webgpu gives the wasm run's records", async (t) => {
   const ref = await run("wasm"),
     gpu = await run("webgpu");
   delete process.env.SCALERANK_BACKEND;
+  delete process.env.SCALERANK_KERNELS;
   assert.equal(gpu.length, ref.length);
   assert.ok(ref.length >= 3, `${ref.length} checkpoints`);
   ref.forEach((r, i) => {
@@ -76,7 +78,7 @@ test("the generative decoder's forward pass on webgpu equals wasm", async (t) =>
     m.dispose();
     return v;
   };
-  await selectBackend({ prefer: "wasm" });
+  await selectBackend({ prefer: "wasm", kernels: "wasm" });
   const ref = await logits();
   await selectBackend({ prefer: "webgpu" });
   const gpu = await logits();

@@ -88,8 +88,10 @@ for (const name of ["bert-tiny", "modernbert-tiny"]) {
     // Overfitting one batch lowers its loss (the gradients reach the loaded weights correctly).
     const batch = cursor.next();
     const fixed: number[] = [];
-    for (let s = 0; s < 6; s++)
-      fixed.push((await trainStep(model, opt, "pointwise", { ...batch }, data.groupSize, 5e-3)).loss);
+    // (lr 2e-3: at 5e-3 ModernBERT's loss spiked on step 2 and the 6-step drop depended on float
+    // noise — Adam's first steps move parameters whose exact gradient is 0, such as the key bias, by ±lr)
+    for (let s = 0; s < 8; s++)
+      fixed.push((await trainStep(model, opt, "pointwise", { ...batch }, data.groupSize, 2e-3)).loss);
     assert.ok(
       fixed[fixed.length - 1] < fixed[0] - 0.05,
       `loss on one batch ${fixed.map((x) => x.toFixed(3)).join(" → ")}`,

@@ -1,0 +1,233 @@
+/**
+ * Fused transformer ops with their own gradients, computed by the native kernels (native/src/
+ * ops_impl.inc) on the wasm heap: one kernel call forward and one backward where the composed ops
+ * of model/blocks.ts make dozens. They run only while the native kernels are active on the wasm
+ * backend ({@link fusedOpsActive}); everywhere else (WebGPU, plain wasm, cpu) the composed ops run,
+ * and they stay the reference: test/model/fused.test.ts checks that both give the same values and
+ * gradients.
+ *
+ * - {@link fusedLayerNorm}: y = (x − μ)/√(σ² + ε)·g + b per row (Ba et al. 2016, arXiv 1607.06450).
+ * - {@link fusedBiasGelu}: y = GELU(z + b) with the exact erf GELU (Hendrycks & Gimpel 2016,
+ *   arXiv 1606.08415).
+ * - {@link fusedSelfAttention}: per head softmax(QKᵀ/√dh + bias)·V from the packed `[q | k | v]`
+ *   rows (Vaswani et al. 2017, arXiv 1706.03762), without the split and head transposes.
+ */
+import { tf } from "../backend/tf";
+import { registerHostKernel, runHostKernel, type HostArray } from "../backend/kernels";
+import { activeNative, type NativeModule } from "../backend/native";
+
+let fusedOn = true;
+
+/** Switch the fused ops off (false) or on (true, the default): for tests that compare them with the composed ops. */
+export function useFusedOps(on: boolean): void {
+  fusedOn = on;
+}
+
+/** True when the fused ops run: native kernels active, the wasm backend, and not switched off. */
+export function fusedOpsActive(): boolean {
+  return fusedOn && tf.getBackend() === "wasm" && activeNative() !== null;
+}
+
+const f32 = (a: HostArray) => a as Float32Array;
+const nat = (): NativeModule => {
+  const n = activeNative();
+  if (!n) throw new Error("fused op run without the native kernels");
+  return n;
+};
+type Forward = (...args: never[]) => {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+};
+/** tf.customGrad with the inputs, then `save`, as the forward function's parameters. */
+const customOp = (f: Forward) =>
+  tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    ...x: tf.Tensor[]
+  ) => tf.Tensor;
+const rowsOf = (shape: readonly number[]) => shape.slice(0, -1).reduce((p, q) => p * q, 1);
+const lastOf = (shape: readonly number[]) => shape[shape.length - 1];
+
+registerHostKernel({
+  kernelName: "ScalerankLayerNorm",
+  outputs: ({ x }) => {
+    const R = rowsOf(x.shape);
+    return [
+      { shape: [...x.shape], dtype: "float32" },
+      { shape: [R], dtype: "float32" },
+      { shape: [R], dtype: "float32" },
+    ];
+  },
+  run: ({ x, g, b }, [y, mean, rstd], attrs) => {
+    const d = g.length;
+    nat().layerNormFwd(
+      f32(x),
+      f32(g),
+      f32(b),
+      f32(y),
+      f32(mean),
+      f32(rstd),
+      x.length / d,
+      d,
+      attrs.eps12 as number,
+    );
+  },
+});
+
+registerHostKernel({
+  kernelName: "ScalerankLayerNormGrad",
+  outputs: ({ x, g }) => [
+    { shape: [...x.shape], dtype: "float32" },
+    { shape: [...g.shape], dtype: "float32" },
+    { shape: [...g.shape], dtype: "float32" },
+  ],
+  run: ({ dy, x, g, mean, rstd }, [dx, dg, db]) => {
+    const d = g.length;
+    nat().layerNormBwd(
+      f32(dy),
+      f32(x),
+      f32(g),
+      f32(mean),
+      f32(rstd),
+      f32(dx),
+      f32(dg),
+      f32(db),
+      x.length / d,
+      d,
+    );
+  },
+});
+
+const layerNormOp = customOp((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y, mean, rstd] = runHostKernel("ScalerankLayerNorm", { x, g, b }, { eps12: 1e7 });
+  save([x, g, mean, rstd]);
+  tf.dispose([mean, rstd]); // save keeps its own references
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, gs, m, r] = saved;
+      return runHostKernel("ScalerankLayerNormGrad", { dy, x: xs, g: gs, mean: m, rstd: r });
+    },
+  };
+});
+
+/**
+ * LayerNorm over the last axis with ε = 1e-5, fused: `y = (x − μ)·ρ·g + b`, μ the row mean,
+ * ρ = 1/√(mean((x − μ)²) + ε). Gradient: with x̂ = (x − μ)ρ and ĝ = dy·g,
+ * dx = ρ(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dg = Σ_rows dy·x̂, db = Σ_rows dy.
+ */
+export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return layerNormOp(x, g, b);
+}
+
+registerHostKernel({
+  kernelName: "ScalerankBiasGelu",
+  outputs: ({ z }) => [{ shape: [...z.shape], dtype: "float32" }],
+  run: ({ z, b }, [y]) => nat().biasGeluFwd(f32(z), f32(b), f32(y), z.length / b.length, b.length),
+});
+
+registerHostKernel({
+  kernelName: "ScalerankBiasGeluGrad",
+  outputs: ({ z, b }) => [
+    { shape: [...z.shape], dtype: "float32" },
+    { shape: [...b.shape], dtype: "float32" },
+  ],
+  run: ({ dy, z, b }, [dz, db]) =>
+    nat().biasGeluBwd(f32(dy), f32(z), f32(b), f32(dz), f32(db), z.length / b.length, b.length),
+});
+
+const biasGeluOp = customOp((z: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y] = runHostKernel("ScalerankBiasGelu", { z, b });
+  save([z, b]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [zs, bs]: tf.Tensor[]) =>
+      runHostKernel("ScalerankBiasGeluGrad", { dy, z: zs, b: bs }),
+  };
+});
+
+/**
+ * `GELU(z + b)` with b broadcast over the rows of z, fused: u = z + b, y = u·Φ(u). Gradient:
+ * dz = dy·(Φ(u) + u·φ(u)), db = Σ_rows dz (Φ, φ: the standard normal CDF and density).
+ */
+export function fusedBiasGelu(z: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return biasGeluOp(z, b);
+}
+
+interface AttentionAttrs {
+  B: number;
+  T: number;
+  H: number;
+  dh: number;
+  biasBatch: number;
+  biasRow: number;
+}
+
+registerHostKernel({
+  kernelName: "ScalerankAttention",
+  outputs: (_inputs, attrs) => {
+    const a = attrs as unknown as AttentionAttrs;
+    return [
+      { shape: [a.B * a.T, a.H * a.dh], dtype: "float32" },
+      { shape: [a.B, a.H, a.T, a.T], dtype: "float32" },
+    ];
+  },
+  run: ({ qkv, bias }, [out, P], attrs) => {
+    const a = attrs as unknown as AttentionAttrs;
+    nat().attentionFwd(f32(qkv), f32(bias), f32(out), f32(P), a.B, a.T, a.H, a.dh, a.biasBatch, a.biasRow);
+  },
+});
+
+registerHostKernel({
+  kernelName: "ScalerankAttentionGrad",
+  outputs: ({ qkv }) => [{ shape: [...qkv.shape], dtype: "float32" }],
+  run: ({ dout, qkv, P, out }, [dqkv], attrs) => {
+    const a = attrs as unknown as AttentionAttrs;
+    nat().attentionBwd(f32(dout), f32(qkv), f32(P), f32(out), f32(dqkv), a.B, a.T, a.H, a.dh);
+  },
+});
+
+/**
+ * Multi-head self-attention from packed rows `qkv` [B·T, 3d] (q, k, v side by side, heads
+ * contiguous within each), fused: per batch b and head h, O = softmax(QKᵀ/√dh + bias)·V, written
+ * as [B·T, d]. `bias` is the additive mask broadcastable to [B, H, T, T] with shape
+ * [B or 1, 1, T or 1, T] (padding keys, causal); it gets no gradient. Gradient: dP = dO·Vᵀ,
+ * dV = Pᵀ·dO, dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·K/√dh, dK = dSᵀ·Q/√dh.
+ * Returns null for a bias of another shape (the caller runs the composed ops).
+ */
+export function fusedSelfAttention(
+  qkv: tf.Tensor,
+  bias: tf.Tensor,
+  B: number,
+  T: number,
+  H: number,
+): tf.Tensor | null {
+  const d = lastOf(qkv.shape) / 3;
+  const bs = bias.shape;
+  if (
+    bs.length !== 4 ||
+    bs[1] !== 1 ||
+    bs[3] !== T ||
+    (bs[0] !== B && bs[0] !== 1) ||
+    (bs[2] !== T && bs[2] !== 1)
+  )
+    return null;
+  const attrs: AttentionAttrs = {
+    B,
+    T,
+    H,
+    dh: d / H,
+    biasBatch: bs[0] === 1 ? 0 : bs[2] * T,
+    biasRow: bs[2] === 1 ? 0 : T,
+  };
+  const biasF = bias.dtype === "float32" ? bias : tf.cast(bias, "float32");
+  const op = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [out, P] = runHostKernel("ScalerankAttention", { qkv: x, bias: biasF }, { ...attrs });
+    save([x, P, out]);
+    P.dispose();
+    return {
+      value: out,
+      gradFunc: (dout: tf.Tensor, [xs, Ps, outs]: tf.Tensor[]) =>
+        runHostKernel("ScalerankAttentionGrad", { dout, qkv: xs, P: Ps, out: outs }, { ...attrs }),
+    };
+  });
+  return op(qkv);
+}
