@@ -332,6 +332,51 @@ napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// embedFwd(tok, pos, seg, match, out, ids, segIds, hit, R, T, d, hasSeg, hasMatch)
+napi_value EmbedFwd(napi_env env, napi_callback_info info) {
+  Args a = getArgs(env, info, 8, 5, "embedFwd", {5, 6, 7});
+  if (!a.ok) return nullptr;
+  const int64_t R = a.n[0], T = a.n[1], d = a.n[2];
+  const bool hasSeg = a.n[3] != 0, hasMatch = a.n[4] != 0;
+  const int64_t vocab = static_cast<int64_t>(a.len[0]) / (d > 0 ? d : 1);
+  if (!fits(env, a, {0, T * d, hasSeg ? 2 * d : 0, hasMatch ? 2 * d : 0, R * d, R, hasSeg ? R : 0, hasMatch ? R : 0},
+            "embedFwd"))
+    return nullptr;
+  // every id must index its table (the model guarantees it; a bad input must not read outside)
+  for (int64_t r = 0; r < R; r++) {
+    const bool bad = a.i32[5][r] < 0 || a.i32[5][r] >= vocab ||
+                     (hasSeg && (a.i32[6][r] < 0 || a.i32[6][r] * d >= static_cast<int64_t>(a.len[2]))) ||
+                     (hasMatch && (a.i32[7][r] < 0 || a.i32[7][r] * d >= static_cast<int64_t>(a.len[3])));
+    if (bad) {
+      napi_throw_range_error(env, nullptr, ("scalerank-native: embedFwd: an id of row " + std::to_string(r) +
+                                            " is outside its table").c_str());
+      return nullptr;
+    }
+  }
+  SR_DISPATCH(embedFwd(a.f[0], a.f[1], hasSeg ? a.f[2] : nullptr, hasMatch ? a.f[3] : nullptr, a.i32[5], a.i32[6],
+                       a.i32[7], R, T, d, a.f[4]));
+  return nullptr;
+}
+
+// meanPoolFwd(x, keep, out, B, T, d) / meanPoolBwd(dout, keep, dx, B, T, d)
+napi_value MeanPoolFwd(napi_env env, napi_callback_info info) {
+  Args a = getArgs(env, info, 3, 3, "meanPoolFwd");
+  if (!a.ok) return nullptr;
+  const int64_t B = a.n[0], T = a.n[1], d = a.n[2];
+  if (!fits(env, a, {B * T * d, B * T, B * d}, "meanPoolFwd")) return nullptr;
+  SR_DISPATCH(meanPoolFwd(a.f[0], a.f[1], B, T, d, a.f[2]));
+  return nullptr;
+}
+
+napi_value MeanPoolBwd(napi_env env, napi_callback_info info) {
+  Args a = getArgs(env, info, 3, 3, "meanPoolBwd");
+  if (!a.ok) return nullptr;
+  const int64_t B = a.n[0], T = a.n[1], d = a.n[2];
+  if (!fits(env, a, {B * d, B * T, B * T * d}, "meanPoolBwd")) return nullptr;
+  SR_DISPATCH(meanPoolBwd(a.f[0], a.f[1], B, T, d, a.f[2]));
+  return nullptr;
+}
+
 napi_value MakeString(napi_env env, const char* s) {
   napi_value out;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
@@ -382,6 +427,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"biasGeluBwd", nullptr, BiasGeluBwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"attentionFwd", nullptr, AttentionFwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"attentionBwd", nullptr, AttentionBwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"embedFwd", nullptr, EmbedFwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"meanPoolFwd", nullptr, MeanPoolFwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"meanPoolBwd", nullptr, MeanPoolBwd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -25,6 +25,10 @@
                   float* out);                                                                              \
   void scatterAddRows(const float* x, const int32_t* ids, int64_t n, int64_t inner, int64_t segments,       \
                       float* out);                                                                          \
+  void embedFwd(const float* tok, const float* pos, const float* seg, const float* match, const int32_t* ids,  \
+                const int32_t* segIds, const int32_t* hit, int64_t R, int64_t T, int64_t d, float* out);        \
+  void meanPoolFwd(const float* x, const float* keep, int64_t B, int64_t T, int64_t d, float* out);         \
+  void meanPoolBwd(const float* dout, const float* keep, int64_t B, int64_t T, int64_t d, float* dx);       \
   void attentionBwd(const float* dout, const float* qkv, const float* P, const float* out, int64_t B,       \
                     int64_t T, int64_t H, int64_t dh, float* dqkv);                                         \
   }                                                                                                         \

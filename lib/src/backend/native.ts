@@ -95,6 +95,33 @@ export interface NativeModule {
     H: number,
     dh: number,
   ): void;
+  /** out[r] = tok[ids[r]] + pos[r mod T] (+ seg[segIds[r]] when hasSeg) (+ match[hit[r]] when hasMatch). */
+  embedFwd(
+    tok: Float32Array,
+    pos: Float32Array,
+    seg: Float32Array,
+    match: Float32Array,
+    out: Float32Array,
+    ids: Int32Array,
+    segIds: Int32Array,
+    hit: Int32Array,
+    R: number,
+    T: number,
+    d: number,
+    hasSeg: number,
+    hasMatch: number,
+  ): void;
+  /** out[b] = Σ_t keep[b,t]·x[b,t] / max(Σ_t keep[b,t], 1). */
+  meanPoolFwd(x: Float32Array, keep: Float32Array, out: Float32Array, B: number, T: number, d: number): void;
+  /** dx[b,t] = keep[b,t]·dout[b] / max(Σ_t keep[b,t], 1). */
+  meanPoolBwd(
+    dout: Float32Array,
+    keep: Float32Array,
+    dx: Float32Array,
+    B: number,
+    T: number,
+    d: number,
+  ): void;
   /** Σ g[j]², float32 squares summed in double. */
   sumSquares(g: Float32Array): number;
   /**

@@ -27,6 +27,7 @@ import {
   type WeightSpec,
 } from "./blocks";
 import { hasHostKernel, registerHostKernel, runHostKernel } from "../backend/kernels";
+import { fusedEmbedding, fusedMeanPool, fusedOpsActive } from "./fused";
 
 /** The weight list of a config, in a fixed order (the order of checkpoints and of the optimizer). */
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
@@ -175,23 +176,37 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
     H = config.heads;
   const padId = config.padId ?? 0;
 
+  // [B·T, d]: tok[ids] + pos[t] (+ seg[segment]) (+ match[hit]); the fused op where it runs
+  const embed = (ids: tf.Tensor2D, seg: tf.Tensor | null, hit: tf.Tensor | null): tf.Tensor => {
+    const [B, T] = ids.shape;
+    const flat = (t: tf.Tensor) => tf.reshape(t, [B * T]);
+    if (fusedOpsActive()) {
+      const tables = {
+        tok: W("tok_emb"),
+        pos: W("pos_emb"),
+        seg: seg ? W("seg_emb") : null,
+        match: hit ? W("match_emb") : null,
+      };
+      return fusedEmbedding(tables, flat(ids), seg ? flat(seg) : null, hit ? flat(hit) : null, T);
+    }
+    let e = tf.add(
+      tf.reshape(tf.gather(W("tok_emb"), flat(ids)), [B, T, d]),
+      tf.slice(W("pos_emb"), [0, 0], [T, d]),
+    );
+    if (seg) e = tf.add(e, tf.reshape(tf.gather(W("seg_emb"), flat(seg)), [B, T, d]));
+    if (hit) e = tf.add(e, tf.reshape(tf.gather(W("match_emb"), flat(hit)), [B, T, d]));
+    return tf.reshape(e, [B * T, d]);
+  };
+
   const score = (ids: tf.Tensor2D, segStart?: tf.Tensor1D): tf.Tensor1D => {
     const [B, T] = ids.shape;
     if (T > config.maxLen) throw new Error(`sequence length ${T} exceeds maxLen ${config.maxLen}`);
-    // x: [B·T, d] token + position embeddings.
-    const tok = tf.gather(W("tok_emb"), tf.reshape(ids, [B * T]));
-    const pos = tf.slice(W("pos_emb"), [0, 0], [T, d]);
-    let e = tf.add(tf.reshape(tok, [B, T, d]), pos);
+    // x: [B·T, d] token + position (+ segment, + exact-match) embeddings.
     let seg: tf.Tensor | null = null;
-    if (config.sepId !== undefined) {
+    if (config.sepId !== undefined)
       seg = segStart ? segmentsFromStart(segStart, T) : segmentsAfterFirstSep(ids, config.sepId);
-      e = tf.add(e, tf.reshape(tf.gather(W("seg_emb"), tf.reshape(seg, [B * T])), [B, T, d]));
-      if (config.matchEmbedding) {
-        const hit = exactMatchFlags(ids, seg);
-        e = tf.add(e, tf.reshape(tf.gather(W("match_emb"), tf.reshape(hit, [B * T])), [B, T, d]));
-      }
-    }
-    let x = tf.reshape(e, [B * T, d]);
+    const hit = seg && config.matchEmbedding ? exactMatchFlags(ids, seg) : null;
+    let x = embed(ids, seg, hit);
     // Additive key mask [B, 1, 1, T]: −1e9 where the key is padding.
     const maskBias = tf.reshape(tf.mul(tf.cast(tf.equal(ids, padId), "float32"), -1e9), [B, 1, 1, T]);
     x = preLnBlocks(x, W, { layers: config.layers, B, T, heads: H, bias: maskBias });
@@ -207,8 +222,11 @@ export function createCrossEncoder(config: ModelConfig, seed: number): CrossEnco
         if (!seg) throw new Error('pooling "query" needs sepId (segment embeddings)');
         keep = tf.mul(keep, tf.cast(tf.equal(seg, 0), "float32"));
       }
-      const summed = tf.sum(tf.mul(tf.reshape(x, [B, T, d]), tf.reshape(keep, [B, T, 1])), 1);
-      cls = tf.div(summed, tf.reshape(tf.maximum(tf.sum(keep, 1), 1), [B, 1]));
+      if (fusedOpsActive()) cls = fusedMeanPool(x, keep, T);
+      else {
+        const summed = tf.sum(tf.mul(tf.reshape(x, [B, T, d]), tf.reshape(keep, [B, T, 1])), 1);
+        cls = tf.div(summed, tf.reshape(tf.maximum(tf.sum(keep, 1), 1), [B, 1]));
+      }
     }
     const hf = layerNorm(cls, W("lnf_g"), W("lnf_b"));
     return tf.reshape(tf.add(tf.matMul(hf, W("head_w")), W("head_b")), [B]) as tf.Tensor1D;

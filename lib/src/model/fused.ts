@@ -11,6 +11,8 @@
  *   arXiv 1606.08415).
  * - {@link fusedSelfAttention}: per head softmax(QKᵀ/√dh + bias)·V from the packed `[q | k | v]`
  *   rows (Vaswani et al. 2017, arXiv 1706.03762), without the split and head transposes.
+ * - {@link fusedEmbedding}: the sum of the token, position, segment and exact-match embeddings.
+ * - {@link fusedMeanPool}: the mean over the non-padding positions (the cross-encoder's pooling).
  */
 import { tf } from "../backend/tf";
 import { registerHostKernel, runHostKernel, type HostArray } from "../backend/kernels";
@@ -230,4 +232,145 @@ export function fusedSelfAttention(
     };
   });
   return op(qkv);
+}
+
+interface EmbeddingAttrs {
+  T: number;
+  d: number;
+  hasSeg: number;
+  hasMatch: number;
+}
+
+registerHostKernel({
+  kernelName: "ScalerankEmbedding",
+  outputs: ({ ids, tok }) => [{ shape: [ids.shape[0], tok.shape[1]], dtype: "float32" }],
+  run: ({ tok, pos, seg, match, ids, segIds, hit }, [out], attrs) => {
+    const a = attrs as unknown as EmbeddingAttrs;
+    nat().embedFwd(
+      f32(tok),
+      f32(pos),
+      f32(seg),
+      f32(match),
+      f32(out),
+      ids as Int32Array,
+      segIds as Int32Array,
+      hit as Int32Array,
+      ids.length,
+      a.T,
+      a.d,
+      a.hasSeg,
+      a.hasMatch,
+    );
+  },
+});
+
+registerHostKernel({
+  kernelName: "ScalerankEmbeddingGrad",
+  outputs: ({ tok, pos, seg, match }) => [
+    { shape: [...tok.shape], dtype: "float32" },
+    { shape: [...pos.shape], dtype: "float32" },
+    { shape: [...seg.shape], dtype: "float32" },
+    { shape: [...match.shape], dtype: "float32" },
+  ],
+  run: ({ dx, ids, segIds, hit }, [dTok, dPos, dSeg, dMatch], attrs) => {
+    const a = attrs as unknown as EmbeddingAttrs;
+    const n = nat(),
+      R = ids.length;
+    n.scatterAddRows(f32(dx), ids as Int32Array, f32(dTok), a.d, dTok.length / a.d);
+    // d pos[t] = Σ_b dx[b, t] for t < T; the rows past T get nothing
+    dPos.fill(0);
+    n.colSum(f32(dx), f32(dPos).subarray(0, a.T * a.d), 1, R / a.T, a.T * a.d);
+    if (a.hasSeg) n.scatterAddRows(f32(dx), segIds as Int32Array, f32(dSeg), a.d, dSeg.length / a.d);
+    else dSeg.fill(0);
+    if (a.hasMatch) n.scatterAddRows(f32(dx), hit as Int32Array, f32(dMatch), a.d, dMatch.length / a.d);
+    else dMatch.fill(0);
+  },
+});
+
+/**
+ * The cross-encoder's input embeddings, fused: `x[r] = tok[ids[r]] + pos[r mod T]
+ * (+ seg[segIds[r]]) (+ match[hit[r]])` for the B·T rows. Gradient: each table's rows receive the
+ * sum of dx over the rows that read them (scatter-add; pos: Σ_b dx[b, t]). Absent tables are
+ * passed as null (and a 1-element stand-in goes to the kernel). ids, segIds, hit: int32 [B·T].
+ */
+export function fusedEmbedding(
+  tables: { tok: tf.Tensor; pos: tf.Tensor; seg: tf.Tensor | null; match: tf.Tensor | null },
+  ids: tf.Tensor,
+  segIds: tf.Tensor | null,
+  hit: tf.Tensor | null,
+  T: number,
+): tf.Tensor {
+  const d = tables.tok.shape[1] as number;
+  const attrs: EmbeddingAttrs = { T, d, hasSeg: tables.seg ? 1 : 0, hasMatch: tables.match ? 1 : 0 };
+  const stand = tf.zeros([1, 1]);
+  const ints = { ids, segIds: segIds ?? ids, hit: hit ?? ids };
+  const op = customOp(
+    (tok: tf.Tensor, pos: tf.Tensor, seg: tf.Tensor, match: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [x] = runHostKernel("ScalerankEmbedding", { tok, pos, seg, match, ...ints }, { ...attrs });
+      // the ids are saved too: tensors made in the forward pass are gone by the backward pass
+      save([tok, pos, seg, match, ints.ids, ints.segIds, ints.hit]);
+      return {
+        value: x,
+        gradFunc: (dx: tf.Tensor, saved: tf.Tensor[]) => {
+          const [t, p, s, m, i, si, h] = saved;
+          return runHostKernel(
+            "ScalerankEmbeddingGrad",
+            { dx, tok: t, pos: p, seg: s, match: m, ids: i, segIds: si, hit: h },
+            { ...attrs },
+          );
+        },
+      };
+    },
+  );
+  const x = op(tables.tok, tables.pos, tables.seg ?? stand, tables.match ?? stand);
+  stand.dispose();
+  return x;
+}
+
+registerHostKernel({
+  kernelName: "ScalerankMeanPool",
+  outputs: ({ x, keep }) => [{ shape: [keep.shape[0], x.shape[1]], dtype: "float32" }],
+  run: ({ x, keep }, [out], attrs) =>
+    nat().meanPoolFwd(
+      f32(x),
+      f32(keep),
+      f32(out),
+      keep.length / (attrs.T as number),
+      attrs.T as number,
+      attrs.d as number,
+    ),
+});
+
+registerHostKernel({
+  kernelName: "ScalerankMeanPoolGrad",
+  outputs: (_inputs, attrs) => [{ shape: [attrs.R as number, attrs.d as number], dtype: "float32" }],
+  run: ({ dout, keep }, [dx], attrs) =>
+    nat().meanPoolBwd(
+      f32(dout),
+      f32(keep),
+      f32(dx),
+      keep.length / (attrs.T as number),
+      attrs.T as number,
+      attrs.d as number,
+    ),
+});
+
+/**
+ * Masked mean pooling, fused: `out[b] = Σ_t keep[b,t]·x[b·T + t] / max(Σ_t keep[b,t], 1)` for x
+ * [B·T, d] and a float mask keep [B, T] (no gradient). Gradient: dx[b·T + t] = keep[b,t]·dout[b] /
+ * max(Σ_t keep[b,t], 1).
+ */
+export function fusedMeanPool(x: tf.Tensor, keep: tf.Tensor, T: number): tf.Tensor {
+  const d = x.shape[1] as number,
+    R = x.shape[0] as number;
+  const op = customOp((xs: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [out] = runHostKernel("ScalerankMeanPool", { x: xs, keep }, { T, d });
+    save([keep]);
+    return {
+      value: out,
+      gradFunc: (dout: tf.Tensor, [k]: tf.Tensor[]) =>
+        runHostKernel("ScalerankMeanPoolGrad", { dout, keep: k }, { T, d, R }),
+    };
+  });
+  return op(x);
 }

@@ -19,7 +19,7 @@ import {
   useFusedOps,
 } from "../../src/model/fused";
 import { geluErf, layerNorm, multiHeadAttention } from "../../src/model/blocks";
-import { createCrossEncoder, tierConfig } from "../../src/model";
+import { createCrossEncoder, tierConfig, type ModelConfig } from "../../src/model";
 import { objectiveLoss } from "../../src/train/objectives";
 
 const native = loadNative();
@@ -192,7 +192,17 @@ test(
   { skip },
   async () => {
     await selectBackend({ prefer: "wasm", kernels: "native" });
-    const config = { ...tierConfig("t4", 200, 24, 0, 3), pooling: "mean" as const, matchEmbedding: true };
+    // with segment and exact-match embeddings; and with token + position embeddings only
+    for (const config of [
+      { ...tierConfig("t4", 200, 24, 0, 3), pooling: "mean" as const, matchEmbedding: true },
+      { ...tierConfig("t2", 200, 24, 0, undefined), pooling: "mean" as const },
+    ])
+      await compareStep(config);
+  },
+);
+
+async function compareStep(config: ModelConfig): Promise<void> {
+  {
     const model = createCrossEncoder(config, 3);
     const n = 22,
       T = 24;
@@ -227,5 +237,5 @@ test(
     }
     tf.dispose([b.value, ...Object.values(b.grads), idsT, labels]);
     model.dispose();
-  },
-);
+  }
+}
