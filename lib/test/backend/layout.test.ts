@@ -4,19 +4,16 @@
  * equals, bit for bit, the stock wasm kernel's sum of the transposed input over its innermost axes
  * (the same float32 order), and lies within the float32 error bound of the exact sum. Random and edge shapes.
  */
+import { createRng } from "../../src/util/rng";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadNative, selectBackend, tf } from "../../src/backend";
 import { splitRows, sumMiddleAxis } from "../../src/backend/kernels";
 
+/** n uniform values in [-2, 2) from the library's seeded generator. */
 function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 4 - 2;
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.next() * 4 - 2);
 }
 
 async function onBackend<T>(name: string, f: () => Promise<T>): Promise<T> {

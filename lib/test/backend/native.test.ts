@@ -7,6 +7,7 @@
  * CLI), `auto` falling back to wasm with one line. Skipped, with the reason, where the module was
  * not built (no C++ compiler).
  */
+import { createRng } from "../../src/util/rng";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -20,14 +21,10 @@ const native = loadNative();
 const skip = "why" in native ? `native kernels ${native.why}` : false;
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
+/** n uniform values in [-1, 1) from the library's seeded generator. */
 function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 }
 
 const CASES: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [];

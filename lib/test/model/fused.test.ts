@@ -9,6 +9,7 @@
  * Skipped, with the reason, where the native kernels are not built.
  */
 import { before, test } from "node:test";
+import { createRng } from "../../src/util/rng";
 import assert from "node:assert/strict";
 import { selectBackend, tf, loadNative, type NativeModule } from "../../src/backend";
 import {
@@ -28,15 +29,14 @@ before(async () => {
 });
 const skip = "why" in native ? `native kernels ${native.why}` : false;
 
+/** A tensor of uniform values in [−scale, scale) from the library's seeded generator. */
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
-  let s = seed >>> 0;
+  const rng = createRng(seed);
   const n = shape.reduce((p, q) => p * q, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return tf.tensor(v, shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale),
+    shape,
+  );
 }
 
 function close(got: tf.Tensor, want: tf.Tensor, what: string, rel = 1e-5): void {
