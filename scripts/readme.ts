@@ -91,13 +91,20 @@ export function renderResults(s: ResultsSnapshot): string {
   return out.join("\n");
 }
 
+/**
+ * Replace the README's block from the marker `begin` (matched on its first 25 characters, the
+ * generated explanation may change) to `end` with `block`.
+ */
+function withBlock(readme: string, begin: string, end: string, block: string): string {
+  const a = readme.indexOf(begin.slice(0, 25)),
+    b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md has no block ${begin.slice(0, 25)} … --> … ${end}`);
+  return readme.slice(0, a) + block + readme.slice(b + end.length);
+}
+
 /** Replace the README's results block (between the markers) with `block`. */
 export function withResults(readme: string, block: string): string {
-  const a = readme.indexOf(BEGIN.slice(0, 25)),
-    b = readme.indexOf(END);
-  if (a < 0 || b < a)
-    throw new Error("README.md has no results block (<!-- results:begin … --> … <!-- results:end -->)");
-  return readme.slice(0, a) + block + readme.slice(b + END.length);
+  return withBlock(readme, BEGIN, END, block);
 }
 
 export const SPEED = path.join(ROOT, "results", "bench", "speed.json");
@@ -148,14 +155,6 @@ export function renderSpeed(b: SpeedBench): string {
     "",
     SPEED_END,
   ].join("\n");
-}
-
-/** Replace the README's block between `begin` (its first 25 characters) and `end` with `block`. */
-function withBlock(readme: string, begin: string, end: string, block: string): string {
-  const a = readme.indexOf(begin.slice(0, 25)),
-    b = readme.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README.md has no ${begin.slice(5, 11)} block`);
-  return readme.slice(0, a) + block + readme.slice(b + end.length);
 }
 
 /** Replace the README's speed block with the rendering of `b`. */

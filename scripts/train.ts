@@ -29,9 +29,9 @@ import {
   gpuAdvice,
   gridSpecs,
   gridStepCost,
-  loadNative,
   parseBackendRequest,
   parseKernelsRequest,
+  requireNative,
   parseObjective,
   runGrid,
   selectBackend,
@@ -197,8 +197,7 @@ function planFromArgs(argv: string[]) {
   const kernels = a.has("kernels")
     ? checkedOption("kernels", () => {
         const k = parseKernelsRequest(a.get("kernels"));
-        const n = loadNative();
-        if (k === "native" && "why" in n) throw new Error(`native kernels are ${n.why}`);
+        if (k === "native") requireNative();
         return k;
       })
     : undefined;

@@ -219,13 +219,13 @@ napi_value ColSum(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// layerNormFwd(x, g, b, y, mean, rstd, R, d, eps·1e12)
+// layerNormFwd(x, g, b, y, mean, rstd, R, d, eps)
 napi_value LayerNormFwd(napi_env env, napi_callback_info info) {
   Args a = getArgs(env, info, 6, 3, "layerNormFwd");
   if (!a.ok) return nullptr;
   const int64_t R = a.n[0], d = a.n[1];
   if (!fits(env, a, {R * d, d, d, R * d, R, R}, "layerNormFwd")) return nullptr;
-  const float eps = static_cast<float>(a.n[2]) * 1e-12f;
+  const float eps = static_cast<float>(a.x[2]);
   SR_DISPATCH(layerNormFwd(a.f[0], a.f[1], a.f[2], R, d, eps, a.f[3], a.f[4], a.f[5]));
   return nullptr;
 }

@@ -153,6 +153,10 @@ function swapLastTwo(t: TensorInfo, backend: unknown): TensorInfo {
   }) as TensorInfo;
 }
 
+/** The error of a product whose operands' inner dimensions differ. */
+const innerDimensionsError = (a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean) =>
+  new Error(`matMul: inner dimensions differ (${a.shape} × ${b.shape}, transposeA=${tA}, transposeB=${tB})`);
+
 const prod = (a: readonly number[]) => a.reduce((p, q) => p * q, 1);
 const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
@@ -198,9 +202,7 @@ function wasmMatMulPatch(stock: tf.KernelConfig): tf.KernelConfig {
         K = aT.shape[aT.shape.length - 1],
         N = bT.shape[bT.shape.length - 1];
       if (bT.shape[bT.shape.length - 2] !== K)
-        throw new Error(
-          `matMul: inner dimensions differ (${a.shape} × ${bIn.shape}, transposeA=${attrs.transposeA}, transposeB=${attrs.transposeB})`,
-        );
+        throw innerDimensionsError(a, bIn, attrs.transposeA, attrs.transposeB);
       out = b.makeOutput([...leadA, M, N], "float32");
       matmul2d ??= b.wasm.cwrap("BatchMatMul", null, [
         "number",
@@ -264,10 +266,7 @@ function nativeMatMul(
     K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const Kb = transposeB ? bIn.shape[rb - 1] : bIn.shape[rb - 2],
     N = transposeB ? bIn.shape[rb - 2] : bIn.shape[rb - 1];
-  if (K !== Kb)
-    throw new Error(
-      `matMul: inner dimensions differ (${a.shape} × ${bIn.shape}, transposeA=${transposeA}, transposeB=${transposeB})`,
-    );
+  if (K !== Kb) throw innerDimensionsError(a, bIn, transposeA, transposeB);
   const leadA = a.shape.slice(0, -2),
     leadB = bIn.shape.slice(0, -2);
   const batchA = prod(leadA),

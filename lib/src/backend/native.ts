@@ -33,7 +33,7 @@ export interface NativeModule {
   ): void;
   /** out[o, j] = Σ_r x[o, r, j] for x viewed as [outer, reduce, inner]. */
   colSum(x: Float32Array, out: Float32Array, outer: number, reduce: number, inner: number): void;
-  /** LayerNorm of R rows of d (ε = eps12·1e-12): y, and each row's mean and 1/√(var + ε). */
+  /** LayerNorm of R rows of d: y, and each row's mean and 1/√(var + ε). */
   layerNormFwd(
     x: Float32Array,
     g: Float32Array,
@@ -43,7 +43,7 @@ export interface NativeModule {
     rstd: Float32Array,
     R: number,
     d: number,
-    eps12: number,
+    eps: number,
   ): void;
   /** LayerNorm's gradient: dx, and dg, db summed over the rows. */
   layerNormBwd(
@@ -190,12 +190,18 @@ export function parseKernelsRequest(raw: string | undefined): KernelsRequest {
   throw new Error(`unknown kernels "${raw}" (SCALERANK_KERNELS / --kernels must be native, wasm or auto)`);
 }
 
+/** The native module, or an error saying why it cannot load (for a request of `native`). */
+export function requireNative(): NativeModule {
+  const l = loadNative();
+  if ("why" in l) throw new Error(`native kernels were requested but are ${l.why}`);
+  return l.mod;
+}
+
 let nativeOn = false;
 
 /** Route the wasm backend's patched kernels to the native module (true) or the wasm kernels (false). */
 export function useNativeKernels(on: boolean): void {
-  if (on && "why" in loadNative())
-    throw new Error(`native kernels requested but ${(loadNative() as { why: string }).why}`);
+  if (on) requireNative();
   nativeOn = on;
 }
 

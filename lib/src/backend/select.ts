@@ -10,7 +10,7 @@
  */
 import { tf } from "./tf";
 import { installKernelPatches } from "./kernels";
-import { kernelsLabel, loadNative, parseKernelsRequest, useNativeKernels } from "./native";
+import { kernelsLabel, loadNative, parseKernelsRequest, requireNative, useNativeKernels } from "./native";
 import { BackendProbe, EngineId, GPULike, detectBackends, dawnInstance, probeWebGpu } from "./detect";
 
 /** What {@link selectBackend} set up. */
@@ -163,9 +163,8 @@ function chooseKernels(backend: string, raw: string | undefined): string {
     useNativeKernels(false);
     return backend;
   }
+  if (req === "native") requireNative();
   const native = loadNative();
-  if (req === "native" && "why" in native)
-    throw new Error(`native kernels were requested but are ${native.why}`);
   if (req === "auto" && "why" in native && !fallbackSaid) {
     fallbackSaid = true;
     console.error(`scalerank: native kernels ${native.why}; running on the wasm kernels`);

@@ -45,7 +45,7 @@ export const INIT_STD = 0.02;
  * PyTorch's `layer_norm`. `b` null = no shift (ModernBERT's norm_bias false).
  */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor | null, eps = 1e-5): tf.Tensor {
-  if (b && eps === 1e-5 && fusedOpsActive()) return fusedLayerNorm(x, g, b);
+  if (b && fusedOpsActive()) return fusedLayerNorm(x, g, b, eps);
   const mean = tf.mean(x, -1, true);
   const xc = tf.sub(x, mean);
   const variance = tf.mean(tf.square(xc), -1, true);
@@ -141,17 +141,17 @@ export function preLnFeedForward(x: tf.Tensor, w: (name: string) => tf.Tensor, p
   return tf.add(x, tf.add(tf.matMul(f, w(p + "w_2")), w(p + "b_2")));
 }
 
-/**
- * Run `layers` pre-LN transformer blocks over x [B·T, d]: for each layer,
- * x ← x + W_o·softmax(QKᵀ/√d_h + bias)·V (Q, K, V from LN1(x)), then x ← x + W_2·GELU(W_1·LN2(x)).
- * Weights are looked up by the names of {@link preLnBlockSpecs}. Call inside tf.tidy.
- */
 /** {@link multiHeadAttention} of the packed `[q | k | v]` rows (the composed ops). */
 function splitAttention(qkv: tf.Tensor, s: AttentionShape): tf.Tensor {
   const [q, k, v] = tf.split(qkv, 3, 1);
   return multiHeadAttention(q, k, v, s);
 }
 
+/**
+ * Run `layers` pre-LN transformer blocks over x [B·T, d]: for each layer,
+ * x ← x + W_o·softmax(QKᵀ/√d_h + bias)·V (Q, K, V from LN1(x)), then x ← x + W_2·GELU(W_1·LN2(x)).
+ * Weights are looked up by the names of {@link preLnBlockSpecs}. Call inside tf.tidy.
+ */
 export function preLnBlocks(x: tf.Tensor, w: (name: string) => tf.Tensor, s: BlockShape): tf.Tensor {
   const { B, T, heads } = s;
   for (let l = 0; l < s.layers; l++) {

@@ -69,7 +69,7 @@ registerHostKernel({
       f32(rstd),
       x.length / d,
       d,
-      attrs.eps12 as number,
+      attrs.eps as number,
     );
   },
 });
@@ -98,26 +98,27 @@ registerHostKernel({
   },
 });
 
-const layerNormOp = customOp((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [y, mean, rstd] = runHostKernel("ScalerankLayerNorm", { x, g, b }, { eps12: 1e7 });
-  save([x, g, mean, rstd]);
-  tf.dispose([mean, rstd]); // save keeps its own references
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, gs, m, r] = saved;
-      return runHostKernel("ScalerankLayerNormGrad", { dy, x: xs, g: gs, mean: m, rstd: r });
-    },
-  };
-});
+const layerNormOp = (eps: number) =>
+  customOp((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, rstd] = runHostKernel("ScalerankLayerNorm", { x, g, b }, { eps });
+    save([x, g, mean, rstd]);
+    tf.dispose([mean, rstd]); // save keeps its own references
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, m, r] = saved;
+        return runHostKernel("ScalerankLayerNormGrad", { dy, x: xs, g: gs, mean: m, rstd: r });
+      },
+    };
+  });
 
 /**
- * LayerNorm over the last axis with ε = 1e-5, fused: `y = (x − μ)·ρ·g + b`, μ the row mean,
+ * LayerNorm over the last axis (ε default 1e-5), fused: `y = (x − μ)·ρ·g + b`, μ the row mean,
  * ρ = 1/√(mean((x − μ)²) + ε). Gradient: with x̂ = (x − μ)ρ and ĝ = dy·g,
  * dx = ρ(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dg = Σ_rows dy·x̂, db = Σ_rows dy.
  */
-export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return layerNormOp(x, g, b);
+export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
+  return layerNormOp(eps)(x, g, b);
 }
 
 registerHostKernel({
@@ -302,7 +303,7 @@ export function fusedEmbedding(
 ): tf.Tensor {
   const d = tables.tok.shape[1] as number;
   const attrs: EmbeddingAttrs = { T, d, hasSeg: tables.seg ? 1 : 0, hasMatch: tables.match ? 1 : 0 };
-  const stand = tf.zeros([1, 1]);
+  const stand = tables.seg && tables.match ? null : tf.zeros([1, 1]);
   const ints = { ids, segIds: segIds ?? ids, hit: hit ?? ids };
   const op = customOp(
     (tok: tf.Tensor, pos: tf.Tensor, seg: tf.Tensor, match: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -322,8 +323,8 @@ export function fusedEmbedding(
       };
     },
   );
-  const x = op(tables.tok, tables.pos, tables.seg ?? stand, tables.match ?? stand);
-  stand.dispose();
+  const x = op(tables.tok, tables.pos, (tables.seg ?? stand)!, (tables.match ?? stand)!);
+  stand?.dispose();
   return x;
 }
 

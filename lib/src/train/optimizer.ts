@@ -215,36 +215,17 @@ registerHostKernel({
       f(lr),
       factor,
     ]);
-    const c32 = native ? Float32Array.from(c) : null;
+    // the same update on the native kernels (c as float32 values) or in JavaScript
+    const c32 = Float32Array.from(c);
+    type F = Float32Array;
+    const update: (p: F, g: F, m: F, v: F, po: F, mo: F, vo: F, wd: number) => void = native
+      ? (p, g, m, v, po, mo, vo, wd) => native.adamw(p, g, m, v, po, mo, vo, c32, wd)
+      : (p, g, m, v, po, mo, vo, wd) => adamwElements(p, g, m, v, po, mo, vo, c, wd);
     for (let i = 0; i < n; i++) {
       const wd = decay[i] && weightDecay > 0 ? f(weightDecay) : 0;
-      if (native) {
-        const [po, mo, vo] = [out[3 * i], out[3 * i + 1], out[3 * i + 2]] as Float32Array[];
-        const p = inp[`p${i}`] as Float32Array;
-        native.adamw(
-          p,
-          inp[`g${i}`] as Float32Array,
-          inp[`m${i}`] as Float32Array,
-          inp[`v${i}`] as Float32Array,
-          po,
-          mo,
-          vo,
-          c32!,
-          wd,
-        );
-        continue;
-      }
-      adamwElements(
-        inp[`p${i}`] as Float32Array,
-        inp[`g${i}`] as Float32Array,
-        inp[`m${i}`] as Float32Array,
-        inp[`v${i}`] as Float32Array,
-        out[3 * i] as Float32Array,
-        out[3 * i + 1] as Float32Array,
-        out[3 * i + 2] as Float32Array,
-        c,
-        wd,
-      );
+      const [p, g, m, v] = ["p", "g", "m", "v"].map((k) => inp[`${k}${i}`] as F);
+      const [po, mo, vo] = [0, 1, 2].map((k) => out[3 * i + k] as F);
+      update(p, g, m, v, po, mo, vo, wd);
     }
     out[3 * n][0] = norm;
   },
